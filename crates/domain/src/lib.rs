@@ -1,1 +1,4 @@
-//! domain
+//! Pure domain of Chung Tay: types, rules and algorithms. No IO, no clock,
+//! no database, no HTTP. Everything here is deterministic.
+
+pub mod admin_units;

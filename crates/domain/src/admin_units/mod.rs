@@ -1,0 +1,1 @@
+//! Administrative units of Huế with their history (stub).
