@@ -1,0 +1,94 @@
+#![allow(clippy::unwrap_used)]
+//! Property tests: on small random instances the solver's objective equals
+//! the exact LP optimum (LP is integral here, see `common::lp_optimum`), the
+//! answer is feasible, the optimality certificate holds, and warm re-solves
+//! after pledge changes equal solves from scratch.
+
+mod common;
+
+use allocation::{AGE_BANDS, CATEGORIES, Instance, Need, Pledge, Solver};
+use proptest::prelude::*;
+
+const COMMUNES: [&str; 3] = ["A", "B", "C"];
+
+fn subset(all: &'static [&'static str]) -> impl Strategy<Value = Option<Vec<String>>> {
+    prop_oneof![
+        1 => Just(None),
+        2 => proptest::sample::subsequence(all.to_vec(), 1..=all.len())
+            .prop_map(|v| Some(v.into_iter().map(str::to_string).collect())),
+    ]
+}
+
+fn instance() -> impl Strategy<Value = Instance> {
+    let need = (0..3usize, 0..3usize, 0..2usize, 1..60i64, 1..5i64);
+    let pledge = (
+        1..120i64,
+        subset(&COMMUNES),
+        subset(&CATEGORIES[..3]),
+        subset(&AGE_BANDS[..2]),
+    );
+    (
+        proptest::collection::vec(need, 1..9),
+        proptest::collection::vec(pledge, 1..6),
+    )
+        .prop_map(|(ns, ps)| Instance {
+            needs: ns
+                .into_iter()
+                .enumerate()
+                .map(|(i, (c, cat, age, value, priority))| Need {
+                    id: format!("N{i}"),
+                    commune: COMMUNES[c].into(),
+                    category: CATEGORIES[cat].into(),
+                    age_band: AGE_BANDS[age].into(),
+                    value,
+                    priority,
+                })
+                .collect(),
+            pledges: ps
+                .into_iter()
+                .enumerate()
+                .map(|(j, (value, communes, categories, age_bands))| Pledge {
+                    id: format!("P{j}"),
+                    value,
+                    categories,
+                    communes,
+                    age_bands,
+                })
+                .collect(),
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn objective_equals_lp_optimum(inst in instance()) {
+        let mut s = Solver::new(inst.clone()).unwrap();
+        s.solve();
+        prop_assert!(s.check_optimality());
+        let ans = s.answer_with_report();
+        common::check_feasible(&inst, &ans);
+        let lp = common::lp_optimum(&inst);
+        prop_assert!((lp - ans.objective as f64).abs() < 1e-6, "lp {} ours {}", lp, ans.objective);
+    }
+
+    #[test]
+    fn warm_resolve_equals_fresh(inst in instance(), changes in proptest::collection::vec((0..6usize, 1..150i64), 1..4)) {
+        let mut s = Solver::new(inst.clone()).unwrap();
+        s.solve();
+        let mut changed = inst.clone();
+        for &(j, v) in &changes {
+            let j = j % inst.pledges.len();
+            s.set_pledge_value_at(j, v).unwrap();
+            changed.pledges[j].value = v;
+        }
+        s.solve();
+        prop_assert!(s.check_optimality());
+        let warm = s.answer();
+        common::check_feasible(&changed, &warm);
+        let fresh = allocation::solve(&changed).unwrap();
+        prop_assert_eq!(warm.objective, fresh.objective);
+        let lp = common::lp_optimum(&changed);
+        prop_assert!((lp - warm.objective as f64).abs() < 1e-6);
+    }
+}
