@@ -57,8 +57,8 @@ pub(crate) fn validate(built: &Built, sources: &Sources<'_>) -> Result<()> {
         check_snapshot(built, file, text, date)?;
     }
     check_history(map, sources.level3_history)?;
-    check_conversion(built, sources.conversion_20250701)?;
     check_current_wards(built, sources.current_wards)?;
+    check_conversion(built, sources.conversion_20250701)?;
     check_1027_list(built, sources.units_20250701_1027)?;
     check_llm_mapping(map, sources.mapping_llm)?;
     check_reachability(built)?;
