@@ -566,25 +566,43 @@ pub(crate) fn build(sources: &Sources<'_>) -> Result<Built> {
             }
             from_ids.push(u.id.clone());
         }
+        // a `same` row that changes nothing (name, type, parent) continues
+        // the unit; any change (Dương Nỗ 2025: parent 474 → 46) makes a new version
+        let unchanged: Vec<bool> = rows
+            .iter()
+            .map(|lr| {
+                lr.kind == ChangeKind::Same
+                    && lr.new.as_ref().is_some_and(|n| {
+                        current.get(&lr.old.code).is_some_and(|&i| {
+                            let u = &units[i];
+                            u.name == n.name
+                                && u.unit_type == n.unit_type
+                                && u.parent_code == new_parent(n, &province_code)
+                        })
+                    })
+            })
+            .collect();
         let ended: HashMap<&str, usize> = rows
             .iter()
-            .map(|lr| (lr.old.code.as_str(), lr.row))
+            .zip(&unchanged)
+            .filter(|(_, same)| !**same)
+            .map(|(lr, _)| (lr.old.code.as_str(), lr.row))
             .collect();
 
         // 2. the new side: one version per new code, rows agreeing
         let mut new_units: BTreeMap<&str, (AdminUnit, usize)> = BTreeMap::new();
         let mut to_ids: Vec<Option<UnitId>> = Vec::with_capacity(rows.len());
-        for lr in rows {
+        for ((lr, &same), from) in rows.iter().zip(&unchanged).zip(&from_ids) {
             let Some(n) = &lr.new else {
                 to_ids.push(None);
                 continue;
             };
+            if same {
+                to_ids.push(Some(from.clone()));
+                continue;
+            }
             let r = lin(lr.row);
-            let parent = match n.level {
-                Level::Province => None,
-                Level::District => Some(province_code.clone()),
-                Level::Commune => Some(n.district.clone().unwrap_or_else(|| province_code.clone())),
-            };
+            let parent = new_parent(n, &province_code);
             if let Some((u, first_row)) = new_units.get(n.code.as_str()) {
                 let ctx = (
                     format!("dòng {first_row} cùng ngày tạo đơn vị mã {} khác", n.code),
@@ -648,7 +666,7 @@ pub(crate) fn build(sources: &Sources<'_>) -> Result<Built> {
         }
 
         // 3. end the old versions, start the new ones
-        for lr in rows {
+        for (lr, _) in rows.iter().zip(&unchanged).filter(|(_, same)| !**same) {
             if let Some(i) = current.remove(&lr.old.code) {
                 units[i].valid_to = Some(date);
             }
@@ -727,6 +745,20 @@ pub(crate) fn build(sources: &Sources<'_>) -> Result<Built> {
         edge_rows,
         province_code,
     })
+}
+
+/// The parent code of a new unit: its district, or the province for a
+/// district and for a commune without district (from 2025-07-01).
+fn new_parent(n: &Side, province_code: &str) -> Option<String> {
+    match n.level {
+        Level::Province => None,
+        Level::District => Some(province_code.to_owned()),
+        Level::Commune => Some(
+            n.district
+                .clone()
+                .unwrap_or_else(|| province_code.to_owned()),
+        ),
+    }
 }
 
 fn origin_unit(

@@ -18,6 +18,9 @@
 //! - every lineage row ends the old version (`valid_to` = effective date,
 //!   exclusive) and points to the new one, which starts on that date —
 //!   renames, retypes, recodes, transfers and the 2025-07-01 reform included;
+//! - a `same` row continues the unit only when nothing (name, type, parent)
+//!   changes; otherwise it too starts a new version (Dương Nỗ on
+//!   2025-07-01: parent 474 → 46);
 //! - a split that names a surviving unit as target (2021-07-01: Phú Thuận
 //!   divided between Tây Lộc and Thuận Hòa, which "keep code/name/type" and
 //!   are not ended by any row) points to that unit's current version, which
@@ -40,6 +43,7 @@ mod tests;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 
@@ -116,6 +120,15 @@ impl Sources<'static> {
 /// Load and validate the shipped reference files.
 pub fn load_embedded() -> Result<AdminMap, AdminDataError> {
     load(&Sources::embedded())
+}
+
+/// The shipped map, loaded and validated once per process (the error, if
+/// any, is kept and returned again on every call).
+pub fn embedded_map() -> Result<&'static AdminMap, AdminDataError> {
+    static MAP: OnceLock<Result<AdminMap, AdminDataError>> = OnceLock::new();
+    MAP.get_or_init(load_embedded)
+        .as_ref()
+        .map_err(Clone::clone)
 }
 
 /// Load and validate the given file texts.

@@ -894,3 +894,38 @@ fn a_history_row_or_a_machine_mapping_row_that_disagrees_is_refused() {
     );
     assert_eq!(e.row(), data_row_of(&text, "19792,"));
 }
+
+#[test]
+fn a_same_row_that_changes_nothing_continues_the_unit_instead_of_starting_a_version() {
+    let s = Sources::embedded();
+    let text = edit(
+        s.lineage,
+        "transfer,19777,Phường Vỹ Dạ,Phường,474,19777,Phường Vỹ Dạ,Phường,474",
+        "same,19777,Phường Vỹ Dạ,Phường,474,19777,Phường Vỹ Dạ,Phường,474",
+    );
+    let m = match load(&Sources {
+        lineage: &text,
+        ..s
+    }) {
+        Ok(m) => m,
+        Err(e) => panic!("{e}"),
+    };
+    let vy_da = on(&m, "19777", d(2025, 3, 1));
+    assert_eq!(vy_da.id.as_str(), "19777@2021-02-01");
+    assert_eq!(vy_da.valid_to, Some(d(2025, 7, 1)));
+    assert!(m.get(&"19777@2025-01-01".parse().expect("id")).is_none());
+    // the shipped data: Dương Nỗ's `same` row changes the parent, so a new version
+    let shipped = map();
+    assert_eq!(
+        on(&shipped, "19909", d(2025, 7, 1)).id.as_str(),
+        "19909@2025-07-01"
+    );
+}
+
+#[test]
+fn the_shared_embedded_map_is_loaded_once() {
+    let a = embedded_map().expect("loads");
+    let b = embedded_map().expect("loads");
+    assert!(std::ptr::eq(a, b));
+    assert_eq!(a.units_of_level_on(Level::Commune, d(2025, 7, 1)).len(), 40);
+}
