@@ -132,9 +132,10 @@ impl<'t> Row<'t> {
             file: self.file,
             row: self.row,
             field,
-            found: self.get(field).to_owned(),
-            expected: expected.to_owned(),
-            context: format!("{context_vi} / {context_en}"),
+            found: self.get(field).into(),
+            expected: expected.into(),
+            context_vi: context_vi.into(),
+            context_en: context_en.into(),
         }
     }
 
@@ -541,22 +542,28 @@ pub(crate) fn build(sources: &Sources<'_>) -> Result<Built> {
                 .get(&lr.old.code)
                 .ok_or_else(|| r.unknown_unit("old_code", date))?;
             let u = &units[i];
-            let ctx = |what: &str| {
+            let ctx = |(what_vi, what_en): (&str, &str)| {
                 (
-                    format!("{what} của đơn vị {} đang hiệu lực trước ngày {date}", u.id),
-                    format!("the {what} of {} in force before {date}", u.id),
+                    format!(
+                        "{what_vi} của đơn vị {} \"{}\" đang hiệu lực trước ngày {date}",
+                        u.id, u.name
+                    ),
+                    format!(
+                        "the {what_en} of {} \"{}\" in force before {date}",
+                        u.id, u.name
+                    ),
                 )
             };
             if !same_name(&u.name, &lr.old.name) {
-                let (vi, en) = ctx("tên");
+                let (vi, en) = ctx(("tên", "name"));
                 return Err(r.mismatch("old_name", &u.name, vi, en));
             }
             if u.unit_type != lr.old.unit_type {
-                let (vi, en) = ctx("loại");
+                let (vi, en) = ctx(("loại", "type"));
                 return Err(r.mismatch("old_type", &u.unit_type, vi, en));
             }
             if u.level == Level::Commune && u.parent_code != lr.old.district {
-                let (vi, en) = ctx("mã huyện");
+                let (vi, en) = ctx(("mã huyện", "district code"));
                 return Err(r.mismatch(
                     "old_district_code",
                     u.parent_code.as_deref().unwrap_or(""),

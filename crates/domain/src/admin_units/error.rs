@@ -60,17 +60,17 @@ pub enum AdminDataError {
 
     /// A value disagrees with the unit the lineage puts in force on that date.
     #[error(
-        "{file}, dòng dữ liệu {row}, cột \"{field}\": \"{found}\" không khớp với \"{expected}\" / \
-         {file}, data row {row}, field \"{field}\": \"{found}\" disagrees with \"{expected}\" — {context}"
+        "{file}, dòng dữ liệu {row}, cột \"{field}\": \"{found}\" không khớp với \"{expected}\" ({context_vi}) / \
+         {file}, data row {row}, field \"{field}\": \"{found}\" disagrees with \"{expected}\" ({context_en})"
     )]
     Mismatch {
         file: &'static str,
         row: usize,
         field: &'static str,
-        found: String,
-        expected: String,
-        /// Why "expected": Vietnamese, then " / ", then English.
-        context: String,
+        found: Box<str>,
+        expected: Box<str>,
+        context_vi: Box<str>,
+        context_en: Box<str>,
     },
 
     /// Two versions of one code would be in force at the same time.
