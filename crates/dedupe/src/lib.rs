@@ -1,1 +1,532 @@
-//! dedupe
+//! Deduplication of child records from several sources (schools, health stations, mass
+//! organisations): which records are the same child.
+//!
+//! A pure, deterministic library (no file or network IO). The pipeline:
+//!
+//! 1. **normalise** ([`normalize`], [`date`], [`pid`]): NFC, tone placement, diacritics folded for
+//!    comparison, spelling and spacing variants of ethnic-minority names, dates in any of the
+//!    usual formats with their precision, 12-digit personal IDs validated;
+//! 2. **block** ([`block`]): only records sharing a blocking key are compared; oversized blocks
+//!    (the many "Hồ" of A Lưới) are reduced to sorted neighbourhoods;
+//! 3. **compare** ([`compare`]): a comparison vector with graded levels per field;
+//! 4. **score** ([`model`]): Fellegi–Sunter weights, m and u estimated by EM on the data;
+//! 5. **cluster**: links above the threshold form components; inside a component, clusters are
+//!    merged greedily from the strongest link down, and only when no pair between them is a
+//!    veto (twins, different personal IDs) or strong evidence of different children, and the
+//!    average weight between them is positive – so chains of weak links do not glue different
+//!    children together.
+//!
+//! Every scored pair can be explained in Vietnamese and English ([`explain`]).
+
+// Loops over several parallel per-field arrays read better with an index.
+#![allow(clippy::needless_range_loop)]
+
+pub mod block;
+pub mod compare;
+pub mod date;
+pub mod explain;
+pub mod model;
+pub mod normalize;
+pub mod pid;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rayon::prelude::*;
+
+use crate::block::Blocking;
+use crate::compare::{
+    ComparisonVector, Field, LEVELS, NULL_LEVEL, NUM_FIELDS, PreparedSet, guardian_level,
+    name_level, pattern_count,
+};
+use crate::date::DateLevel;
+pub use crate::explain::Veto;
+use crate::model::Model;
+use crate::pid::PidLevel;
+
+/// Sex of a child.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Sex {
+    /// Nam / M.
+    Male,
+    /// Nữ / F.
+    Female,
+}
+
+/// The sex column holds something other than Nam, Nữ, M, F or empty.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("giới tính phải là Nam, Nữ, M, F hoặc để trống / sex must be Nam, Nữ, M, F or empty")]
+pub struct SexError;
+
+/// Parses the sex column: `Nam`, `Nữ` (any case and Unicode form, also `Nu`), `M`, `F`, or
+/// empty (`None`).
+pub fn parse_sex(s: &str) -> Result<Option<Sex>, SexError> {
+    let f = normalize::fold(s.trim());
+    match f.as_str() {
+        "" => Ok(None),
+        "nam" | "m" => Ok(Some(Sex::Male)),
+        "nu" | "f" => Ok(Some(Sex::Female)),
+        _ => Err(SexError),
+    }
+}
+
+/// One input record. Only `full_name` is needed; every other field may be empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Record {
+    /// Source (school, health station, …); not used for matching.
+    pub source: String,
+    /// Full name as written.
+    pub full_name: String,
+    /// Birth date as written (dd/mm/yyyy, d/m/yyyy, yyyy-mm-dd, mm/yyyy, yyyy …).
+    pub birth_date: String,
+    /// Sex.
+    pub sex: Option<Sex>,
+    /// Commune code.
+    pub commune_code: String,
+    /// Village (thôn/bản).
+    pub village: String,
+    /// Guardian's full name.
+    pub guardian_name: String,
+    /// 12-digit personal ID, if known.
+    pub personal_id: String,
+}
+
+/// Settings of a run. The defaults are the calibrated ones.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Match probability at or above which a pair is linked.
+    pub link_probability: f64,
+    /// Match probability at or above which a pair is reported for review in the explanations.
+    pub review_probability: f64,
+    /// A pair between two clusters with a weight below this forbids merging them
+    /// (strong evidence of different children).
+    pub conflict_weight: f64,
+    /// Largest block compared all-against-all.
+    pub max_block_size: usize,
+    /// Sorted-neighbourhood window inside oversized blocks.
+    pub window: usize,
+    /// Random pairs sampled to initialise u.
+    pub random_pairs: usize,
+    /// Seed of the random-pair sampler (the run is deterministic for a given seed).
+    pub seed: u64,
+    /// Maximum EM iterations.
+    pub em_max_iterations: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            link_probability: 0.95,
+            review_probability: 0.5,
+            conflict_weight: -5.0,
+            max_block_size: 60,
+            window: 8,
+            random_pairs: 300_000,
+            seed: 0x00C4_u64,
+            em_max_iterations: 200,
+        }
+    }
+}
+
+/// Stage of a run, for progress reporting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Normalising records.
+    Normalise,
+    /// Building blocks.
+    Block,
+    /// Counting agreement patterns for training.
+    Train,
+    /// Scoring candidate pairs.
+    Score,
+    /// Clustering.
+    Cluster,
+}
+
+/// What happened to a scored pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Decision {
+    /// The two records end in the same cluster.
+    Linked,
+    /// Kept apart: a veto, a conflict with another member, or below the link threshold.
+    KeptApart,
+}
+
+/// A scored candidate pair (indices into the input slice, `a < b`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoredPair {
+    /// First record index.
+    pub a: u32,
+    /// Second record index.
+    pub b: u32,
+    /// Total match weight (log2 odds).
+    pub weight: f64,
+    /// Match probability.
+    pub probability: f64,
+    /// Comparison vector.
+    pub vector: ComparisonVector,
+    /// Veto, if any.
+    pub veto: Option<Veto>,
+    /// Final decision.
+    pub decision: Decision,
+    /// Explanation in Vietnamese.
+    pub explanation_vi: String,
+    /// Explanation in English.
+    pub explanation_en: String,
+}
+
+/// Counters of a run (aggregates only; no personal data).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Input records.
+    pub records: usize,
+    /// Candidate pairs compared (per pass).
+    pub candidate_pairs: u64,
+    /// Blocks per blocking rule.
+    pub blocks_per_rule: Vec<(String, usize, usize)>,
+    /// Pairs at or above the link threshold.
+    pub links: usize,
+    /// Links not followed because of a veto or a conflict.
+    pub links_refused: usize,
+    /// Records whose personal ID was structurally invalid (ignored for matching).
+    pub invalid_personal_ids: usize,
+    /// Clusters (including singletons).
+    pub clusters: usize,
+}
+
+/// Result of [`deduplicate`].
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// For every input record, the index of its cluster's representative (the smallest input
+    /// index in the cluster). Records with equal values are the same child.
+    pub cluster_of: Vec<u32>,
+    /// Pairs worth showing to a person: all pairs at or above the review probability, and all
+    /// scored pairs inside a linked component.
+    pub pairs: Vec<ScoredPair>,
+    /// The estimated model.
+    pub model: Model,
+    /// Counters.
+    pub stats: Stats,
+}
+
+fn probability(weight: f64) -> f64 {
+    1.0 / (1.0 + (-weight).exp2())
+}
+
+fn weight_of_probability(p: f64) -> f64 {
+    let p = p.clamp(1e-12, 1.0 - 1e-12);
+    (p / (1.0 - p)).log2()
+}
+
+/// The veto of a comparison vector, if any.
+pub fn veto_of(v: &ComparisonVector) -> Option<Veto> {
+    let l = &v.levels;
+    if l[Field::PersonalId as usize] == PidLevel::Different as u8 {
+        return Some(Veto::DifferentPersonalIds);
+    }
+    let name = l[Field::Name as usize];
+    let same_guardian_and_date = l[Field::Guardian as usize] == guardian_level::SAME
+        && l[Field::BirthDate as usize] == DateLevel::Exact as u8;
+    let sex_differs = l[Field::Sex as usize] == 0;
+    if same_guardian_and_date
+        && (name <= name_level::SAME_GIVEN || (name == name_level::TYPO && sex_differs))
+        && l[Field::PersonalId as usize] != PidLevel::Exact as u8
+    {
+        return Some(Veto::Twins);
+    }
+    None
+}
+
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+fn find(parent: &mut [u32], mut x: u32) -> u32 {
+    while parent[x as usize] != x {
+        let p = parent[x as usize];
+        parent[x as usize] = parent[p as usize];
+        x = p;
+    }
+    x
+}
+
+/// Deduplicates `records` and explains the links. `progress(stage, done, total)` is called
+/// from worker threads now and then.
+pub fn deduplicate(
+    records: &[Record],
+    config: &Config,
+    progress: &(dyn Fn(Stage, u64, u64) + Sync),
+) -> Outcome {
+    let n = records.len();
+    progress(Stage::Normalise, 0, n as u64);
+    let set = PreparedSet::new(records);
+    progress(Stage::Normalise, n as u64, n as u64);
+
+    progress(Stage::Block, 0, 1);
+    let blocking = Blocking::new(&set, config.max_block_size, config.window);
+    progress(Stage::Block, 1, 1);
+    let units = blocking.work_units() as u64;
+
+    // u initialisation from random pairs.
+    let mut random_counts: Vec<Vec<u64>> =
+        LEVELS.iter().map(|&l| vec![0u64; usize::from(l)]).collect();
+    if n >= 2 {
+        let mut rng = SplitMix(config.seed);
+        let total_pairs = (n as u128) * (n as u128 - 1) / 2;
+        let samples = (config.random_pairs as u128).min(total_pairs) as usize;
+        for _ in 0..samples {
+            let i = (rng.next() % n as u64) as usize;
+            let mut j = (rng.next() % (n as u64 - 1)) as usize;
+            if j >= i {
+                j += 1;
+            }
+            let v = set.compare(i.min(j), i.max(j));
+            for f in 0..NUM_FIELDS {
+                if v.levels[f] != NULL_LEVEL {
+                    random_counts[f][usize::from(v.levels[f])] += 1;
+                }
+            }
+        }
+    }
+
+    // Pass 1: agreement-pattern counts of all candidate pairs.
+    let done = AtomicU64::new(0);
+    let tick = |stage: Stage| {
+        let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+        if d.is_multiple_of(4096) || d == units {
+            progress(stage, d, units);
+        }
+    };
+    let np = pattern_count();
+    let counts = blocking.fold_pairs(
+        || vec![0u64; np],
+        |acc, i, j| {
+            let v = set.compare(i as usize, j as usize);
+            acc[v.pattern()] += 1;
+        },
+        |mut a, b| {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+            a
+        },
+        || tick(Stage::Train),
+    );
+    let candidate_pairs: u64 = counts.iter().sum();
+    let total_pairs = (n as f64) * (n as f64 - 1.0) / 2.0;
+    let model =
+        Model::prior(&random_counts).estimate(&counts, total_pairs, config.em_max_iterations);
+    let weights: Vec<f64> = (0..np)
+        .map(|p| model.weight(&compare::decode_pattern(p)))
+        .collect();
+
+    // Pass 2: links and pairs for review.
+    let link_w = weight_of_probability(config.link_probability);
+    let review_w = weight_of_probability(config.review_probability).min(link_w);
+    done.store(0, Ordering::Relaxed);
+    let mut high: Vec<(u32, u32, f32, bool)> = blocking.fold_pairs(
+        Vec::new,
+        |acc, i, j| {
+            let v = set.compare(i as usize, j as usize);
+            let w = weights[v.pattern()];
+            if w >= review_w {
+                acc.push((i, j, w as f32, veto_of(&v).is_some()));
+            }
+        },
+        |mut a, mut b| {
+            a.append(&mut b);
+            a
+        },
+        || tick(Stage::Score),
+    );
+    high.par_sort_unstable_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+    high.dedup_by(|x, y| x.0 == y.0 && x.1 == y.1);
+
+    // Components over links.
+    progress(Stage::Cluster, 0, 3);
+    let mut parent: Vec<u32> = (0..n as u32).collect();
+    let mut links = 0usize;
+    for &(i, j, w, veto) in &high {
+        if f64::from(w) >= link_w && !veto {
+            links += 1;
+            let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+            if a != b {
+                parent[a.max(b) as usize] = a.min(b);
+            }
+        }
+    }
+    let comp: Vec<u32> = (0..n as u32).map(|i| find(&mut parent, i)).collect();
+    let mut comp_size = vec![0u32; n];
+    for &c in &comp {
+        comp_size[c as usize] += 1;
+    }
+
+    // Pass 3: every candidate pair inside a component.
+    let mut inner: Vec<(u32, u32, f32, bool)> = blocking.fold_pairs(
+        Vec::new,
+        |acc, i, j| {
+            let c = comp[i as usize];
+            if c == comp[j as usize] && comp_size[c as usize] > 1 {
+                let v = set.compare(i as usize, j as usize);
+                acc.push((i, j, weights[v.pattern()] as f32, veto_of(&v).is_some()));
+            }
+        },
+        |mut a, mut b| {
+            a.append(&mut b);
+            a
+        },
+        || {},
+    );
+    inner.par_sort_unstable_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+    inner.dedup_by(|x, y| x.0 == y.0 && x.1 == y.1);
+    progress(Stage::Cluster, 1, 3);
+
+    // Constrained greedy merging, strongest link first.
+    let mut adj_start = vec![0usize; n + 1];
+    for &(i, j, _, _) in &inner {
+        adj_start[i as usize + 1] += 1;
+        adj_start[j as usize + 1] += 1;
+    }
+    for k in 0..n {
+        adj_start[k + 1] += adj_start[k];
+    }
+    let mut fill = adj_start.clone();
+    let mut adj = vec![(0u32, 0f32, false); adj_start[n]];
+    for &(i, j, w, v) in &inner {
+        adj[fill[i as usize]] = (j, w, v);
+        fill[i as usize] += 1;
+        adj[fill[j as usize]] = (i, w, v);
+        fill[j as usize] += 1;
+    }
+    let mut edges: Vec<(u32, u32, f32)> = inner
+        .iter()
+        .filter(|e| f64::from(e.2) >= link_w && !e.3)
+        .map(|e| (e.0, e.1, e.2))
+        .collect();
+    edges.sort_by(|x, y| y.2.total_cmp(&x.2).then((x.0, x.1).cmp(&(y.0, y.1))));
+    let mut cluster: Vec<u32> = (0..n as u32).collect();
+    let mut members: Vec<Vec<u32>> = vec![Vec::new(); n];
+    let mut refused = 0usize;
+    for &(i, j, _) in &edges {
+        let (ci, cj) = (cluster[i as usize], cluster[j as usize]);
+        if ci == cj {
+            continue;
+        }
+        let size = |c: u32, m: &Vec<Vec<u32>>| m[c as usize].len().max(1);
+        let (small, big) = if size(ci, &members) <= size(cj, &members) {
+            (ci, cj)
+        } else {
+            (cj, ci)
+        };
+        let small_members: Vec<u32> = if members[small as usize].is_empty() {
+            vec![small]
+        } else {
+            members[small as usize].clone()
+        };
+        let mut sum = 0.0f64;
+        let mut count = 0usize;
+        let mut ok = true;
+        'outer: for &m in &small_members {
+            for &(o, w, v) in &adj[adj_start[m as usize]..adj_start[m as usize + 1]] {
+                if cluster[o as usize] == big {
+                    if v || f64::from(w) < config.conflict_weight {
+                        ok = false;
+                        break 'outer;
+                    }
+                    sum += f64::from(w);
+                    count += 1;
+                }
+            }
+        }
+        if !ok || count == 0 || sum / (count as f64) < 0.0 {
+            refused += 1;
+            continue;
+        }
+        if members[big as usize].is_empty() {
+            members[big as usize].push(big);
+        }
+        for &m in &small_members {
+            cluster[m as usize] = big;
+        }
+        members[big as usize].extend(small_members);
+        members[small as usize] = Vec::new();
+    }
+    // Representative: smallest index of each cluster.
+    let mut rep = vec![u32::MAX; n];
+    for (i, &c) in cluster.iter().enumerate() {
+        rep[c as usize] = rep[c as usize].min(i as u32);
+    }
+    let cluster_of: Vec<u32> = cluster.iter().map(|&c| rep[c as usize]).collect();
+    progress(Stage::Cluster, 2, 3);
+
+    // Pairs to explain: review pairs and every pair inside a component.
+    let mut shown: Vec<(u32, u32)> = high.iter().map(|e| (e.0, e.1)).collect();
+    shown.extend(inner.iter().map(|e| (e.0, e.1)));
+    shown.par_sort_unstable();
+    shown.dedup();
+    let pairs: Vec<ScoredPair> = shown
+        .par_iter()
+        .map(|&(a, b)| {
+            let v = set.compare(a as usize, b as usize);
+            let weight = weights[v.pattern()];
+            let veto = veto_of(&v);
+            let fw: Vec<f64> = (0..NUM_FIELDS)
+                .map(|f| model.level_weight(f, v.levels[f]))
+                .collect();
+            let decision = if cluster_of[a as usize] == cluster_of[b as usize] {
+                Decision::Linked
+            } else {
+                Decision::KeptApart
+            };
+            ScoredPair {
+                a,
+                b,
+                weight,
+                probability: probability(weight),
+                vector: v,
+                veto,
+                decision,
+                explanation_vi: explain::explain(&v, &fw, veto, true),
+                explanation_en: explain::explain(&v, &fw, veto, false),
+            }
+        })
+        .collect();
+    progress(Stage::Cluster, 3, 3);
+
+    let mut clusters = 0usize;
+    for (i, &c) in cluster_of.iter().enumerate() {
+        if c as usize == i {
+            clusters += 1;
+        }
+    }
+    let stats = Stats {
+        records: n,
+        candidate_pairs,
+        blocks_per_rule: (0..block::NUM_RULES)
+            .map(|r| {
+                (
+                    block::RULE_NAMES[r].to_string(),
+                    blocking.blocks_per_rule[r],
+                    blocking.oversized_per_rule[r],
+                )
+            })
+            .collect(),
+        links,
+        links_refused: refused,
+        invalid_personal_ids: set.records.iter().filter(|r| r.pid_invalid).count(),
+        clusters,
+    };
+    Outcome {
+        cluster_of,
+        pairs,
+        model,
+        stats,
+    }
+}

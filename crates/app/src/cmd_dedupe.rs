@@ -1,0 +1,422 @@
+//! `chungtay dedupe --input records.csv --output clusters.csv [--explain pairs.csv]`
+//!
+//! Reads child records (UTF-8 CSV with the header
+//! `record_id,source,full_name,birth_date,sex,commune_code,village,guardian_name,personal_id`,
+//! columns in any order, extra columns ignored), finds the records that are the same child with
+//! the `dedupe` library, and writes `record_id,cluster_id` for every input record. With
+//! `--explain`, also writes the scored pairs with their explanation in Vietnamese and English.
+//!
+//! Errors name the row and column (and the record id), never a child's name, birth date or ID.
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+
+use dedupe::{Config, Decision, Record, Stage};
+
+/// Arguments of `chungtay dedupe`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DedupeArgs {
+    /// Input CSV (UTF-8, with header record_id,source,full_name,birth_date,sex,commune_code,village,guardian_name,personal_id).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Output CSV: record_id,cluster_id for every input record.
+    #[arg(long)]
+    pub output: PathBuf,
+    /// Optional CSV of scored pairs with explanations (Vietnamese and English).
+    #[arg(long)]
+    pub explain: Option<PathBuf>,
+    /// Match probability at or above which two records are linked (0.5–0.999999).
+    #[arg(long, default_value_t = 0.95)]
+    pub threshold: f64,
+    /// Print the estimated model (m, u and weight of every comparison level) to stderr.
+    #[arg(long)]
+    pub show_model: bool,
+}
+
+/// Why `chungtay dedupe` failed. Every message is one line, Vietnamese then English.
+#[derive(Debug, thiserror::Error)]
+pub enum DedupeCmdError {
+    /// The input file could not be opened or read.
+    #[error("không đọc được tệp {path}: {source} / cannot read file {path}: {source}")]
+    Open {
+        /// Path of the file.
+        path: String,
+        /// Cause.
+        source: io::Error,
+    },
+    /// An output file could not be written.
+    #[error("không ghi được tệp {path}: {source} / cannot write file {path}: {source}")]
+    Write {
+        /// Path of the file.
+        path: String,
+        /// Cause.
+        source: io::Error,
+    },
+    /// The file is empty (no header).
+    #[error("tệp rỗng: không có dòng tiêu đề / the file is empty: no header row")]
+    Empty,
+    /// The file has a header but no data rows.
+    #[error(
+        "tệp không có dòng dữ liệu nào sau dòng tiêu đề / the file has no data rows after the header"
+    )]
+    NoRows,
+    /// A required column is missing from the header.
+    #[error(
+        "dòng 1, cột {column}: thiếu cột bắt buộc / row 1, column {column}: required column missing"
+    )]
+    MissingColumn {
+        /// Column name.
+        column: &'static str,
+    },
+    /// A field is not valid UTF-8.
+    #[error(
+        "dòng {row}, cột {column}: không phải UTF-8 hợp lệ / row {row}, column {column}: not valid UTF-8"
+    )]
+    BadUtf8 {
+        /// 1-based line number (the header is row 1).
+        row: u64,
+        /// Column name.
+        column: String,
+    },
+    /// A row could not be parsed as CSV (e.g. a different number of fields).
+    #[error("dòng {row}: dòng CSV không hợp lệ ({detail}) / row {row}: invalid CSV row ({detail})")]
+    Csv {
+        /// 1-based line number.
+        row: u64,
+        /// What is wrong (from the CSV parser; contains no field values).
+        detail: String,
+    },
+    /// Two rows have the same record id.
+    #[error(
+        "dòng {row}, cột record_id: trùng mã hồ sơ '{record_id}' (đã có ở dòng {first_row}) / row {row}, column record_id: duplicate record id '{record_id}' (already on row {first_row})"
+    )]
+    DuplicateRecordId {
+        /// Row of the second occurrence.
+        row: u64,
+        /// Row of the first occurrence.
+        first_row: u64,
+        /// The record id.
+        record_id: String,
+    },
+    /// A required field is empty.
+    #[error(
+        "dòng {row}, cột {column}: không được để trống / row {row}, column {column}: must not be empty"
+    )]
+    EmptyField {
+        /// Row.
+        row: u64,
+        /// Column name.
+        column: &'static str,
+    },
+    /// The sex column holds an unknown value.
+    #[error(
+        "dòng {row}, cột sex (hồ sơ '{record_id}'): giới tính phải là Nam, Nữ, M, F hoặc để trống / row {row}, column sex (record '{record_id}'): sex must be Nam, Nữ, M, F or empty"
+    )]
+    BadSex {
+        /// Row.
+        row: u64,
+        /// The record id.
+        record_id: String,
+    },
+    /// The threshold is out of range.
+    #[error(
+        "ngưỡng phải nằm trong khoảng 0,5–0,999999 / the threshold must be between 0.5 and 0.999999"
+    )]
+    Threshold,
+}
+
+const COLUMNS: [&str; 9] = [
+    "record_id",
+    "source",
+    "full_name",
+    "birth_date",
+    "sex",
+    "commune_code",
+    "village",
+    "guardian_name",
+    "personal_id",
+];
+
+fn csv_detail(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("{len} cột thay vì {expected_len} / {len} fields instead of {expected_len}"),
+        csv::ErrorKind::Io(err) => err.to_string(),
+        _ => "lỗi cú pháp CSV / CSV syntax error".to_string(),
+    }
+}
+
+fn csv_row(e: &csv::Error) -> u64 {
+    e.position().map_or(0, csv::Position::line)
+}
+
+/// Reads and validates the input file: record ids and records, in file order.
+pub fn read_records(path: &PathBuf) -> Result<(Vec<String>, Vec<Record>), DedupeCmdError> {
+    let file = File::open(path).map_err(|source| DedupeCmdError::Open {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(false)
+        .from_reader(BufReader::with_capacity(1 << 20, file));
+    let mut rec = csv::ByteRecord::new();
+    let has_header = rdr.read_byte_record(&mut rec).map_err(|e| match e.kind() {
+        csv::ErrorKind::Io(_) => DedupeCmdError::Open {
+            path: path.display().to_string(),
+            source: io::Error::other(csv_detail(&e)),
+        },
+        _ => DedupeCmdError::Csv {
+            row: 1,
+            detail: csv_detail(&e),
+        },
+    })?;
+    if !has_header || (rec.len() == 1 && rec.get(0).is_some_and(|f| f.trim_ascii().is_empty())) {
+        return Err(DedupeCmdError::Empty);
+    }
+    let mut header = Vec::with_capacity(rec.len());
+    for (k, field) in rec.iter().enumerate() {
+        let field = if k == 0 {
+            field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field)
+        } else {
+            field
+        };
+        let s = std::str::from_utf8(field).map_err(|_| DedupeCmdError::BadUtf8 {
+            row: 1,
+            column: format!("{}", k + 1),
+        })?;
+        header.push(s.trim().to_lowercase());
+    }
+    let mut idx = [0usize; 9];
+    for (c, name) in COLUMNS.iter().enumerate() {
+        idx[c] = header
+            .iter()
+            .position(|h| h == name)
+            .ok_or(DedupeCmdError::MissingColumn { column: name })?;
+    }
+    let mut ids: Vec<String> = Vec::new();
+    let mut records: Vec<Record> = Vec::new();
+    let mut seen: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                return Err(DedupeCmdError::Csv {
+                    row: csv_row(&e),
+                    detail: csv_detail(&e),
+                });
+            }
+        }
+        let row = rec.position().map_or(0, csv::Position::line);
+        let mut fields: [&str; 9] = [""; 9];
+        for (c, &k) in idx.iter().enumerate() {
+            let raw = rec.get(k).unwrap_or(b"");
+            fields[c] = std::str::from_utf8(raw).map_err(|_| DedupeCmdError::BadUtf8 {
+                row,
+                column: COLUMNS[c].to_string(),
+            })?;
+        }
+        // Skip completely blank lines.
+        if fields.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        let id = fields[0].trim();
+        if id.is_empty() {
+            return Err(DedupeCmdError::EmptyField {
+                row,
+                column: "record_id",
+            });
+        }
+        if let Some(&first_row) = seen.get(id) {
+            return Err(DedupeCmdError::DuplicateRecordId {
+                row,
+                first_row,
+                record_id: id.to_string(),
+            });
+        }
+        if fields[2].trim().is_empty() {
+            return Err(DedupeCmdError::EmptyField {
+                row,
+                column: "full_name",
+            });
+        }
+        let sex = dedupe::parse_sex(fields[4]).map_err(|_| DedupeCmdError::BadSex {
+            row,
+            record_id: id.to_string(),
+        })?;
+        seen.insert(id.to_string(), row);
+        ids.push(id.to_string());
+        records.push(Record {
+            source: String::new(),
+            full_name: fields[2].to_string(),
+            birth_date: fields[3].to_string(),
+            sex,
+            commune_code: fields[5].to_string(),
+            village: fields[6].to_string(),
+            guardian_name: fields[7].to_string(),
+            personal_id: fields[8].to_string(),
+        });
+    }
+    if records.is_empty() {
+        return Err(DedupeCmdError::NoRows);
+    }
+    Ok((ids, records))
+}
+
+fn writer(path: &PathBuf) -> Result<csv::Writer<BufWriter<File>>, DedupeCmdError> {
+    let f = File::create(path).map_err(|source| DedupeCmdError::Write {
+        path: path.display().to_string(),
+        source,
+    })?;
+    Ok(csv::Writer::from_writer(BufWriter::with_capacity(
+        1 << 20,
+        f,
+    )))
+}
+
+fn write_err(path: &PathBuf) -> impl Fn(csv::Error) -> DedupeCmdError + '_ {
+    move |e| DedupeCmdError::Write {
+        path: path.display().to_string(),
+        source: io::Error::other(e.to_string()),
+    }
+}
+
+fn stage_label(s: Stage) -> &'static str {
+    match s {
+        Stage::Normalise => "chuẩn hoá / normalising",
+        Stage::Block => "phân khối / blocking",
+        Stage::Train => "ước lượng m/u / training",
+        Stage::Score => "chấm điểm cặp / scoring",
+        Stage::Cluster => "gom cụm / clustering",
+    }
+}
+
+/// Runs `chungtay dedupe`.
+pub fn run(args: &DedupeArgs) -> Result<(), DedupeCmdError> {
+    if !(0.5..=0.999_999).contains(&args.threshold) {
+        return Err(DedupeCmdError::Threshold);
+    }
+    let (ids, records) = read_records(&args.input)?;
+    let config = Config {
+        link_probability: args.threshold,
+        ..Config::default()
+    };
+    let bar = if io::stderr().is_terminal() {
+        let pb = indicatif::ProgressBar::new(1);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:30}] {pos}/{len} {msg}",
+        ) {
+            pb.set_style(style);
+        }
+        Some(pb)
+    } else {
+        None
+    };
+    let progress = |stage: Stage, done: u64, total: u64| {
+        if let Some(pb) = &bar {
+            pb.set_message(stage_label(stage));
+            pb.set_length(total);
+            pb.set_position(done);
+        }
+    };
+    let outcome = dedupe::deduplicate(&records, &config, &progress);
+    if let Some(pb) = &bar {
+        pb.finish_and_clear();
+    }
+    drop(records);
+
+    let mut w = writer(&args.output)?;
+    let werr = write_err(&args.output);
+    w.write_record(["record_id", "cluster_id"]).map_err(&werr)?;
+    for (i, id) in ids.iter().enumerate() {
+        let rep = outcome.cluster_of.get(i).copied().unwrap_or(i as u32) as usize;
+        let cluster = ids.get(rep).map_or(id.as_str(), String::as_str);
+        w.write_record([id.as_str(), cluster]).map_err(&werr)?;
+    }
+    w.flush().map_err(|source| DedupeCmdError::Write {
+        path: args.output.display().to_string(),
+        source,
+    })?;
+
+    if let Some(path) = &args.explain {
+        let mut w = writer(path)?;
+        let werr = write_err(path);
+        w.write_record([
+            "record_id_a",
+            "record_id_b",
+            "probability",
+            "weight",
+            "decision",
+            "explanation_vi",
+            "explanation_en",
+            "field_weights",
+        ])
+        .map_err(&werr)?;
+        for p in &outcome.pairs {
+            let (a, b) = (
+                ids.get(p.a as usize).map_or("", String::as_str),
+                ids.get(p.b as usize).map_or("", String::as_str),
+            );
+            let fw: Vec<String> = dedupe::compare::FIELDS
+                .iter()
+                .enumerate()
+                .filter(|&(f, _)| p.vector.levels[f] != dedupe::compare::NULL_LEVEL)
+                .map(|(f, field)| {
+                    format!(
+                        "{field:?}={:+.2}",
+                        outcome.model.level_weight(f, p.vector.levels[f])
+                    )
+                })
+                .collect();
+            w.write_record([
+                a,
+                b,
+                &format!("{:.6}", p.probability),
+                &format!("{:.3}", p.weight),
+                match p.decision {
+                    Decision::Linked => "linked",
+                    Decision::KeptApart => "kept_apart",
+                },
+                &p.explanation_vi,
+                &p.explanation_en,
+                &fw.join(" "),
+            ])
+            .map_err(&werr)?;
+        }
+        w.flush().map_err(|source| DedupeCmdError::Write {
+            path: path.display().to_string(),
+            source,
+        })?;
+    }
+
+    let s = &outcome.stats;
+    let mut err = io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "{} hồ sơ → {} cụm; {} cặp được so sánh; {} liên kết ({} bị từ chối do xung đột); {} mã định danh sai cấu trúc bị bỏ qua / {} records → {} clusters; {} pairs compared; {} links ({} refused by conflicts); {} malformed personal IDs ignored",
+        s.records,
+        s.clusters,
+        s.candidate_pairs,
+        s.links,
+        s.links_refused,
+        s.invalid_personal_ids,
+        s.records,
+        s.clusters,
+        s.candidate_pairs,
+        s.links,
+        s.links_refused,
+        s.invalid_personal_ids
+    );
+    if args.show_model {
+        for line in outcome.model.describe() {
+            let _ = writeln!(err, "{line}");
+        }
+        for (rule, blocks, oversized) in &s.blocks_per_rule {
+            let _ = writeln!(err, "block {rule}: {blocks} blocks, {oversized} oversized");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,258 @@
+//! Blocking: which pairs of records are compared at all.
+//!
+//! Each record gets one key per blocking rule (0 = no key, e.g. no personal ID). Records sharing a
+//! key form a block; all pairs inside a block are compared. A block larger than
+//! `max_block_size` (e.g. "Hồ Thị Hoa, born 2017" in A Lưới, where over 40 % of people are named
+//! Hồ) is not compared all-against-all: its members are sorted twice – by birth date and by
+//! guardian – and each is compared with its `window` nearest neighbours in each order (sorted
+//! neighbourhood), so the cost stays linear while true duplicates, which share a birth date or a
+//! guardian, stay adjacent.
+//!
+//! A pair found by several rules is compared once: a pair from rule k is skipped when an
+//! earlier rule r < k already put both records in the same (not oversized) block, as Splink does.
+
+use std::collections::HashSet;
+
+use rayon::prelude::*;
+
+use crate::compare::PreparedSet;
+
+/// Number of blocking rules.
+pub const NUM_RULES: usize = 6;
+
+/// Human-readable names of the blocking rules.
+pub const RULE_NAMES: [&str; NUM_RULES] = [
+    "personal_id",
+    "given_name+birth_year",
+    "given_name+commune",
+    "all_name_tokens",
+    "guardian_name",
+    "birth_date+commune",
+];
+
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn key(parts: &[u64]) -> u64 {
+    let k = parts.iter().fold(0x1234_5678u64, |h, &p| mix(h ^ p));
+    // 0 means "no key".
+    k.max(1)
+}
+
+fn date_code(set: &PreparedSet, i: usize) -> u64 {
+    set.records[i].dob.map_or(0, |d| {
+        u64::from(d.year) * 10_000
+            + u64::from(d.month.unwrap_or(0)) * 100
+            + u64::from(d.day.unwrap_or(0))
+    })
+}
+
+/// Blocking keys of every record.
+pub fn record_keys(set: &PreparedSet) -> Vec<[u64; NUM_RULES]> {
+    (0..set.records.len())
+        .into_par_iter()
+        .map(|i| {
+            let r = &set.records[i];
+            let mut k = [0u64; NUM_RULES];
+            if let Some(p) = r.pid {
+                k[0] = key(&[1, p.as_u64()]);
+            }
+            let given = u64::from(r.name.given_phon());
+            if given != 0 {
+                if let Some(d) = r.dob {
+                    k[1] = key(&[2, given, u64::from(d.year)]);
+                }
+                if r.commune != 0 {
+                    k[2] = key(&[3, given, u64::from(r.commune)]);
+                }
+            }
+            if !r.name.is_empty() {
+                let mut parts = vec![4u64];
+                parts.extend(r.name.sorted_phon.iter().map(|&t| u64::from(t)));
+                k[3] = key(&parts);
+            }
+            if !r.guardian.is_empty() {
+                let mut parts = vec![5u64];
+                parts.extend(r.guardian.sorted_phon.iter().map(|&t| u64::from(t)));
+                k[4] = key(&parts);
+            }
+            if let Some(d) = r.dob
+                && d.day.is_some()
+                && r.commune != 0
+            {
+                k[5] = key(&[6, date_code(set, i), u64::from(r.commune)]);
+            }
+            k
+        })
+        .collect()
+}
+
+/// One unit of comparison work.
+#[derive(Debug, Clone, Copy)]
+enum Work {
+    /// All pairs of `members[start..start+len]` of a rule.
+    Full { rule: u8, start: u32, len: u32 },
+    /// Sorted-neighbourhood pairs of `windows[start..start+len]`.
+    Window { rule: u8, start: u32, len: u32 },
+}
+
+/// The candidate-pair plan: blocks of every rule, ready to enumerate in parallel.
+#[derive(Debug)]
+pub struct Blocking {
+    keys: Vec<[u64; NUM_RULES]>,
+    members: Vec<Vec<u32>>,
+    windows: Vec<u32>,
+    oversized: Vec<HashSet<u64>>,
+    work: Vec<Work>,
+    window: usize,
+    /// Number of blocks per rule.
+    pub blocks_per_rule: [usize; NUM_RULES],
+    /// Number of oversized blocks per rule.
+    pub oversized_per_rule: [usize; NUM_RULES],
+}
+
+impl Blocking {
+    /// Builds the blocks of all rules.
+    pub fn new(set: &PreparedSet, max_block_size: usize, window: usize) -> Self {
+        let keys = record_keys(set);
+        let n = keys.len();
+        let mut members = Vec::with_capacity(NUM_RULES);
+        let mut windows: Vec<u32> = Vec::new();
+        let mut oversized = vec![HashSet::new(); NUM_RULES];
+        let mut work = Vec::new();
+        let mut blocks_per_rule = [0usize; NUM_RULES];
+        let mut oversized_per_rule = [0usize; NUM_RULES];
+        let max_block_size = max_block_size.max(2);
+        for rule in 0..NUM_RULES {
+            let mut v: Vec<(u64, u32)> = (0..n)
+                .filter(|&i| keys[i][rule] != 0)
+                .map(|i| (keys[i][rule], i as u32))
+                .collect();
+            v.par_sort_unstable();
+            let mut start = 0usize;
+            while start < v.len() {
+                let k = v[start].0;
+                let mut end = start + 1;
+                while end < v.len() && v[end].0 == k {
+                    end += 1;
+                }
+                let len = end - start;
+                if len >= 2 {
+                    blocks_per_rule[rule] += 1;
+                    if len <= max_block_size {
+                        work.push(Work::Full {
+                            rule: rule as u8,
+                            start: start as u32,
+                            len: len as u32,
+                        });
+                    } else {
+                        oversized[rule].insert(k);
+                        oversized_per_rule[rule] += 1;
+                        let ids: Vec<u32> = v[start..end].iter().map(|&(_, i)| i).collect();
+                        let mut by_date = ids.clone();
+                        by_date.sort_by_key(|&i| {
+                            let r = &set.records[i as usize];
+                            (
+                                date_code(set, i as usize),
+                                r.guardian.joined,
+                                r.name.joined,
+                                i,
+                            )
+                        });
+                        let mut by_guardian = ids;
+                        by_guardian.sort_by_key(|&i| {
+                            let r = &set.records[i as usize];
+                            (
+                                r.guardian.joined,
+                                date_code(set, i as usize),
+                                r.name.joined,
+                                i,
+                            )
+                        });
+                        for order in [by_date, by_guardian] {
+                            work.push(Work::Window {
+                                rule: rule as u8,
+                                start: windows.len() as u32,
+                                len: order.len() as u32,
+                            });
+                            windows.extend(order);
+                        }
+                    }
+                }
+                start = end;
+            }
+            members.push(v.into_iter().map(|(_, i)| i).collect::<Vec<u32>>());
+        }
+        Self {
+            keys,
+            members,
+            windows,
+            oversized,
+            work,
+            window: window.max(1),
+            blocks_per_rule,
+            oversized_per_rule,
+        }
+    }
+
+    /// Whether an earlier rule than `rule` already compared `i` and `j`.
+    fn seen_before(&self, rule: usize, i: u32, j: u32) -> bool {
+        let (ki, kj) = (&self.keys[i as usize], &self.keys[j as usize]);
+        (0..rule).any(|r| ki[r] != 0 && ki[r] == kj[r] && !self.oversized[r].contains(&ki[r]))
+    }
+
+    /// Number of work units (for progress).
+    pub fn work_units(&self) -> usize {
+        self.work.len()
+    }
+
+    /// Folds `f` over every candidate pair `(i, j)` with `i < j`, in parallel, and reduces the
+    /// per-thread states with `reduce`. `tick` is called once per finished work unit.
+    pub fn fold_pairs<T, I, F, R, P>(&self, init: I, f: F, reduce: R, tick: P) -> T
+    where
+        T: Send,
+        I: Fn() -> T + Sync + Send,
+        F: Fn(&mut T, u32, u32) + Sync + Send,
+        R: Fn(T, T) -> T + Sync + Send,
+        P: Fn() + Sync + Send,
+    {
+        self.work
+            .par_iter()
+            .with_min_len(64)
+            .fold(&init, |mut acc, w| {
+                match *w {
+                    Work::Full { rule, start, len } => {
+                        let (rule, start, len) = (rule as usize, start as usize, len as usize);
+                        let m = &self.members[rule][start..start + len];
+                        for a in 0..m.len() {
+                            for b in a + 1..m.len() {
+                                let (i, j) = (m[a].min(m[b]), m[a].max(m[b]));
+                                if !self.seen_before(rule, i, j) {
+                                    f(&mut acc, i, j);
+                                }
+                            }
+                        }
+                    }
+                    Work::Window { rule, start, len } => {
+                        let (rule, start, len) = (rule as usize, start as usize, len as usize);
+                        let m = &self.windows[start..start + len];
+                        for a in 0..m.len() {
+                            for b in a + 1..m.len().min(a + 1 + self.window) {
+                                let (i, j) = (m[a].min(m[b]), m[a].max(m[b]));
+                                if !self.seen_before(rule, i, j) {
+                                    f(&mut acc, i, j);
+                                }
+                            }
+                        }
+                    }
+                }
+                tick();
+                acc
+            })
+            .reduce(&init, reduce)
+    }
+}

@@ -1,0 +1,592 @@
+//! Prepared (normalised, interned) records and the pairwise comparison vector.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use crate::date::{DateLevel, PartialDate, compare_dates, parse_date};
+use crate::normalize::{name_keys, place_key};
+use crate::pid::{PersonalId, PidLevel, compare_pids, parse_personal_id};
+use crate::{Record, Sex};
+
+/// Comparison fields, in the order of [`ComparisonVector::levels`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// Full name of the child.
+    Name = 0,
+    /// Birth date.
+    BirthDate = 1,
+    /// Sex.
+    Sex = 2,
+    /// Commune code.
+    Commune = 3,
+    /// Village.
+    Village = 4,
+    /// Guardian's name.
+    Guardian = 5,
+    /// Personal ID.
+    PersonalId = 6,
+}
+
+/// Number of comparison fields.
+pub const NUM_FIELDS: usize = 7;
+/// All fields in order.
+pub const FIELDS: [Field; NUM_FIELDS] = [
+    Field::Name,
+    Field::BirthDate,
+    Field::Sex,
+    Field::Commune,
+    Field::Village,
+    Field::Guardian,
+    Field::PersonalId,
+];
+/// Number of levels of each field (the value [`NULL_LEVEL`] is "missing on either side").
+pub const LEVELS: [u8; NUM_FIELDS] = [7, DateLevel::COUNT, 2, 2, 2, 3, PidLevel::COUNT];
+/// Level of a field when either side is missing: it carries no evidence.
+pub const NULL_LEVEL: u8 = u8::MAX;
+
+/// How two names agree, from worst to best (values are the level indices).
+pub mod name_level {
+    /// Names differ.
+    pub const DIFFERENT: u8 = 0;
+    /// Only the given name is the same.
+    pub const SAME_GIVEN: u8 = 1;
+    /// One token differs by a typo (one or two edits).
+    pub const TYPO: u8 = 2;
+    /// Equal once a middle name present on one side only is dropped.
+    pub const MIDDLE_DROPPED: u8 = 3;
+    /// Equal by sound (phonetic key), possibly in another order or spacing.
+    pub const PHONETIC: u8 = 4;
+    /// Equal without diacritics.
+    pub const FOLDED: u8 = 5;
+    /// Equal (up to Unicode form, tone placement, case, spacing).
+    pub const EXACT: u8 = 6;
+}
+
+/// Guardian agreement levels.
+pub mod guardian_level {
+    /// Different guardian names.
+    pub const DIFFERENT: u8 = 0;
+    /// Similar (a typo or a dropped middle name).
+    pub const SIMILAR: u8 = 1;
+    /// Same guardian name (up to diacritics, spelling variants and order).
+    pub const SAME: u8 = 2;
+}
+
+/// Notes on how two names were matched, used in explanations.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct NameNotes {
+    /// The token order differs (given name first on one side).
+    pub reordered: bool,
+    /// Syllables are written joined on one side and apart on the other.
+    pub spacing: bool,
+}
+
+/// The comparison vector of a pair of records: one level per field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ComparisonVector {
+    /// Level per field, in [`FIELDS`] order; [`NULL_LEVEL`] when missing.
+    pub levels: [u8; NUM_FIELDS],
+    /// Name-matching notes.
+    pub notes: NameNotes,
+}
+
+impl ComparisonVector {
+    /// Index of the agreement pattern (mixed radix, "missing" counted as one more level).
+    pub fn pattern(&self) -> usize {
+        let mut p = 0usize;
+        for f in 0..NUM_FIELDS {
+            let radix = usize::from(LEVELS[f]) + 1;
+            let l = self.levels[f];
+            let v = if l == NULL_LEVEL {
+                usize::from(LEVELS[f])
+            } else {
+                usize::from(l)
+            };
+            p = p * radix + v;
+        }
+        p
+    }
+}
+
+/// Number of distinct agreement patterns.
+pub fn pattern_count() -> usize {
+    LEVELS.iter().map(|&l| usize::from(l) + 1).product()
+}
+
+/// Decodes a pattern index into levels.
+pub fn decode_pattern(mut p: usize) -> [u8; NUM_FIELDS] {
+    let mut out = [0u8; NUM_FIELDS];
+    for f in (0..NUM_FIELDS).rev() {
+        let radix = usize::from(LEVELS[f]) + 1;
+        let v = p % radix;
+        p /= radix;
+        out[f] = if v == usize::from(LEVELS[f]) {
+            NULL_LEVEL
+        } else {
+            // v < LEVELS[f] ≤ 255
+            u8::try_from(v).unwrap_or(NULL_LEVEL)
+        };
+    }
+    out
+}
+
+/// String interner: every distinct key string gets a small id (0 is the empty string).
+#[derive(Debug, Default)]
+pub struct Interner {
+    map: HashMap<String, u32>,
+    strings: Vec<String>,
+}
+
+impl Interner {
+    fn new() -> Self {
+        let mut i = Self::default();
+        i.intern(String::new());
+        i
+    }
+
+    fn intern(&mut self, s: String) -> u32 {
+        if let Some(&id) = self.map.get(&s) {
+            return id;
+        }
+        let id = u32::try_from(self.strings.len()).unwrap_or(u32::MAX);
+        self.strings.push(s.clone());
+        self.map.insert(s, id);
+        id
+    }
+
+    /// The string of an id.
+    pub fn get(&self, id: u32) -> &str {
+        self.strings.get(id as usize).map_or("", String::as_str)
+    }
+
+    fn lookup(&self, s: &str) -> u32 {
+        self.map.get(s).copied().unwrap_or(u32::MAX)
+    }
+}
+
+/// One interned name token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Tok {
+    /// Toned key id.
+    pub toned: u32,
+    /// Folded key id.
+    pub folded: u32,
+    /// Phonetic key id.
+    pub phon: u32,
+}
+
+/// An interned name.
+#[derive(Debug, Clone, Default)]
+pub struct PName {
+    /// Tokens in written order.
+    pub toks: Vec<Tok>,
+    /// Phonetic tokens sorted (order-insensitive comparison).
+    pub sorted_phon: Vec<u32>,
+    /// All phonetic tokens joined without spaces.
+    pub joined: u32,
+    /// Index of the given name in `toks`.
+    pub given: usize,
+    /// Number of tokens as written.
+    pub written: usize,
+}
+
+impl PName {
+    /// Phonetic id of the given name (0 when empty).
+    pub fn given_phon(&self) -> u32 {
+        self.toks.get(self.given).map_or(0, |t| t.phon)
+    }
+
+    /// Phonetic id of the first token.
+    pub fn first_phon(&self) -> u32 {
+        self.toks.first().map_or(0, |t| t.phon)
+    }
+
+    /// Whether the name has no tokens.
+    pub fn is_empty(&self) -> bool {
+        self.toks.is_empty()
+    }
+}
+
+/// A normalised record ready for comparison.
+#[derive(Debug, Clone, Default)]
+pub struct Prepared {
+    /// Child's name.
+    pub name: PName,
+    /// Birth date.
+    pub dob: Option<PartialDate>,
+    /// Sex.
+    pub sex: Option<Sex>,
+    /// Commune key id (0 = missing).
+    pub commune: u32,
+    /// Village key id (0 = missing).
+    pub village: u32,
+    /// Guardian's name.
+    pub guardian: PName,
+    /// Valid personal ID.
+    pub pid: Option<PersonalId>,
+    /// A personal ID was given but is structurally invalid.
+    pub pid_invalid: bool,
+}
+
+struct RawName {
+    toned: Vec<String>,
+    folded: Vec<String>,
+    phon: Vec<String>,
+    written: usize,
+}
+
+struct RawPrepared {
+    name: RawName,
+    guardian: RawName,
+    dob: Option<PartialDate>,
+    sex: Option<Sex>,
+    commune: String,
+    village: String,
+    pid: Option<PersonalId>,
+    pid_invalid: bool,
+}
+
+fn raw_name(s: &str) -> RawName {
+    let k = name_keys(s);
+    RawName {
+        toned: k.toned,
+        folded: k.folded,
+        phon: k.phonetic,
+        written: k.written_tokens,
+    }
+}
+
+/// All prepared records with their interner.
+#[derive(Debug)]
+pub struct PreparedSet {
+    /// Records, in input order.
+    pub records: Vec<Prepared>,
+    /// Strings of the key ids.
+    pub interner: Interner,
+    middle_markers: [u32; 2],
+}
+
+impl PreparedSet {
+    /// Normalises and interns every record (normalisation runs in parallel).
+    pub fn new(records: &[Record]) -> Self {
+        let raw: Vec<RawPrepared> = records
+            .par_iter()
+            .map(|r| {
+                let pid_text = r.personal_id.trim();
+                let (pid, pid_invalid) = if pid_text.is_empty() {
+                    (None, false)
+                } else {
+                    match parse_personal_id(pid_text) {
+                        Ok(p) => (Some(p), false),
+                        Err(_) => (None, true),
+                    }
+                };
+                RawPrepared {
+                    name: raw_name(&r.full_name),
+                    guardian: raw_name(&r.guardian_name),
+                    dob: parse_date(&r.birth_date),
+                    sex: r.sex,
+                    commune: place_key(&r.commune_code),
+                    village: place_key(&r.village),
+                    pid,
+                    pid_invalid,
+                }
+            })
+            .collect();
+        let mut interner = Interner::new();
+        let middle_markers = [
+            interner.intern("van".to_string()),
+            interner.intern("thi".to_string()),
+        ];
+        let mut out = Vec::with_capacity(raw.len());
+        for r in raw {
+            let name = intern_name(&mut interner, r.name, &middle_markers);
+            let guardian = intern_name(&mut interner, r.guardian, &middle_markers);
+            out.push(Prepared {
+                name,
+                guardian,
+                dob: r.dob,
+                sex: r.sex,
+                commune: interner.intern(r.commune),
+                village: interner.intern(r.village),
+                pid: r.pid,
+                pid_invalid: r.pid_invalid,
+            });
+        }
+        Self {
+            records: out,
+            interner,
+            middle_markers,
+        }
+    }
+
+    /// Compares records `a` and `b`. Symmetric in its levels.
+    pub fn compare(&self, a: usize, b: usize) -> ComparisonVector {
+        let (ra, rb) = (&self.records[a], &self.records[b]);
+        let mut levels = [NULL_LEVEL; NUM_FIELDS];
+        let (nl, notes) = compare_names(&ra.name, &rb.name, &self.interner);
+        levels[Field::Name as usize] = nl;
+        if let (Some(x), Some(y)) = (&ra.dob, &rb.dob) {
+            levels[Field::BirthDate as usize] = compare_dates(x, y) as u8;
+        }
+        if let (Some(x), Some(y)) = (ra.sex, rb.sex) {
+            levels[Field::Sex as usize] = u8::from(x == y);
+        }
+        if ra.commune != 0 && rb.commune != 0 {
+            levels[Field::Commune as usize] = u8::from(ra.commune == rb.commune);
+        }
+        if ra.village != 0 && rb.village != 0 {
+            levels[Field::Village as usize] = u8::from(ra.village == rb.village);
+        }
+        let (gl, _) = compare_names(&ra.guardian, &rb.guardian, &self.interner);
+        levels[Field::Guardian as usize] = match gl {
+            NULL_LEVEL => NULL_LEVEL,
+            l if l >= name_level::PHONETIC => guardian_level::SAME,
+            l if l >= name_level::TYPO => guardian_level::SIMILAR,
+            _ => guardian_level::DIFFERENT,
+        };
+        if let (Some(x), Some(y)) = (&ra.pid, &rb.pid) {
+            levels[Field::PersonalId as usize] = compare_pids(x, y) as u8;
+        }
+        ComparisonVector { levels, notes }
+    }
+
+    /// Ids of the middle-name markers `van` and `thi` (phonetic).
+    pub fn middle_markers(&self) -> [u32; 2] {
+        self.middle_markers
+    }
+
+    /// Interned phonetic id of a string, if present.
+    pub fn phon_id(&self, s: &str) -> Option<u32> {
+        let id = self.interner.lookup(s);
+        (id != u32::MAX).then_some(id)
+    }
+}
+
+fn intern_name(int: &mut Interner, r: RawName, markers: &[u32; 2]) -> PName {
+    let toks: Vec<Tok> = r
+        .toned
+        .into_iter()
+        .zip(r.folded)
+        .zip(r.phon.iter().cloned())
+        .map(|((t, f), p)| Tok {
+            toned: int.intern(t),
+            folded: int.intern(f),
+            phon: int.intern(p),
+        })
+        .collect();
+    let joined = int.intern(r.phon.concat());
+    let mut sorted_phon: Vec<u32> = toks.iter().map(|t| t.phon).collect();
+    sorted_phon.sort_unstable();
+    // The given name is the last token, unless the name was written given-name first
+    // ("Hoa Hồ Thị"): then the last token is a middle-name marker (Văn/Thị).
+    let given = match (toks.first(), toks.last()) {
+        (Some(f), Some(l))
+            if toks.len() >= 2 && markers.contains(&l.phon) && !markers.contains(&f.phon) =>
+        {
+            0
+        }
+        _ => toks.len().saturating_sub(1),
+    };
+    PName {
+        toks,
+        sorted_phon,
+        joined,
+        given,
+        written: r.written,
+    }
+}
+
+/// Optimal-string-alignment distance (Levenshtein plus adjacent transposition), capped: returns
+/// `cap + 1` as soon as the distance is known to exceed `cap`.
+pub fn osa_distance(a: &str, b: &str, cap: usize) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > cap {
+        return cap + 1;
+    }
+    let (n, m) = (a.len(), b.len());
+    let mut prev2 = vec![0usize; m + 1];
+    let mut prev: Vec<usize> = (0..=m).collect();
+    let mut cur = vec![0usize; m + 1];
+    for i in 1..=n {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > cap {
+            return cap + 1;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[m].min(cap + 1)
+}
+
+/// Multiset difference of two sorted id lists: (only in a, only in b).
+fn sorted_diff(a: &[u32], b: &[u32]) -> (Vec<u32>, Vec<u32>) {
+    let (mut i, mut j) = (0, 0);
+    let (mut oa, mut ob) = (Vec::new(), Vec::new());
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Equal => {
+                i += 1;
+                j += 1;
+            }
+            std::cmp::Ordering::Less => {
+                oa.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                ob.push(b[j]);
+                j += 1;
+            }
+        }
+    }
+    oa.extend_from_slice(&a[i..]);
+    ob.extend_from_slice(&b[j..]);
+    (oa, ob)
+}
+
+/// Allowed typo distance for a token of this length.
+fn typo_cap(len: usize) -> usize {
+    if len >= 7 { 2 } else { 1 }
+}
+
+/// Compares two names; [`NULL_LEVEL`] if either is empty. Symmetric.
+pub fn compare_names(a: &PName, b: &PName, int: &Interner) -> (u8, NameNotes) {
+    let mut notes = NameNotes::default();
+    if a.is_empty() || b.is_empty() {
+        return (NULL_LEVEL, notes);
+    }
+    notes.spacing = a.written != b.written && a.toks.len() == b.toks.len();
+    if a.toks.len() == b.toks.len() {
+        if a.toks.iter().zip(&b.toks).all(|(x, y)| x.toned == y.toned) {
+            return (name_level::EXACT, notes);
+        }
+        if a.toks
+            .iter()
+            .zip(&b.toks)
+            .all(|(x, y)| x.folded == y.folded)
+        {
+            return (name_level::FOLDED, notes);
+        }
+        if a.toks.iter().zip(&b.toks).all(|(x, y)| x.phon == y.phon) {
+            return (name_level::PHONETIC, notes);
+        }
+    }
+    if a.joined == b.joined {
+        notes.spacing = true;
+        return (name_level::PHONETIC, notes);
+    }
+    if a.sorted_phon == b.sorted_phon {
+        notes.reordered = true;
+        return (name_level::PHONETIC, notes);
+    }
+    let (oa, ob) = sorted_diff(&a.sorted_phon, &b.sorted_phon);
+    // A middle name present on one side only.
+    let (long, short, extra) = if oa.len() == 1 && ob.is_empty() {
+        (a, b, oa[0])
+    } else if ob.len() == 1 && oa.is_empty() {
+        (b, a, ob[0])
+    } else {
+        (a, b, u32::MAX)
+    };
+    if extra != u32::MAX && short.toks.len() >= 2 {
+        let pos = long.toks.iter().position(|t| t.phon == extra);
+        if pos.is_some_and(|p| p > 0 && p + 1 < long.toks.len()) {
+            return (name_level::MIDDLE_DROPPED, notes);
+        }
+    }
+    if oa.len() == 1 && ob.len() == 1 {
+        let (x, y) = (int.get(oa[0]), int.get(ob[0]));
+        let cap = typo_cap(x.chars().count().min(y.chars().count()));
+        if osa_distance(x, y, cap) <= cap {
+            return (name_level::TYPO, notes);
+        }
+    }
+    if a.given_phon() == b.given_phon() {
+        return (name_level::SAME_GIVEN, notes);
+    }
+    (name_level::DIFFERENT, notes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(name: &str, guardian: &str) -> Record {
+        Record {
+            full_name: name.to_string(),
+            guardian_name: guardian.to_string(),
+            ..Record::default()
+        }
+    }
+
+    fn name_level_of(a: &str, b: &str) -> u8 {
+        let set = PreparedSet::new(&[rec(a, ""), rec(b, "")]);
+        set.compare(0, 1).levels[Field::Name as usize]
+    }
+
+    #[test]
+    fn names_are_graded_from_exact_to_different() {
+        assert_eq!(name_level_of("Hồ Thị Hoà", "HỒ THỊ HÒA"), name_level::EXACT);
+        assert_eq!(
+            name_level_of("Hồ Thị Hoà", "HO THI HOA"),
+            name_level::FOLDED
+        );
+        assert_eq!(
+            name_level_of("Hồ Kăn Lịch", "Hồ Căn Lịch"),
+            name_level::PHONETIC
+        );
+        assert_eq!(
+            name_level_of("Hoa Hồ Thị", "Hồ Thị Hoa"),
+            name_level::PHONETIC
+        );
+        assert_eq!(
+            name_level_of("Hồ Thị Hoa", "Hồ Hoa"),
+            name_level::MIDDLE_DROPPED
+        );
+        assert_eq!(name_level_of("Hồ Thị Hoa", "Hồ Thị Hao"), name_level::TYPO);
+        assert_eq!(
+            name_level_of("Hồ Thị Hoa", "Lê Văn Hoa"),
+            name_level::SAME_GIVEN
+        );
+        assert_eq!(
+            name_level_of("Hồ Thị Hoa", "Hồ Thị Lan"),
+            name_level::DIFFERENT
+        );
+    }
+
+    #[test]
+    fn a_dropped_given_name_is_not_a_dropped_middle_name() {
+        assert_ne!(
+            name_level_of("Hồ Thị Hoa", "Hồ Thị"),
+            name_level::MIDDLE_DROPPED
+        );
+    }
+
+    #[test]
+    fn transposed_letters_count_as_one_typo() {
+        assert_eq!(osa_distance("hoang", "hoagn", 2), 1);
+        assert_eq!(osa_distance("abc", "xyz", 1), 2);
+    }
+
+    #[test]
+    fn patterns_round_trip() {
+        let v = ComparisonVector {
+            levels: [6, NULL_LEVEL, 1, 0, NULL_LEVEL, 2, 3],
+            notes: NameNotes::default(),
+        };
+        assert_eq!(decode_pattern(v.pattern()), v.levels);
+        assert!(v.pattern() < pattern_count());
+    }
+}

@@ -1,0 +1,272 @@
+//! Fellegi–Sunter model: m and u probabilities per comparison level, estimated from the data.
+//!
+//! * **m** = P(level | the two records are the same child);
+//! * **u** = P(level | they are different children);
+//! * the match weight of a level is log2(m/u): positive when the level is more typical of
+//!   duplicates, negative when more typical of different children. A pair's weight is the prior
+//!   log-odds log2(λ/(1−λ)) plus the weights of its levels, and its match probability is
+//!   1/(1+2^−weight). A missing field (either side empty) adds nothing.
+//!
+//! Estimation, as Splink does it but on agreement-pattern counts (like fastLink):
+//! 1. **u** from comparisons of random record pairs (almost all different children);
+//! 2. **m** by expectation–maximisation over the agreement-pattern counts of all candidate
+//!    pairs (a two-class latent model, fields independent given the class; λ, m and a
+//!    candidate-pair u are re-estimated together, which keeps EM on the right latent class even
+//!    though blocking makes agreement on blocked fields common among candidates);
+//! 3. every m is floored at 0.5 % (no single disagreement is impossible for the same child:
+//!    typos and moves happen), so no one field vetoes a match on its own;
+//! 4. the prior λ is the share of matches among *all* pairs (EM's match count over n(n−1)/2),
+//!    so a pair's probability is what it would be for two records drawn at random – the same
+//!    convention as Splink;
+//! 5. a sanity check: if EM converged to the wrong latent class (the "match" class does not
+//!    favour exact names, equal birth dates and equal IDs), the prior m is kept.
+
+use crate::compare::{
+    FIELDS, Field, LEVELS, NULL_LEVEL, NUM_FIELDS, decode_pattern, guardian_level, name_level,
+};
+use crate::date::DateLevel;
+use crate::pid::PidLevel;
+
+/// m and u probabilities of every level of every field, and the prior λ.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    /// Prior probability that two records drawn at random are the same child.
+    pub lambda: f64,
+    /// m probabilities, `m[field][level]`.
+    pub m: Vec<Vec<f64>>,
+    /// u probabilities, `u[field][level]`.
+    pub u: Vec<Vec<f64>>,
+    /// EM iterations run.
+    pub iterations: usize,
+    /// Whether the EM estimate was kept (false: it failed the sanity check, prior kept).
+    pub em_accepted: bool,
+    /// u among candidate pairs, as estimated by EM (reported, not used for scoring).
+    pub u_candidates: Vec<Vec<f64>>,
+    /// Share of matches among candidate pairs, as estimated by EM.
+    pub lambda_candidates: f64,
+}
+
+/// Prior m: share of duplicates at each level (worst → best).
+fn prior_m(field: Field) -> Vec<f64> {
+    match field {
+        Field::Name => vec![0.01, 0.02, 0.06, 0.06, 0.1, 0.15, 0.6],
+        Field::BirthDate => vec![0.02, 0.02, 0.15, 0.02, 0.03, 0.04, 0.72],
+        Field::Sex | Field::Commune | Field::Village => vec![0.03, 0.97],
+        Field::Guardian => vec![0.05, 0.1, 0.85],
+        Field::PersonalId => vec![0.01, 0.01, 0.03, 0.95],
+    }
+}
+
+/// Smallest m probability of any level.
+const M_FLOOR: f64 = 0.005;
+
+fn normalise(v: &mut [f64]) {
+    let s: f64 = v.iter().sum();
+    if s > 0.0 {
+        for x in v.iter_mut() {
+            *x /= s;
+        }
+    }
+}
+
+impl Model {
+    /// The prior model, with u from the given random-pair level counts.
+    pub fn prior(random_counts: &[Vec<u64>]) -> Self {
+        let mut m = Vec::with_capacity(NUM_FIELDS);
+        let mut u = Vec::with_capacity(NUM_FIELDS);
+        for (f, field) in FIELDS.iter().enumerate() {
+            m.push(prior_m(*field));
+            let mut uf: Vec<f64> = (0..usize::from(LEVELS[f]))
+                .map(|l| {
+                    random_counts
+                        .get(f)
+                        .and_then(|c| c.get(l))
+                        .copied()
+                        .unwrap_or(0) as f64
+                        + 1.0
+                })
+                .collect();
+            normalise(&mut uf);
+            u.push(uf);
+        }
+        Self {
+            lambda: 0.05,
+            m,
+            u,
+            iterations: 0,
+            em_accepted: false,
+            u_candidates: Vec::new(),
+            lambda_candidates: 0.05,
+        }
+    }
+
+    /// Match weight (log2 m/u) of a level; 0 for a missing field.
+    pub fn level_weight(&self, field: usize, level: u8) -> f64 {
+        if level == NULL_LEVEL {
+            return 0.0;
+        }
+        let l = usize::from(level);
+        match (
+            self.m.get(field).and_then(|v| v.get(l)),
+            self.u.get(field).and_then(|v| v.get(l)),
+        ) {
+            (Some(&m), Some(&u)) if m > 0.0 && u > 0.0 => (m / u).log2(),
+            _ => 0.0,
+        }
+    }
+
+    /// Prior log-odds log2(λ/(1−λ)).
+    pub fn prior_weight(&self) -> f64 {
+        (self.lambda / (1.0 - self.lambda)).log2()
+    }
+
+    /// Total match weight of a comparison vector.
+    pub fn weight(&self, levels: &[u8; NUM_FIELDS]) -> f64 {
+        self.prior_weight()
+            + (0..NUM_FIELDS)
+                .map(|f| self.level_weight(f, levels[f]))
+                .sum::<f64>()
+    }
+
+    /// Estimates the model: `self` must be [`Model::prior`] (u from random pairs); EM runs over
+    /// the agreement-pattern counts of the candidate pairs; `total_pairs` is n(n−1)/2.
+    pub fn estimate(self, pattern_counts: &[u64], total_pairs: f64, max_iter: usize) -> Self {
+        let random_u = self.u.clone();
+        let fitted = self.clone().em(pattern_counts, max_iter, 1e-7);
+        let mut out = if fitted.em_accepted {
+            fitted.clone()
+        } else {
+            self
+        };
+        out.iterations = fitted.iterations;
+        out.em_accepted = fitted.em_accepted;
+        out.u_candidates = fitted.u.clone();
+        out.lambda_candidates = fitted.lambda;
+        out.u = random_u;
+        for m in &mut out.m {
+            for x in m.iter_mut() {
+                *x = x.max(M_FLOOR);
+            }
+            normalise(m);
+        }
+        let candidates: f64 = pattern_counts.iter().map(|&c| c as f64).sum();
+        let matches = (fitted.lambda * candidates).max(1.0);
+        out.lambda = (matches / total_pairs.max(1.0)).clamp(1e-12, 0.5);
+        out
+    }
+
+    fn em(mut self, pattern_counts: &[u64], max_iter: usize, tol: f64) -> Self {
+        let start = self.clone();
+        let patterns: Vec<(usize, [u8; NUM_FIELDS], f64)> = pattern_counts
+            .iter()
+            .enumerate()
+            .filter(|&(_, &c)| c > 0)
+            .map(|(p, &c)| (p, decode_pattern(p), c as f64))
+            .collect();
+        let total: f64 = patterns.iter().map(|p| p.2).sum();
+        if total < 10.0 {
+            return start;
+        }
+        const ALPHA: f64 = 0.5;
+        let mut iterations = 0;
+        for _ in 0..max_iter {
+            iterations += 1;
+            let mut mc: Vec<Vec<f64>> = LEVELS.iter().map(|&l| vec![0.0; usize::from(l)]).collect();
+            let mut uc = mc.clone();
+            let mut lam_acc = 0.0;
+            let lw = self.lambda.ln();
+            let lu = (1.0 - self.lambda).ln();
+            for (_, levels, c) in &patterns {
+                let mut a = lw;
+                let mut b = lu;
+                for f in 0..NUM_FIELDS {
+                    let l = levels[f];
+                    if l != NULL_LEVEL {
+                        a += self.m[f][usize::from(l)].ln();
+                        b += self.u[f][usize::from(l)].ln();
+                    }
+                }
+                let post = 1.0 / (1.0 + (b - a).exp());
+                lam_acc += c * post;
+                for f in 0..NUM_FIELDS {
+                    let l = levels[f];
+                    if l != NULL_LEVEL {
+                        mc[f][usize::from(l)] += c * post;
+                        uc[f][usize::from(l)] += c * (1.0 - post);
+                    }
+                }
+            }
+            let new_lambda = (lam_acc / total).clamp(1e-6, 1.0 - 1e-6);
+            let mut delta = (new_lambda - self.lambda).abs();
+            self.lambda = new_lambda;
+            for f in 0..NUM_FIELDS {
+                for v in [&mut mc[f], &mut uc[f]] {
+                    for x in v.iter_mut() {
+                        *x += ALPHA;
+                    }
+                    normalise(v);
+                }
+                for l in 0..mc[f].len() {
+                    delta = delta
+                        .max((mc[f][l] - self.m[f][l]).abs())
+                        .max((uc[f][l] - self.u[f][l]).abs());
+                }
+                self.m[f] = std::mem::take(&mut mc[f]);
+                self.u[f] = std::mem::take(&mut uc[f]);
+            }
+            if delta < tol {
+                break;
+            }
+        }
+        self.iterations = iterations;
+        // Sanity: the match class must favour the best level of the decisive fields.
+        let ok = self.lambda < 0.9
+            && self.level_weight(Field::Name as usize, name_level::EXACT) > 0.0
+            && self.level_weight(Field::BirthDate as usize, DateLevel::Exact as u8) > 0.0
+            && self.level_weight(Field::PersonalId as usize, PidLevel::Exact as u8) > 0.0
+            && self.level_weight(Field::Guardian as usize, guardian_level::DIFFERENT) < 0.0
+            && self.level_weight(Field::Name as usize, name_level::DIFFERENT) < 0.0;
+        if ok {
+            self.em_accepted = true;
+            self
+        } else {
+            Self {
+                iterations,
+                ..start
+            }
+        }
+    }
+
+    /// A table of the model: one line per field level with m, u and the weight.
+    pub fn describe(&self) -> Vec<String> {
+        let mut out = vec![format!(
+            "lambda={:.3e} prior_weight={:+.2} lambda_candidates={:.5} em_iterations={} em_accepted={}",
+            self.lambda,
+            self.prior_weight(),
+            self.lambda_candidates,
+            self.iterations,
+            self.em_accepted
+        )];
+        for (f, field) in FIELDS.iter().enumerate() {
+            for l in 0..usize::from(LEVELS[f]) {
+                let level = u8::try_from(l).unwrap_or(0);
+                let uc = self
+                    .u_candidates
+                    .get(f)
+                    .and_then(|v| v.get(l))
+                    .copied()
+                    .unwrap_or(f64::NAN);
+                out.push(format!(
+                    "{:<11} {:<40} m={:.4} u={:.6} weight={:+.2} (u among candidates {:.4})",
+                    format!("{field:?}"),
+                    crate::explain::level_label_en(*field, level),
+                    self.m[f][l],
+                    self.u[f][l],
+                    self.level_weight(f, level),
+                    uc
+                ));
+            }
+        }
+        out
+    }
+}
