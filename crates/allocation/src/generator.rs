@@ -5,7 +5,7 @@
 //! districts per province. Needs: value 0.5–50 M đồng (multiples of 10,000),
 //! priority 1–5 (skewed to low), categories and age bands skewed. Pledges
 //! total 60 % of the need value (scarce); 89.5 % are restricted to one
-//! district, 10 % to one province, 0.5 % anywhere; 60 % name one category,
+//! district, 10.1 % to one province, 0.4 % anywhere; 60 % name one category,
 //! 30 % two, 10 % none; 30 % name one age band. At 200,000 × 20,000 this
 //! gives about 9.5 million allowed pledge–need pairs.
 
@@ -98,7 +98,7 @@ pub fn generate(needs: usize, pledges: usize, seed: u64) -> Instance {
                 .map(commune_code)
                 .collect();
             Some(list)
-        } else if r < 995 {
+        } else if r < 996 {
             let p = rng.below(n_provinces as u64) as usize;
             let list: Vec<String> = (p * 100..(p * 100 + 100).min(n_communes))
                 .map(commune_code)

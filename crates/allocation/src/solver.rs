@@ -98,6 +98,8 @@ pub struct NetworkStats {
 pub struct SolveStats {
     pub phases: u64,
     pub augmentations: u64,
+    /// Nodes taken from the BFS queues (work measure).
+    pub bfs_nodes: u64,
 }
 
 /// Exact solver holding the reduced network and its current flow, so that
@@ -424,72 +426,62 @@ impl Solver {
     }
 
     /// One level: multi-source Dinic until no source reaches a sink.
+    ///
+    /// Each phase builds the level graph from the smaller side: from the
+    /// sources (forward BFS) or, when sinks are fewer — typical of a warm
+    /// start, where only the changed part has deficits — from the sinks
+    /// (backward BFS), relabelled so that the same blocking-flow search
+    /// applies (`dist = limit − distance to a sink`).
     fn max_flow_level(&mut self, thr: &[i64]) {
         let np = self.stats.pledges;
         let nc = self.stats.classes;
         let mut queue: Vec<u32> = Vec::new();
         let mut sources: Vec<u32> = Vec::new();
+        let mut sinks: Vec<u32> = Vec::new();
         let mut stack: Vec<u32> = Vec::new();
         let mut arcs: Vec<u32> = Vec::new();
         loop {
-            self.last.phases += 1;
-            self.dist.fill(UNSEEN);
-            queue.clear();
+            sources.clear();
+            sinks.clear();
             for p in 0..np {
                 if self.spare[p] > 0 {
-                    self.dist[p] = 0;
-                    queue.push(p as u32);
+                    sources.push(p as u32);
                 }
             }
             for c in 0..nc {
                 if self.cflow[c] > thr[c] {
-                    self.dist[np + c] = 0;
-                    queue.push((np + c) as u32);
+                    sources.push((np + c) as u32);
+                } else if self.cflow[c] < thr[c] && self.c_start[c] < self.c_start[c + 1] {
+                    sinks.push((np + c) as u32);
                 }
             }
-            if queue.is_empty() {
+            if sources.is_empty() || sinks.is_empty() {
                 return;
             }
-            sources.clear();
-            sources.extend_from_slice(&queue);
-            // BFS, stopping at the first distance where a sink appears.
-            let mut limit = UNSEEN;
-            let mut head = 0;
-            while head < queue.len() {
-                let v = queue[head] as usize;
-                head += 1;
-                let dv = self.dist[v];
-                if dv >= limit {
-                    continue;
+            self.last.phases += 1;
+            self.dist.fill(UNSEEN);
+            let limit = if sinks.len() < sources.len() {
+                let limit = self.backward_bfs(thr, &sinks, &mut queue);
+                if limit == UNSEEN {
+                    return;
                 }
-                if v < np {
-                    for k in self.p_start[v]..self.p_start[v + 1] {
-                        let c = self.pair_class[k] as usize;
-                        let u = np + c;
-                        if self.dist[u] == UNSEEN {
-                            self.dist[u] = dv + 1;
-                            if limit == UNSEEN && self.cflow[c] < thr[c] {
-                                limit = dv + 1;
-                            }
-                            queue.push(u as u32);
-                        }
-                    }
-                } else {
-                    let c = v - np;
-                    for i in self.c_start[c]..self.c_start[c + 1] {
-                        if self.flow[self.c_pair[i] as usize] > 0 {
-                            let u = self.c_pledge[i] as usize;
-                            if self.dist[u] == UNSEEN {
-                                self.dist[u] = dv + 1;
-                                queue.push(u as u32);
-                            }
-                        }
+                sources.clear();
+                for &v in &queue {
+                    let d = self.dist[v as usize];
+                    let nd = limit - d;
+                    self.dist[v as usize] = nd;
+                    if nd == 0 && self.source_residual(v as usize, thr) > 0 {
+                        sources.push(v);
                     }
                 }
-            }
-            if limit == UNSEEN {
-                return;
-            }
+                limit
+            } else {
+                let limit = self.forward_bfs(thr, &sources, &mut queue);
+                if limit == UNSEEN {
+                    return;
+                }
+                limit
+            };
             // Blocking flow by iterative DFS with current-arc pointers.
             for v in 0..np {
                 self.iter[v] = self.p_start[v];
@@ -506,6 +498,105 @@ impl Solver {
                 }
             }
         }
+    }
+
+    /// BFS from the sources along residual arcs, stopping at the first
+    /// distance where a sink appears (returned; `UNSEEN` if none).
+    fn forward_bfs(&mut self, thr: &[i64], sources: &[u32], queue: &mut Vec<u32>) -> u32 {
+        let np = self.stats.pledges;
+        queue.clear();
+        for &v in sources {
+            self.dist[v as usize] = 0;
+            queue.push(v);
+        }
+        let mut limit = UNSEEN;
+        let mut head = 0;
+        while head < queue.len() {
+            let v = queue[head] as usize;
+            head += 1;
+            self.last.bfs_nodes += 1;
+            let dv = self.dist[v];
+            if dv >= limit {
+                continue;
+            }
+            if v < np {
+                for k in self.p_start[v]..self.p_start[v + 1] {
+                    let c = self.pair_class[k] as usize;
+                    let u = np + c;
+                    if self.dist[u] == UNSEEN {
+                        self.dist[u] = dv + 1;
+                        if limit == UNSEEN && self.cflow[c] < thr[c] {
+                            limit = dv + 1;
+                        }
+                        queue.push(u as u32);
+                    }
+                }
+            } else {
+                let c = v - np;
+                for i in self.c_start[c]..self.c_start[c + 1] {
+                    if self.flow[self.c_pair[i] as usize] > 0 {
+                        let u = self.c_pledge[i] as usize;
+                        if self.dist[u] == UNSEEN {
+                            self.dist[u] = dv + 1;
+                            queue.push(u as u32);
+                        }
+                    }
+                }
+            }
+        }
+        limit
+    }
+
+    /// BFS from the sinks against residual arcs (distance to a sink),
+    /// stopping at the first distance where a source appears.
+    fn backward_bfs(&mut self, thr: &[i64], sinks: &[u32], queue: &mut Vec<u32>) -> u32 {
+        let np = self.stats.pledges;
+        queue.clear();
+        for &v in sinks {
+            self.dist[v as usize] = 0;
+            queue.push(v);
+        }
+        let mut limit = UNSEEN;
+        let mut head = 0;
+        while head < queue.len() {
+            let v = queue[head] as usize;
+            head += 1;
+            self.last.bfs_nodes += 1;
+            let dv = self.dist[v];
+            if dv >= limit {
+                continue;
+            }
+            if v < np {
+                // Predecessors of a pledge: classes it sends flow to.
+                for k in self.p_start[v]..self.p_start[v + 1] {
+                    if self.flow[k] > 0 {
+                        let c = self.pair_class[k] as usize;
+                        let u = np + c;
+                        if self.dist[u] == UNSEEN {
+                            self.dist[u] = dv + 1;
+                            if limit == UNSEEN && self.cflow[c] > thr[c] {
+                                limit = dv + 1;
+                            }
+                            queue.push(u as u32);
+                        }
+                    }
+                }
+            } else {
+                // Predecessors of a class: every pledge allowed to serve it.
+                let c = v - np;
+                for i in self.c_start[c]..self.c_start[c + 1] {
+                    let u = self.c_pledge[i] as usize;
+                    if self.dist[u] == UNSEEN {
+                        self.dist[u] = dv + 1;
+                        if limit == UNSEEN && self.spare[u] > 0 {
+                            limit = dv + 1;
+                        }
+                        queue.push(u as u32);
+                    }
+                }
+            }
+        }
+        limit
     }
 
     fn source_residual(&self, v: usize, thr: &[i64]) -> i64 {
