@@ -2,3 +2,7 @@
 //! no database, no HTTP. Everything here is deterministic.
 
 pub mod admin_units;
+pub mod authz;
+pub mod classification;
+pub mod organisation;
+pub mod text;

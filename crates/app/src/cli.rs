@@ -1,0 +1,253 @@
+//! The command line: subcommands, flags and environment variables.
+
+use std::net::SocketAddr;
+
+use chrono::Utc;
+use clap::{Parser, Subcommand};
+use domain::authz::Role;
+use storage::audit::AuditActor;
+use storage::{Db, DbUrl};
+
+use crate::setup::{self, AppError};
+
+const DEFAULT_DB: &str = "sqlite://data/chungtay.sqlite3";
+const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+
+/// Chung Tay — mobilising support for children in Huế's mountain communes.
+#[derive(Parser, Debug)]
+#[command(name = "chungtay", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct DbArgs {
+    /// Database URL: `postgres://…` for PostgreSQL, anything else is a SQLite
+    /// file (default ./data/chungtay.sqlite3).
+    #[arg(long, env = "CHUNGTAY_DB", default_value = DEFAULT_DB)]
+    db: String,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Address to listen on.
+    #[arg(long, env = "CHUNGTAY_ADDR", default_value = DEFAULT_ADDR)]
+    addr: String,
+    /// Mark cookies Secure (set when served over HTTPS).
+    #[arg(long, env = "CHUNGTAY_SECURE_COOKIES")]
+    secure_cookies: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the web application and the API.
+    Serve(ServeArgs),
+    /// Create or upgrade the database schema and load the reference data.
+    Migrate(DbArgs),
+    /// Migrate, load the demo data if the database is empty, and serve.
+    Demo(ServeArgs),
+    /// Manage user accounts.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// Manage API tokens.
+    Tokens {
+        #[command(subcommand)]
+        command: TokensCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum UsersCommand {
+    /// Create a user.
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+        /// At least 10 characters.
+        #[arg(long)]
+        password: String,
+        /// admin, coordinator, sector_officer, local_officer, site_officer,
+        /// finance_inspector, donor or public.
+        #[arg(long)]
+        role: String,
+        /// Administrative unit codes bounding the user's data (repeatable).
+        #[arg(long = "unit")]
+        units: Vec<String>,
+        /// Name shown on pages (default: the username).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List users.
+    List(DbArgs),
+}
+
+#[derive(Subcommand, Debug)]
+enum TokensCommand {
+    /// Create an API token for a user; prints only the token.
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+async fn open(db: &DbArgs) -> Result<Db, AppError> {
+    let db = Db::connect(&DbUrl::new(db.db.clone())).await?;
+    setup::prepare(&db).await?;
+    Ok(db)
+}
+
+pub async fn run(cli: Cli) -> Result<(), AppError> {
+    let command = cli.command.unwrap_or(Command::Serve(ServeArgs {
+        db: DbArgs {
+            db: std::env::var("CHUNGTAY_DB").unwrap_or_else(|_| DEFAULT_DB.into()),
+        },
+        addr: std::env::var("CHUNGTAY_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.into()),
+        secure_cookies: false,
+    }));
+    match command {
+        Command::Serve(args) => serve(args, false).await,
+        Command::Demo(args) => serve(args, true).await,
+        Command::Migrate(args) => {
+            let db = open(&args).await?;
+            let versions = Db::migration_versions(db.backend());
+            println!(
+                "ok: {} migration(s), {} unit versions",
+                versions.len(),
+                storage::admin_units::count(&db).await?
+            );
+            Ok(())
+        }
+        Command::Users { command } => users(command).await,
+        Command::Tokens { command } => tokens(command).await,
+    }
+}
+
+async fn serve(args: ServeArgs, demo: bool) -> Result<(), AppError> {
+    let addr: SocketAddr = args
+        .addr
+        .parse()
+        .map_err(|_| AppError::BadAddress(args.addr.clone()))?;
+    let db = open(&args.db).await?;
+    let logins = if demo {
+        crate::demo::load_if_empty(&db).await?
+    } else {
+        Vec::new()
+    };
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| AppError::Bind(args.addr.clone(), e))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| AppError::Bind(args.addr.clone(), e))?;
+    println!("Chung Tay: http://{local}/");
+    if demo {
+        println!(
+            "Tài khoản mẫu / demo logins (mật khẩu / password: {}):",
+            crate::demo::PASSWORD
+        );
+        for (username, role) in crate::demo::LOGINS {
+            println!("  {username:<12} {role}");
+        }
+        if logins.is_empty() {
+            println!("(dữ liệu mẫu đã có sẵn / demo data already present)");
+        }
+    }
+    let config = web::WebConfig {
+        secure_cookies: args.secure_cookies,
+        ..web::WebConfig::default()
+    };
+    let state = web::AppState::new(db.clone(), config);
+    web::serve(state, listener).await.map_err(AppError::Serve)?;
+    db.close().await;
+    Ok(())
+}
+
+async fn users(command: UsersCommand) -> Result<(), AppError> {
+    match command {
+        UsersCommand::Create {
+            db,
+            username,
+            password,
+            role,
+            units,
+            name,
+        } => {
+            let role: Role = role.parse()?;
+            let db = open(&db).await?;
+            for code in &units {
+                if storage::admin_units::versions_of(&db, code)
+                    .await?
+                    .is_empty()
+                {
+                    return Err(AppError::UnknownUnit(code.clone()));
+                }
+            }
+            let hash = web::hash_password(&password)?;
+            let user = storage::users::NewUser {
+                display_name: name.unwrap_or_else(|| username.clone()),
+                username,
+                password_hash: hash,
+                role: role.as_str().into(),
+                org_id: None,
+                lang: "vi".into(),
+                scopes: units,
+            };
+            let id =
+                storage::users::create(&db, &user, &AuditActor::system("cli"), Utc::now()).await?;
+            println!("{id}");
+            Ok(())
+        }
+        UsersCommand::List(args) => {
+            let db = open(&args).await?;
+            for u in storage::users::list(&db).await? {
+                let scopes = storage::users::scopes(&db, &u.id).await?;
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    u.username,
+                    u.role,
+                    if u.active { "active" } else { "inactive" },
+                    scopes.join(","),
+                    u.display_name
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn tokens(command: TokensCommand) -> Result<(), AppError> {
+    match command {
+        TokensCommand::Create {
+            db,
+            username,
+            label,
+        } => {
+            let db = open(&db).await?;
+            let (user, _) = storage::users::find_for_login(&db, &username)
+                .await?
+                .ok_or_else(|| AppError::UnknownUser(username.clone()))?;
+            let token = web::new_token().map_err(|e| AppError::Rng(e.to_string()))?;
+            storage::tokens::create(
+                &db,
+                &user.id,
+                &web::hash_token(&token),
+                &label,
+                &AuditActor::system("cli"),
+                Utc::now(),
+            )
+            .await?;
+            println!("{token}");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! The JSON API under `/api/v1`, plus `/healthz` and `/readyz`.
+//! Integrations authenticate with `Authorization: Bearer <token>`.
+
+mod admin_units;
+mod me;
+mod openapi;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(health))
+        .route("/readyz", get(ready))
+        .route("/api/v1/openapi.json", get(openapi::document))
+        .route("/api/v1/admin-units", get(admin_units::list))
+        .route("/api/v1/admin-units/{code}", get(admin_units::one))
+        .route(
+            "/api/v1/admin-units/{code}/lineage",
+            get(admin_units::lineage),
+        )
+        .route("/api/v1/me", get(me::me))
+        .route("/api/v1/organisations", get(me::organisations))
+}
+
+async fn health() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({"status": "alive"}))
+}
+
+async fn ready(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match state.db.ping().await {
+        Ok(()) => axum::Json(serde_json::json!({"status": "ready"})).into_response(),
+        Err(e) => {
+            tracing::warn!(cause = %e, "database not reachable");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(
+                    serde_json::json!({"status": "unavailable", "error": "database_unreachable"}),
+                ),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Reads and validates the `on` query parameter (`YYYY-MM-DD`, default today).
+pub(crate) fn on_date(raw: Option<&str>) -> Result<chrono::NaiveDate, crate::error::AppError> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(chrono::Utc::now().date_naive()),
+        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map_err(|_| crate::error::AppError::bad("api-bad-date", s)),
+    }
+}

@@ -1,0 +1,97 @@
+//! The OpenAPI 3.1 document of `/api/v1`, written by hand (the API is small;
+//! a generator would cost more build time than it saves). A test checks
+//! that every API route of the router is described here.
+
+use axum::Json;
+use serde_json::{Value, json};
+
+/// Every path the API router serves (kept in step with `api::router`).
+#[cfg_attr(not(test), allow(dead_code))]
+pub const PATHS: &[&str] = &[
+    "/api/v1/admin-units",
+    "/api/v1/admin-units/{code}",
+    "/api/v1/admin-units/{code}/lineage",
+    "/api/v1/me",
+    "/api/v1/organisations",
+    "/api/v1/openapi.json",
+];
+
+fn unit_schema() -> Value {
+    json!({"type": "object", "required": ["code","name","type","level","valid_from","valid_to"],
+        "properties": {
+            "code": {"type": "string", "example": "20035"},
+            "name": {"type": "string", "example": "Xã Bình Tiến"},
+            "type": {"type": "string", "example": "Xã"},
+            "level": {"type": "string", "enum": ["province","district","commune"]},
+            "parent_code": {"type": ["string","null"]},
+            "valid_from": {"type": ["string","null"], "format": "date", "description": "null: in force before the records begin (11/09/2019)"},
+            "valid_to": {"type": ["string","null"], "format": "date", "description": "exclusive; null: still in force"}}})
+}
+
+pub async fn document() -> Json<Value> {
+    let on = json!({"name": "on", "in": "query", "required": false,
+        "schema": {"type": "string", "format": "date"}, "description": "YYYY-MM-DD; default today"});
+    let code = json!({"name": "code", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[0-9]{1,10}$"}});
+    let err = json!({"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    Json(json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Chung Tay API", "version": "1",
+                 "description": "Mobilising support for children in the mountain communes of Huế. Public endpoints need no login; others take `Authorization: Bearer <token>`."},
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "AdminUnit": unit_schema(),
+                "Error": {"type": "object", "required": ["error","message"], "properties": {
+                    "error": {"type": "string"}, "message": {"type": "string"}, "error_id": {"type": "string"}}}
+            }
+        },
+        "paths": {
+            "/api/v1/admin-units": {"get": {"summary": "Units in force on a date", "parameters": [on,
+                {"name": "level", "in": "query", "schema": {"type": "string", "enum": ["province","district","commune"]}}],
+                "responses": {"200": {"description": "units", "content": {"application/json": {"schema": {"type": "object",
+                    "properties": {"on": {"type": "string"}, "units": {"type": "array", "items": {"$ref": "#/components/schemas/AdminUnit"}}}}}}},
+                    "400": err}}},
+            "/api/v1/admin-units/{code}": {"get": {"summary": "The unit that bore a code on a date",
+                "parameters": [code, on],
+                "responses": {"200": {"description": "the unit", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AdminUnit"}}}},
+                    "400": err, "404": err}}},
+            "/api/v1/admin-units/{code}/lineage": {"get": {"summary": "Predecessors and successors across every change",
+                "parameters": [code, on],
+                "responses": {"200": {"description": "lineage", "content": {"application/json": {"schema": {"type": "object",
+                    "properties": {"unit": {"$ref": "#/components/schemas/AdminUnit"},
+                        "predecessors": {"type": "array", "items": {"$ref": "#/components/schemas/AdminUnit"}},
+                        "successors": {"type": "array", "items": {"$ref": "#/components/schemas/AdminUnit"}}}}}}},
+                    "400": err, "404": err}}},
+            "/api/v1/me": {"get": {"summary": "The authenticated user", "security": [{"bearer": []}],
+                "responses": {"200": {"description": "user"}, "401": err}}},
+            "/api/v1/organisations": {"get": {"summary": "Organisations within the caller's scope", "security": [{"bearer": []}],
+                "responses": {"200": {"description": "organisations"}, "401": err, "403": err}}},
+            "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI document"}}}}
+        }
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_document_describes_exactly_the_served_paths() {
+        let Json(doc) = document().await;
+        let mut described: Vec<&str> = doc["paths"]
+            .as_object()
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        described.sort_unstable();
+        let mut served: Vec<&str> = PATHS.to_vec();
+        served.sort_unstable();
+        assert_eq!(described, served);
+        let source = include_str!("mod.rs");
+        for path in PATHS {
+            assert!(
+                source.contains(&format!("\"{path}\"")),
+                "{path} not routed in api/mod.rs"
+            );
+        }
+    }
+}

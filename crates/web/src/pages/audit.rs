@@ -1,0 +1,66 @@
+//! Browsing the audit log (admins and finance inspectors).
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use domain::authz::{Action, Target};
+use serde::Deserialize;
+use storage::audit::{AuditFilter, AuditRow};
+
+use crate::context::Ctx;
+use crate::error::AppError;
+use crate::guard::require;
+use crate::state::AppState;
+use crate::view::Page;
+
+use super::render;
+
+#[derive(Deserialize, Default)]
+pub struct AuditQuery {
+    #[serde(default)]
+    entity: String,
+    #[serde(default)]
+    actor: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    before: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    p: Page,
+    rows: Vec<AuditRow>,
+    q: AuditQuery,
+    next_before: Option<i64>,
+}
+
+const PAGE: i64 = 50;
+
+pub async fn browse(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::ViewAudit, Target::Anywhere)?;
+    let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let filter = AuditFilter {
+        entity: some(&q.entity),
+        actor_name: some(&q.actor),
+        action: some(&q.action),
+        before_seq: q.before,
+        limit: PAGE,
+    };
+    let rows = storage::audit::list(&state.db, &filter).await?;
+    let next_before = (rows.len() as i64 == PAGE)
+        .then(|| rows.last().map(|r| r.seq))
+        .flatten();
+    render(&AuditPage {
+        p: Page::new(&ctx, "nav-audit"),
+        rows,
+        q,
+        next_before,
+    })
+}

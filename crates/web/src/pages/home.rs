@@ -1,0 +1,98 @@
+//! The public landing page and each role's home page.
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::State;
+use axum::response::Response;
+use chrono::{NaiveDate, Utc};
+use domain::authz::Role;
+
+use crate::context::Ctx;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::view::Page;
+
+use super::{render, see_other};
+
+#[derive(Template)]
+#[template(path = "landing.html")]
+struct Landing {
+    p: Page,
+}
+
+pub async fn landing(Extension(ctx): Extension<Ctx>) -> Result<Response, AppError> {
+    render(&Landing {
+        p: Page::new(&ctx, "landing-title"),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct Home {
+    p: Page,
+    home_title_key: String,
+    home_intro_key: String,
+    tiles: Vec<(&'static str, &'static str, &'static str)>,
+    scope_names: Vec<String>,
+    units_today: i64,
+    units_2019: i64,
+    org_count: i64,
+}
+
+/// The tiles a role sees first: (link, title key, text key).
+fn tiles(role: Role) -> Vec<(&'static str, &'static str, &'static str)> {
+    let units = ("/units", "nav-units", "tile-units");
+    let classes = (
+        "/classifications",
+        "nav-classifications",
+        "tile-classifications",
+    );
+    let orgs = ("/organisations", "nav-organisations", "tile-organisations");
+    let audit = ("/audit", "nav-audit", "tile-audit");
+    let users = ("/admin/users", "nav-users", "tile-users");
+    let account = ("/account", "nav-account", "tile-account");
+    match role {
+        Role::Admin => vec![users, audit, orgs, units, account],
+        Role::Coordinator => vec![classes, orgs, units, account],
+        Role::SectorOfficer | Role::LocalOfficer | Role::SiteOfficer => {
+            vec![orgs, units, classes, account]
+        }
+        Role::FinanceInspector => vec![audit, orgs, units, account],
+        Role::Donor | Role::Public => vec![units, classes, account],
+    }
+}
+
+pub async fn home(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+) -> Result<Response, AppError> {
+    let Some(user) = &ctx.user else {
+        return Ok(see_other("/login?next=/home"));
+    };
+    let role = ctx.actor.role;
+    let today = Utc::now().date_naive();
+    let first = NaiveDate::from_ymd_opt(2019, 9, 11).unwrap_or(today);
+    let communes = |rows: Vec<storage::admin_units::UnitRow>| {
+        i64::try_from(rows.iter().filter(|u| u.level == "commune").count()).unwrap_or(i64::MAX)
+    };
+    let units_today = communes(storage::admin_units::units_on(&state.db, today).await?);
+    let units_2019 = communes(storage::admin_units::units_on(&state.db, first).await?);
+    let mut scope_names = Vec::new();
+    for code in storage::users::scopes(&state.db, &user.id).await? {
+        let versions = storage::admin_units::versions_of(&state.db, &code).await?;
+        let name = versions
+            .last()
+            .map_or_else(|| code.clone(), |u| u.name.clone());
+        scope_names.push(name);
+    }
+    render(&Home {
+        p: Page::new(&ctx, "nav-home"),
+        home_title_key: format!("home-title-{}", role.as_str()),
+        home_intro_key: format!("home-intro-{}", role.as_str()),
+        tiles: tiles(role),
+        scope_names,
+        units_today,
+        units_2019,
+        org_count: storage::organisations::count(&state.db).await?,
+    })
+}

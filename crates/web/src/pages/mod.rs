@@ -1,0 +1,83 @@
+//! Server-rendered pages, one module per area. Every form is a plain POST
+//! answered by a 303 redirect (or the same page with a message).
+
+mod account;
+mod admin_users;
+mod audit;
+mod classifications;
+mod home;
+mod login;
+mod organisations;
+mod units;
+
+use axum::Router;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::landing))
+        .route("/home", get(home::home))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/lang/{code}", get(login::switch_lang))
+        .route(
+            "/account",
+            get(account::page).post(account::change_password),
+        )
+        .route("/units", get(units::browse))
+        .route("/units/{id}", get(units::detail))
+        .route(
+            "/classifications",
+            get(classifications::list).post(classifications::create),
+        )
+        .route(
+            "/classifications/{id}/delete",
+            post(classifications::delete),
+        )
+        .route(
+            "/organisations",
+            get(organisations::list).post(organisations::create),
+        )
+        .route("/audit", get(audit::browse))
+        .route(
+            "/admin/users",
+            get(admin_users::list).post(admin_users::create),
+        )
+        .route(
+            "/admin/users/{id}",
+            get(admin_users::detail).post(admin_users::update),
+        )
+        .route("/admin/users/{id}/tokens", post(admin_users::create_token))
+        .route("/admin/tokens/{id}/revoke", post(admin_users::revoke_token))
+}
+
+/// Render a template into a response.
+pub(crate) fn render(t: &impl askama::Template) -> Result<Response, AppError> {
+    Ok(Html(t.render()?).into_response())
+}
+
+/// A POST/redirect/GET answer.
+pub(crate) fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// Parse an optional `YYYY-MM-DD` (or `dd/mm/yyyy`) date from a form/query.
+pub(crate) fn parse_date(raw: &str) -> Option<chrono::NaiveDate> {
+    let raw = raw.trim();
+    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(raw, "%d/%m/%Y"))
+        .ok()
+}
+
+/// Only local paths are followed after login and language switch.
+pub(crate) fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next
+    } else {
+        "/home"
+    }
+}
