@@ -26,6 +26,33 @@ KINH_FAMILY = [("Nguyễn", 30), ("Trần", 8), ("Lê", 8), ("Phan", 4), ("Hoàn
                ("Võ", 4), ("Đặng", 2), ("Bùi", 2), ("Đỗ", 2), ("Ngô", 2), ("Dương", 1), ("Trương", 2)]
 KINH_MIDDLE_M = ["Văn", "Đức", "Minh", "Quang", "Hữu", "Công", "Thanh"]
 KINH_MIDDLE_F = ["Thị", "Ngọc", "Thanh", "Thu", "Kim", "Mỹ"]
+KINH_GIVEN_M_EXTRA = ["Bảo", "Cường", "Duy", "Giang", "Hải", "Hiếu", "Hưng", "Kiên", "Lâm", "Mạnh",
+                      "Nghĩa", "Nhân", "Phong", "Quang", "Sang", "Sơn", "Tâm", "Thắng", "Thành",
+                      "Thiện", "Toàn", "Trung", "Tú", "Tùng", "Việt", "Vũ", "Hậu", "Khang", "Kiệt",
+                      "Lợi", "Luân", "Ngọc", "Nhật", "Pháp", "Quý", "Tín", "Triều", "Văn", "Vỹ", "Xuân"]
+KINH_GIVEN_F_EXTRA = ["Anh", "Châu", "Chi", "Diệp", "Dung", "Giang", "Hằng", "Hiền", "Huyền", "Lệ",
+                      "Liên", "Ly", "Mơ", "My", "Nga", "Nguyệt", "Nhung", "Phương", "Quyên", "Sương",
+                      "Tâm", "Thanh", "Thoa", "Thương", "Tiên", "Trâm", "Trinh", "Tuyết", "Vân", "Xuân",
+                      "Duyên", "Hồng", "Khánh", "Lụa", "Mận", "Ngà", "Phượng", "Thùy", "Tú", "Yên"]
+# Ethnic-minority given names are built like real Pa Cô / Tà Ôi / Cơ Tu names: an optional
+# personal prefix (A, Kăn, Ka, Pơ) and one or two syllables; this gives the long tail of names.
+ETHNIC_SYLL = ["Rất", "Vai", "Sáu", "Lịch", "Pi", "Cư", "Thía", "Bốc", "Lơi", "Ghếch", "Prăng",
+               "Hiên", "Dinh", "Xon", "Đạp", "Rôi", "Kray", "Ríu", "Xoong", "Nhi", "Pơi", "Blăng",
+               "Ăm", "Mây", "Tía", "Ráo", "Dứt", "Đin", "Pỉ", "Rinh", "Lũy", "Vin", "Bươi", "Nga",
+               "Lai", "Quế", "Prinh", "Chăm", "Crông", "Hoan", "Lực", "Tư", "Bhơ", "Zuối", "Ngol",
+               "Pêu", "Xô", "Rớt", "Ní", "Biếc", "Ghép", "Pia", "Ưng", "Thoa", "Chi", "Rôn", "Prao",
+               "Đơn", "Tiên", "Hơn", "Chương", "Ú", "Nhị", "Ka", "Bloong", "Ting", "Plênh", "Xiêm",
+               "Pâr", "Lêêng", "Hoih", "Ađắc", "Bríu", "Ating", "Coor", "Hiếp", "Dốt", "Pring"]
+ETHNIC_PREFIX = [("", 60), ("A ", 18), ("Kăn ", 10), ("Ka ", 6), ("Pơ ", 3), ("Zơ ", 3)]
+
+
+def ethnic_given(rng):
+    g = weighted(rng, ETHNIC_PREFIX) + rng.choice(ETHNIC_SYLL)
+    if rng.random() < 0.1:
+        g += " " + rng.choice(ETHNIC_SYLL)
+    return g
+
+
 KINH_GIVEN_M = ["Hòa", "Nam", "Hùng", "Dũng", "Khoa", "Tuấn", "Bình", "An", "Huy", "Phúc", "Long",
                 "Quân", "Thịnh", "Tài", "Lộc", "Khánh", "Trí", "Đạt", "Vinh", "Hoàng", "Nguyên", "Thủy"]
 KINH_GIVEN_F = ["Hoa", "Hòa", "Thủy", "Quỳnh", "Lan", "Mai", "Hương", "Linh", "Trang", "Yến", "Vy",
@@ -215,9 +242,13 @@ def main():
             else:
                 mid = "Văn" if sex == "M" and rng.random() < 0.6 else ("Thị" if sex == "F" and rng.random() < 0.7 else "")
                 pool = ND_GIVEN_M if sex == "M" else ND_GIVEN_F
-            given = rng.choice(pool)
+            def draw():
+                if kinh or rng.random() < 0.35:
+                    return rng.choice(pool + (KINH_GIVEN_M_EXTRA if sex == "M" else KINH_GIVEN_F_EXTRA))
+                return ethnic_given(rng)
+            given = draw()
             while given in used:
-                given = rng.choice(pool)
+                given = draw()
             used.add(given)
             if twins and c == 1:
                 y, m, d = prev_dob

@@ -10,7 +10,7 @@
 
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use dedupe::{Config, Decision, Record, Stage};
 
@@ -29,6 +29,9 @@ pub struct DedupeArgs {
     /// Match probability at or above which two records are linked (0.5–0.999999).
     #[arg(long, default_value_t = 0.95)]
     pub threshold: f64,
+    /// Pairs at or above this match probability are written to --explain (0–1).
+    #[arg(long, default_value_t = 0.5)]
+    pub review_threshold: f64,
     /// Print the estimated model (m, u and weight of every comparison level) to stderr.
     #[arg(long)]
     pub show_model: bool,
@@ -153,7 +156,7 @@ fn csv_row(e: &csv::Error) -> u64 {
 }
 
 /// Reads and validates the input file: record ids and records, in file order.
-pub fn read_records(path: &PathBuf) -> Result<(Vec<String>, Vec<Record>), DedupeCmdError> {
+pub fn read_records(path: &Path) -> Result<(Vec<String>, Vec<Record>), DedupeCmdError> {
     let file = File::open(path).map_err(|source| DedupeCmdError::Open {
         path: path.display().to_string(),
         source,
@@ -266,7 +269,7 @@ pub fn read_records(path: &PathBuf) -> Result<(Vec<String>, Vec<Record>), Dedupe
     Ok((ids, records))
 }
 
-fn writer(path: &PathBuf) -> Result<csv::Writer<BufWriter<File>>, DedupeCmdError> {
+fn writer(path: &Path) -> Result<csv::Writer<BufWriter<File>>, DedupeCmdError> {
     let f = File::create(path).map_err(|source| DedupeCmdError::Write {
         path: path.display().to_string(),
         source,
@@ -277,7 +280,7 @@ fn writer(path: &PathBuf) -> Result<csv::Writer<BufWriter<File>>, DedupeCmdError
     )))
 }
 
-fn write_err(path: &PathBuf) -> impl Fn(csv::Error) -> DedupeCmdError + '_ {
+fn write_err(path: &Path) -> impl Fn(csv::Error) -> DedupeCmdError + '_ {
     move |e| DedupeCmdError::Write {
         path: path.display().to_string(),
         source: io::Error::other(e.to_string()),
@@ -302,6 +305,7 @@ pub fn run(args: &DedupeArgs) -> Result<(), DedupeCmdError> {
     let (ids, records) = read_records(&args.input)?;
     let config = Config {
         link_probability: args.threshold,
+        review_probability: args.review_threshold.clamp(0.0, 1.0),
         ..Config::default()
     };
     let bar = if io::stderr().is_terminal() {
@@ -367,7 +371,7 @@ pub fn run(args: &DedupeArgs) -> Result<(), DedupeCmdError> {
                 .map(|(f, field)| {
                     format!(
                         "{field:?}={:+.2}",
-                        outcome.model.level_weight(f, p.vector.levels[f])
+                        p.field_weights.get(f).copied().unwrap_or(0.0)
                     )
                 })
                 .collect();

@@ -113,6 +113,10 @@ pub struct Blocking {
     pub blocks_per_rule: [usize; NUM_RULES],
     /// Number of oversized blocks per rule.
     pub oversized_per_rule: [usize; NUM_RULES],
+    /// For each record, how many records have the same name (phonetic tokens, any order).
+    pub name_freq: Vec<u32>,
+    /// For each record, how many records have the same guardian name.
+    pub guardian_freq: Vec<u32>,
 }
 
 impl Blocking {
@@ -127,6 +131,8 @@ impl Blocking {
         let mut blocks_per_rule = [0usize; NUM_RULES];
         let mut oversized_per_rule = [0usize; NUM_RULES];
         let max_block_size = max_block_size.max(2);
+        let mut name_freq = vec![0u32; n];
+        let mut guardian_freq = vec![0u32; n];
         for rule in 0..NUM_RULES {
             let mut v: Vec<(u64, u32)> = (0..n)
                 .filter(|&i| keys[i][rule] != 0)
@@ -141,6 +147,16 @@ impl Blocking {
                     end += 1;
                 }
                 let len = end - start;
+                if rule == 3 || rule == 4 {
+                    let f = if rule == 3 {
+                        &mut name_freq
+                    } else {
+                        &mut guardian_freq
+                    };
+                    for &(_, i) in &v[start..end] {
+                        f[i as usize] = len as u32;
+                    }
+                }
                 if len >= 2 {
                     blocks_per_rule[rule] += 1;
                     if len <= max_block_size {
@@ -196,6 +212,8 @@ impl Blocking {
             window: window.max(1),
             blocks_per_rule,
             oversized_per_rule,
+            name_freq,
+            guardian_freq,
         }
     }
 

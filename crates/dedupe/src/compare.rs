@@ -51,7 +51,7 @@ pub mod name_level {
     pub const DIFFERENT: u8 = 0;
     /// Only the given name is the same.
     pub const SAME_GIVEN: u8 = 1;
-    /// One token differs by a typo (one or two edits).
+    /// One token differs by a typo (one or two edits), possibly with a dropped middle name.
     pub const TYPO: u8 = 2;
     /// Equal once a middle name present on one side only is dropped.
     pub const MIDDLE_DROPPED: u8 = 3;
@@ -491,27 +491,35 @@ pub fn compare_names(a: &PName, b: &PName, int: &Interner) -> (u8, NameNotes) {
         notes.reordered = true;
         return (name_level::PHONETIC, notes);
     }
-    let (oa, ob) = sorted_diff(&a.sorted_phon, &b.sorted_phon);
-    // A middle name present on one side only.
-    let (long, short, extra) = if oa.len() == 1 && ob.is_empty() {
-        (a, b, oa[0])
-    } else if ob.len() == 1 && oa.is_empty() {
-        (b, a, ob[0])
-    } else {
-        (a, b, u32::MAX)
-    };
-    if extra != u32::MAX && short.toks.len() >= 2 {
-        let pos = long.toks.iter().position(|t| t.phon == extra);
-        if pos.is_some_and(|p| p > 0 && p + 1 < long.toks.len()) {
-            return (name_level::MIDDLE_DROPPED, notes);
+    let (mut oa, mut ob) = sorted_diff(&a.sorted_phon, &b.sorted_phon);
+    // Pair up leftover tokens that differ by a typo (at most one such pair counts).
+    let mut typos = 0usize;
+    if !oa.is_empty() && !ob.is_empty() {
+        'search: for x in 0..oa.len() {
+            for y in 0..ob.len() {
+                let (sx, sy) = (int.get(oa[x]), int.get(ob[y]));
+                let cap = typo_cap(sx.chars().count().min(sy.chars().count()));
+                if osa_distance(sx, sy, cap) <= cap {
+                    oa.remove(x);
+                    ob.remove(y);
+                    typos = 1;
+                    break 'search;
+                }
+            }
         }
     }
-    if oa.len() == 1 && ob.len() == 1 {
-        let (x, y) = (int.get(oa[0]), int.get(ob[0]));
-        let cap = typo_cap(x.chars().count().min(y.chars().count()));
-        if osa_distance(x, y, cap) <= cap {
-            return (name_level::TYPO, notes);
-        }
+    // A token present on one side only, which is not the given name of the longer name
+    // (a dropped middle name, or a dropped surname).
+    let dropped = match (oa.as_slice(), ob.as_slice()) {
+        ([], []) => Some(false),
+        ([x], []) if a.toks.len() >= 3 && a.given_phon() != *x => Some(true),
+        ([], [y]) if b.toks.len() >= 3 && b.given_phon() != *y => Some(true),
+        _ => None,
+    };
+    match (typos, dropped) {
+        (0, Some(true)) => return (name_level::MIDDLE_DROPPED, notes),
+        (1, Some(_)) => return (name_level::TYPO, notes),
+        _ => {}
     }
     if a.given_phon() == b.given_phon() {
         return (name_level::SAME_GIVEN, notes);

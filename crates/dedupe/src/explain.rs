@@ -30,7 +30,7 @@ pub fn level_label_vi(field: Field, level: u8) -> &'static str {
         (Field::Guardian, _) => "khác người giám hộ",
         (Field::PersonalId, 3) => "trùng mã định danh",
         (Field::PersonalId, 2) => "mã định danh khác 1 chữ số",
-        (Field::PersonalId, 1) => "mã định danh khác 2 chữ số",
+        (Field::PersonalId, 1) => "mã định danh đảo 2 chữ số liền nhau",
         (Field::PersonalId, _) => "mã định danh khác nhau",
     }
 }
@@ -63,7 +63,7 @@ pub fn level_label_en(field: Field, level: u8) -> &'static str {
         (Field::Guardian, _) => "different guardian",
         (Field::PersonalId, 3) => "same personal ID",
         (Field::PersonalId, 2) => "personal ID differs in one digit",
-        (Field::PersonalId, 1) => "personal ID differs in two digits",
+        (Field::PersonalId, 1) => "personal ID with two adjacent digits swapped",
         (Field::PersonalId, _) => "different personal IDs",
     }
 }

@@ -117,9 +117,9 @@ impl Default for Config {
         Self {
             link_probability: 0.95,
             review_probability: 0.5,
-            conflict_weight: -5.0,
-            max_block_size: 60,
-            window: 8,
+            conflict_weight: -8.0,
+            max_block_size: 100,
+            window: 10,
             random_pairs: 300_000,
             seed: 0x00C4_u64,
             em_max_iterations: 200,
@@ -172,6 +172,9 @@ pub struct ScoredPair {
     pub explanation_vi: String,
     /// Explanation in English.
     pub explanation_en: String,
+    /// Weight contributed by each field (in [`compare::FIELDS`] order, 0 when missing),
+    /// including the name and guardian frequency adjustments.
+    pub field_weights: Vec<f64>,
 }
 
 /// Counters of a run (aggregates only; no personal data).
@@ -224,7 +227,8 @@ pub fn veto_of(v: &ComparisonVector) -> Option<Veto> {
         return Some(Veto::DifferentPersonalIds);
     }
     let name = l[Field::Name as usize];
-    let same_guardian_and_date = l[Field::Guardian as usize] == guardian_level::SAME
+    let same_guardian_and_date = l[Field::Guardian as usize] != NULL_LEVEL
+        && l[Field::Guardian as usize] >= guardian_level::SIMILAR
         && l[Field::BirthDate as usize] == DateLevel::Exact as u8;
     let sex_differs = l[Field::Sex as usize] == 0;
     if same_guardian_and_date
@@ -327,6 +331,41 @@ pub fn deduplicate(
         .map(|p| model.weight(&compare::decode_pattern(p)))
         .collect();
 
+    // Term-frequency adjustment (as Splink's): agreeing on a common name ("Hồ Thị Hoa") is
+    // weaker evidence than agreeing on a rare one. For the name levels "identical", "without
+    // diacritics" and "by sound", and for "same guardian", the level's average u is replaced by
+    // the frequency of the name itself: adjustment = log2(u_level / frequency).
+    let nf = n.max(1) as f64;
+    let tf_adjust = |i: usize, j: usize, v: &ComparisonVector| -> (f64, f64) {
+        let nl = v.levels[Field::Name as usize];
+        let name = if nl != NULL_LEVEL && nl >= name_level::PHONETIC {
+            let f = f64::from(blocking.name_freq[i].max(blocking.name_freq[j]).max(1)) / nf;
+            (model.u[Field::Name as usize][usize::from(nl)] / f)
+                .log2()
+                .clamp(-8.0, 8.0)
+        } else {
+            0.0
+        };
+        let gl = v.levels[Field::Guardian as usize];
+        let guardian = if gl == guardian_level::SAME {
+            let f = f64::from(
+                blocking.guardian_freq[i]
+                    .max(blocking.guardian_freq[j])
+                    .max(1),
+            ) / nf;
+            (model.u[Field::Guardian as usize][usize::from(gl)] / f)
+                .log2()
+                .clamp(-8.0, 8.0)
+        } else {
+            0.0
+        };
+        (name, guardian)
+    };
+    let score = |i: usize, j: usize, v: &ComparisonVector| -> f64 {
+        let (a, b) = tf_adjust(i, j, v);
+        weights[v.pattern()] + a + b
+    };
+
     // Pass 2: links and pairs for review.
     let link_w = weight_of_probability(config.link_probability);
     let review_w = weight_of_probability(config.review_probability).min(link_w);
@@ -335,7 +374,7 @@ pub fn deduplicate(
         Vec::new,
         |acc, i, j| {
             let v = set.compare(i as usize, j as usize);
-            let w = weights[v.pattern()];
+            let w = score(i as usize, j as usize, &v);
             if w >= review_w {
                 acc.push((i, j, w as f32, veto_of(&v).is_some()));
             }
@@ -375,7 +414,8 @@ pub fn deduplicate(
             let c = comp[i as usize];
             if c == comp[j as usize] && comp_size[c as usize] > 1 {
                 let v = set.compare(i as usize, j as usize);
-                acc.push((i, j, weights[v.pattern()] as f32, veto_of(&v).is_some()));
+                let w = score(i as usize, j as usize, &v);
+                acc.push((i, j, w as f32, veto_of(&v).is_some()));
             }
         },
         |mut a, mut b| {
@@ -475,10 +515,20 @@ pub fn deduplicate(
         .par_iter()
         .map(|&(a, b)| {
             let v = set.compare(a as usize, b as usize);
-            let weight = weights[v.pattern()];
+            let weight = score(a as usize, b as usize, &v);
             let veto = veto_of(&v);
+            let (tn, tg) = tf_adjust(a as usize, b as usize, &v);
             let fw: Vec<f64> = (0..NUM_FIELDS)
-                .map(|f| model.level_weight(f, v.levels[f]))
+                .map(|f| {
+                    model.level_weight(f, v.levels[f])
+                        + if f == Field::Name as usize {
+                            tn
+                        } else if f == Field::Guardian as usize {
+                            tg
+                        } else {
+                            0.0
+                        }
+                })
                 .collect();
             let decision = if cluster_of[a as usize] == cluster_of[b as usize] {
                 Decision::Linked
@@ -495,6 +545,7 @@ pub fn deduplicate(
                 decision,
                 explanation_vi: explain::explain(&v, &fw, veto, true),
                 explanation_en: explain::explain(&v, &fw, veto, false),
+                field_weights: fw,
             }
         })
         .collect();

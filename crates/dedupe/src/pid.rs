@@ -82,9 +82,9 @@ pub fn parse_personal_id(s: &str) -> Result<PersonalId, PidError> {
 /// How two personal IDs agree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PidLevel {
-    /// Three or more digits differ.
+    /// Two or more digits differ (other than an adjacent transposition).
     Different = 0,
-    /// Two digits differ, or two adjacent digits are transposed.
+    /// Two adjacent digits are transposed.
     TwoDigits = 1,
     /// One digit differs (a typo).
     OneDigit = 2,
@@ -103,7 +103,9 @@ pub fn compare_pids(a: &PersonalId, b: &PersonalId) -> PidLevel {
     match diff.as_slice() {
         [] => PidLevel::Exact,
         [_] => PidLevel::OneDigit,
-        [_, _] => PidLevel::TwoDigits,
+        // Two adjacent digits transposed; two independent substitutions are rarer than two
+        // different IDs that share digits (siblings born a year apart share most of them).
+        [i, j] if *j == i + 1 && a.0[*i] == b.0[*j] && a.0[*j] == b.0[*i] => PidLevel::TwoDigits,
         _ => PidLevel::Different,
     }
 }
@@ -138,6 +140,7 @@ mod tests {
         let a = p("046317001234")?;
         assert_eq!(compare_pids(&a, &p("046317001235")?), PidLevel::OneDigit);
         assert_eq!(compare_pids(&a, &p("046317002134")?), PidLevel::TwoDigits);
+        assert_eq!(compare_pids(&a, &p("046317002235")?), PidLevel::Different);
         assert_eq!(compare_pids(&a, &p("046317987654")?), PidLevel::Different);
         Ok(())
     }
