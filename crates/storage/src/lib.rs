@@ -18,6 +18,9 @@ pub mod sessions;
 pub mod tokens;
 pub mod users;
 
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
 pub use db::{Backend, Db, DbUrl, new_id};
 pub use error::StorageError;
 
