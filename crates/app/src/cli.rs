@@ -59,6 +59,24 @@ enum Command {
         #[command(subcommand)]
         command: TokensCommand,
     },
+    /// Optimal allocation of pledges to needs (min-cost flow), file to file.
+    Allocate(crate::cmd_allocate::AllocateArgs),
+    /// Find the records that are the same child, file to file.
+    Dedupe(crate::cmd_dedupe::DedupeArgs),
+}
+
+impl Cli {
+    /// Commands that run on files alone, without a database or the async
+    /// runtime. `None` when the command needs the runtime.
+    pub fn run_offline(&self) -> Option<Result<(), AppError>> {
+        match &self.command {
+            Some(Command::Allocate(args)) => {
+                Some(crate::cmd_allocate::run(args).map_err(Into::into))
+            }
+            Some(Command::Dedupe(args)) => Some(crate::cmd_dedupe::run(args).map_err(Into::into)),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -129,6 +147,7 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         }
         Command::Users { command } => users(command).await,
         Command::Tokens { command } => tokens(command).await,
+        Command::Allocate(_) | Command::Dedupe(_) => Ok(()),
     }
 }
 

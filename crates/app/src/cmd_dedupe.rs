@@ -319,7 +319,14 @@ pub fn run(args: &DedupeArgs) -> Result<(), DedupeCmdError> {
     } else {
         None
     };
+    let started = std::time::Instant::now();
+    let timings: std::sync::Mutex<Vec<(Stage, f64)>> = std::sync::Mutex::new(Vec::new());
     let progress = |stage: Stage, done: u64, total: u64| {
+        if let Ok(mut t) = timings.lock()
+            && t.last().is_none_or(|(s, _)| *s != stage)
+        {
+            t.push((stage, started.elapsed().as_secs_f64()));
+        }
         if let Some(pb) = &bar {
             pb.set_message(stage_label(stage));
             pb.set_length(total);
@@ -420,6 +427,18 @@ pub fn run(args: &DedupeArgs) -> Result<(), DedupeCmdError> {
         }
         for (rule, blocks, oversized) in &s.blocks_per_rule {
             let _ = writeln!(err, "block {rule}: {blocks} blocks, {oversized} oversized");
+        }
+        if let Ok(t) = timings.lock() {
+            let line: Vec<String> = t
+                .iter()
+                .map(|(stage, at)| format!("{}@{at:.1}s", stage_label(*stage)))
+                .collect();
+            let _ = writeln!(
+                err,
+                "stages started: {} ; total {:.1}s",
+                line.join(", "),
+                started.elapsed().as_secs_f64()
+            );
         }
     }
     Ok(())

@@ -1,6 +1,8 @@
 //! `chungtay`: the one binary. Every subcommand has `--help`.
 
 mod cli;
+mod cmd_allocate;
+mod cmd_dedupe;
 mod demo;
 mod setup;
 
@@ -11,6 +13,15 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     init_tracing();
+    if let Some(result) = cli.run_offline() {
+        return match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("lỗi / error: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -27,6 +27,10 @@ pub enum AppError {
     UnknownUser(String),
     #[error("không lấy được số ngẫu nhiên / no randomness: {0}")]
     Rng(String),
+    #[error("{0}")]
+    Allocate(#[from] crate::cmd_allocate::AllocateCmdError),
+    #[error("{0}")]
+    Dedupe(#[from] crate::cmd_dedupe::DedupeCmdError),
 }
 
 /// Migrate, then load the shipped map of Huế if the stored one is missing

@@ -89,6 +89,27 @@ impl Db {
                         url: url.to_string(),
                         reason: e.to_string(),
                     })?;
+                // One direct connection first: its error names the cause
+                // (refused, unknown host, bad password) where the pool's
+                // would only say it timed out.
+                let probe = tokio_timeout(sqlx::ConnectOptions::connect(&opts)).await;
+                match probe {
+                    Ok(Ok(conn)) => {
+                        let _ = sqlx::Connection::close(conn).await;
+                    }
+                    Ok(Err(source)) => {
+                        return Err(StorageError::Connect {
+                            url: url.to_string(),
+                            source,
+                        });
+                    }
+                    Err(()) => {
+                        return Err(StorageError::Connect {
+                            url: url.to_string(),
+                            source: sqlx::Error::PoolTimedOut,
+                        });
+                    }
+                }
                 let pool = PgPoolOptions::new()
                     .max_connections(10)
                     .acquire_timeout(Duration::from_secs(5))
@@ -204,6 +225,12 @@ impl Db {
     pub async fn close(&self) {
         crate::db_run!(self, |pool| pool.close().await)
     }
+}
+
+/// Waits at most 10 s for a future (connection attempts).
+async fn tokio_timeout<T>(fut: impl std::future::Future<Output = T>) -> Result<T, ()> {
+    let timeout = std::time::Duration::from_secs(10);
+    tokio::time::timeout(timeout, fut).await.map_err(|_| ())
 }
 
 /// A new id: a UUIDv7 (time-ordered, random), as text. Ids made on two
