@@ -43,7 +43,7 @@ scripts/e2e.sh "$CARGO_TARGET_DIR/debug/chungtay"
 step "end-to-end tests in Chromium (PostgreSQL)"
 E2E_DB="ct_e2e_$(date +%s)"
 psql "$PG_URL" -qc "CREATE DATABASE $E2E_DB" >/dev/null
-E2E_DATABASE_URL="${PG_URL%/*}/$E2E_DB" scripts/e2e.sh "$CARGO_TARGET_DIR/debug/chungtay"
+E2E_SCREENSHOT_DIR="$(mktemp -d)" E2E_DATABASE_URL="${PG_URL%/*}/$E2E_DB" scripts/e2e.sh "$CARGO_TARGET_DIR/debug/chungtay"
 drop_test_databases
 
 step "all tests passed"

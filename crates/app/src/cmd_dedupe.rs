@@ -27,7 +27,7 @@ pub struct DedupeArgs {
     #[arg(long)]
     pub explain: Option<PathBuf>,
     /// Match probability at or above which two records are linked (0.5–0.999999).
-    #[arg(long, default_value_t = 0.95)]
+    #[arg(long, default_value_t = 0.8)]
     pub threshold: f64,
     /// Pairs at or above this match probability are written to --explain (0–1).
     #[arg(long, default_value_t = 0.5)]
@@ -200,8 +200,8 @@ pub fn read_records(path: &Path) -> Result<(Vec<String>, Vec<Record>), DedupeCmd
             .ok_or(DedupeCmdError::MissingColumn { column: name })?;
     }
     let mut ids: Vec<String> = Vec::new();
+    let mut rows: Vec<u64> = Vec::new();
     let mut records: Vec<Record> = Vec::new();
-    let mut seen: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
     loop {
         match rdr.read_byte_record(&mut rec) {
             Ok(false) => break,
@@ -233,13 +233,6 @@ pub fn read_records(path: &Path) -> Result<(Vec<String>, Vec<Record>), DedupeCmd
                 column: "record_id",
             });
         }
-        if let Some(&first_row) = seen.get(id) {
-            return Err(DedupeCmdError::DuplicateRecordId {
-                row,
-                first_row,
-                record_id: id.to_string(),
-            });
-        }
         if fields[2].trim().is_empty() {
             return Err(DedupeCmdError::EmptyField {
                 row,
@@ -250,7 +243,7 @@ pub fn read_records(path: &Path) -> Result<(Vec<String>, Vec<Record>), DedupeCmd
             row,
             record_id: id.to_string(),
         })?;
-        seen.insert(id.to_string(), row);
+        rows.push(row);
         ids.push(id.to_string());
         records.push(Record {
             source: String::new(),
@@ -265,6 +258,29 @@ pub fn read_records(path: &Path) -> Result<(Vec<String>, Vec<Record>), DedupeCmd
     }
     if records.is_empty() {
         return Err(DedupeCmdError::NoRows);
+    }
+    // Duplicate record ids: sort the indices by id; report the duplicate met first in the file.
+    let mut order: Vec<u32> = (0..ids.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| ids[a as usize].cmp(&ids[b as usize]).then(a.cmp(&b)));
+    let mut dup: Option<(usize, usize)> = None;
+    for w in order.windows(2) {
+        let (a, b) = (w[0] as usize, w[1] as usize);
+        if ids[a] == ids[b] && dup.is_none_or(|(_, second)| b < second) {
+            dup = Some((a, b));
+        }
+    }
+    if let Some((first, second)) = dup {
+        // `first` is the earliest occurrence among equal ids sharing `second`'s id.
+        let first = order
+            .iter()
+            .map(|&k| k as usize)
+            .find(|&k| ids[k] == ids[second])
+            .unwrap_or(first);
+        return Err(DedupeCmdError::DuplicateRecordId {
+            row: rows[second],
+            first_row: rows[first],
+            record_id: ids[second].clone(),
+        });
     }
     Ok((ids, records))
 }
@@ -306,6 +322,7 @@ pub fn run(args: &DedupeArgs) -> Result<(), DedupeCmdError> {
     let config = Config {
         link_probability: args.threshold,
         review_probability: args.review_threshold.clamp(0.0, 1.0),
+        explain: args.explain.is_some(),
         ..Config::default()
     };
     let bar = if io::stderr().is_terminal() {

@@ -20,6 +20,18 @@ use crate::compare::PreparedSet;
 /// Number of blocking rules.
 pub const NUM_RULES: usize = 6;
 
+/// Every rule.
+pub const ALL_RULES: [bool; NUM_RULES] = [true; NUM_RULES];
+
+/// The rules whose pairs train the model: same personal ID, same name tokens, same birth date
+/// and commune. Their candidate pairs hold a high share of duplicates, which keeps EM on the
+/// right latent class; the broad rules (given name + year or commune, guardian) are used for
+/// recall only.
+pub const TRAINING_RULES: [bool; NUM_RULES] = [true, false, false, true, false, true];
+
+/// Training session of each rule's pairs (0: ID or birth date + commune, 1: name tokens).
+pub const SESSION_OF_RULE: [usize; NUM_RULES] = [0, 0, 0, 1, 0, 0];
+
 /// Human-readable names of the blocking rules.
 pub const RULE_NAMES: [&str; NUM_RULES] = [
     "personal_id",
@@ -228,13 +240,21 @@ impl Blocking {
         self.work.len()
     }
 
-    /// Folds `f` over every candidate pair `(i, j)` with `i < j`, in parallel, and reduces the
-    /// per-thread states with `reduce`. `tick` is called once per finished work unit.
-    pub fn fold_pairs<T, I, F, R, P>(&self, init: I, f: F, reduce: R, tick: P) -> T
+    /// Folds `f` over every candidate pair `(i, j)` with `i < j` of the rules selected by
+    /// `rules`, in parallel, and reduces the per-thread states with `reduce`. `tick` is called
+    /// once per finished work unit.
+    pub fn fold_pairs<T, I, F, R, P>(
+        &self,
+        rules: [bool; NUM_RULES],
+        init: I,
+        f: F,
+        reduce: R,
+        tick: P,
+    ) -> T
     where
         T: Send,
         I: Fn() -> T + Sync + Send,
-        F: Fn(&mut T, u32, u32) + Sync + Send,
+        F: Fn(&mut T, usize, u32, u32) + Sync + Send,
         R: Fn(T, T) -> T + Sync + Send,
         P: Fn() + Sync + Send,
     {
@@ -242,6 +262,12 @@ impl Blocking {
             .par_iter()
             .with_min_len(64)
             .fold(&init, |mut acc, w| {
+                let rule = match *w {
+                    Work::Full { rule, .. } | Work::Window { rule, .. } => rule as usize,
+                };
+                if !rules[rule] {
+                    return acc;
+                }
                 match *w {
                     Work::Full { rule, start, len } => {
                         let (rule, start, len) = (rule as usize, start as usize, len as usize);
@@ -250,7 +276,7 @@ impl Blocking {
                             for b in a + 1..m.len() {
                                 let (i, j) = (m[a].min(m[b]), m[a].max(m[b]));
                                 if !self.seen_before(rule, i, j) {
-                                    f(&mut acc, i, j);
+                                    f(&mut acc, rule, i, j);
                                 }
                             }
                         }
@@ -262,7 +288,7 @@ impl Blocking {
                             for b in a + 1..m.len().min(a + 1 + self.window) {
                                 let (i, j) = (m[a].min(m[b]), m[a].max(m[b]));
                                 if !self.seen_before(rule, i, j) {
-                                    f(&mut acc, i, j);
+                                    f(&mut acc, rule, i, j);
                                 }
                             }
                         }

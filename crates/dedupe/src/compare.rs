@@ -399,17 +399,68 @@ fn intern_name(int: &mut Interner, r: RawName, markers: &[u32; 2]) -> PName {
 }
 
 /// Optimal-string-alignment distance (Levenshtein plus adjacent transposition), capped: returns
-/// `cap + 1` as soon as the distance is known to exceed `cap`.
+/// `cap + 1` as soon as the distance is known to exceed `cap`. Strings of up to 32 characters
+/// are handled without allocating.
 pub fn osa_distance(a: &str, b: &str, cap: usize) -> usize {
+    const N: usize = 32;
+    let (mut ab, mut bb) = (['\0'; N], ['\0'; N]);
+    let (mut n, mut m) = (0usize, 0usize);
+    for c in a.chars() {
+        if n == N {
+            return osa_slow(a, b, cap);
+        }
+        ab[n] = c;
+        n += 1;
+    }
+    for c in b.chars() {
+        if m == N {
+            return osa_slow(a, b, cap);
+        }
+        bb[m] = c;
+        m += 1;
+    }
+    let mut rows = [[0usize; N + 1]; 3];
+    osa_core(&ab[..n], &bb[..m], cap, &mut rows)
+}
+
+fn osa_slow(a: &str, b: &str, cap: usize) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     if a.len().abs_diff(b.len()) > cap {
         return cap + 1;
     }
+    let mut rows = vec![vec![0usize; b.len() + 1]; 3];
+    let (r0, rest) = rows.split_at_mut(1);
+    let (r1, r2) = rest.split_at_mut(1);
+    osa_rows(&a, &b, cap, &mut r0[0], &mut r1[0], &mut r2[0])
+}
+
+fn osa_core<const W: usize>(
+    a: &[char],
+    b: &[char],
+    cap: usize,
+    rows: &mut [[usize; W]; 3],
+) -> usize {
+    if a.len().abs_diff(b.len()) > cap {
+        return cap + 1;
+    }
+    let [r0, r1, r2] = rows;
+    osa_rows(a, b, cap, &mut r0[..], &mut r1[..], &mut r2[..])
+}
+
+fn osa_rows(
+    a: &[char],
+    b: &[char],
+    cap: usize,
+    prev2: &mut [usize],
+    prev: &mut [usize],
+    cur: &mut [usize],
+) -> usize {
     let (n, m) = (a.len(), b.len());
-    let mut prev2 = vec![0usize; m + 1];
-    let mut prev: Vec<usize> = (0..=m).collect();
-    let mut cur = vec![0usize; m + 1];
+    let (mut prev2, mut prev, mut cur) = (prev2, prev, cur);
+    for (j, x) in prev.iter_mut().enumerate().take(m + 1) {
+        *x = j;
+    }
     for i in 1..=n {
         cur[0] = i;
         let mut row_min = cur[0];
@@ -431,10 +482,49 @@ pub fn osa_distance(a: &str, b: &str, cap: usize) -> usize {
     prev[m].min(cap + 1)
 }
 
+/// A small inline list of token ids (names have few tokens; extra tokens beyond 16 are ignored).
+#[derive(Clone, Copy)]
+struct Ids {
+    buf: [u32; 16],
+    len: usize,
+}
+
+impl Ids {
+    fn new() -> Self {
+        Self {
+            buf: [0; 16],
+            len: 0,
+        }
+    }
+    fn push(&mut self, x: u32) {
+        if self.len < self.buf.len() {
+            self.buf[self.len] = x;
+            self.len += 1;
+        }
+    }
+    fn extend(&mut self, xs: &[u32]) {
+        for &x in xs {
+            self.push(x);
+        }
+    }
+    fn as_slice(&self) -> &[u32] {
+        &self.buf[..self.len]
+    }
+    fn remove(&mut self, i: usize) {
+        if i < self.len {
+            self.buf.copy_within(i + 1..self.len, i);
+            self.len -= 1;
+        }
+    }
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
 /// Multiset difference of two sorted id lists: (only in a, only in b).
-fn sorted_diff(a: &[u32], b: &[u32]) -> (Vec<u32>, Vec<u32>) {
+fn sorted_diff(a: &[u32], b: &[u32]) -> (Ids, Ids) {
     let (mut i, mut j) = (0, 0);
-    let (mut oa, mut ob) = (Vec::new(), Vec::new());
+    let (mut oa, mut ob) = (Ids::new(), Ids::new());
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
             std::cmp::Ordering::Equal => {
@@ -451,8 +541,8 @@ fn sorted_diff(a: &[u32], b: &[u32]) -> (Vec<u32>, Vec<u32>) {
             }
         }
     }
-    oa.extend_from_slice(&a[i..]);
-    ob.extend_from_slice(&b[j..]);
+    oa.extend(&a[i..]);
+    ob.extend(&b[j..]);
     (oa, ob)
 }
 
@@ -495,9 +585,9 @@ pub fn compare_names(a: &PName, b: &PName, int: &Interner) -> (u8, NameNotes) {
     // Pair up leftover tokens that differ by a typo (at most one such pair counts).
     let mut typos = 0usize;
     if !oa.is_empty() && !ob.is_empty() {
-        'search: for x in 0..oa.len() {
-            for y in 0..ob.len() {
-                let (sx, sy) = (int.get(oa[x]), int.get(ob[y]));
+        'search: for x in 0..oa.len {
+            for y in 0..ob.len {
+                let (sx, sy) = (int.get(oa.buf[x]), int.get(ob.buf[y]));
                 let cap = typo_cap(sx.chars().count().min(sy.chars().count()));
                 if osa_distance(sx, sy, cap) <= cap {
                     oa.remove(x);

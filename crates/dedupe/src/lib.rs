@@ -106,6 +106,8 @@ pub struct Config {
     pub window: usize,
     /// Random pairs sampled to initialise u.
     pub random_pairs: usize,
+    /// Build the explained pairs of [`Outcome::pairs`] (costs memory on large inputs).
+    pub explain: bool,
     /// Seed of the random-pair sampler (the run is deterministic for a given seed).
     pub seed: u64,
     /// Maximum EM iterations.
@@ -115,12 +117,13 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Self {
-            link_probability: 0.95,
+            link_probability: 0.8,
             review_probability: 0.5,
             conflict_weight: -8.0,
             max_block_size: 100,
             window: 10,
             random_pairs: 300_000,
+            explain: true,
             seed: 0x00C4_u64,
             em_max_iterations: 200,
         }
@@ -184,6 +187,8 @@ pub struct Stats {
     pub records: usize,
     /// Candidate pairs compared (per pass).
     pub candidate_pairs: u64,
+    /// Candidate pairs of the training rules (their agreement patterns train the model).
+    pub training_pairs: u64,
     /// Blocks per blocking rule.
     pub blocks_per_rule: Vec<(String, usize, usize)>,
     /// Pairs at or above the link threshold.
@@ -209,6 +214,39 @@ pub struct Outcome {
     pub model: Model,
     /// Counters.
     pub stats: Stats,
+}
+
+/// A scored pair kept for clustering: (a, b, weight, vetoed).
+type PairEntry = (u32, u32, f32, bool);
+
+/// Largest plausible prior probability that two random records are the same child.
+const LAMBDA_MAX: f64 = 1e-3;
+
+/// EM for λ alone: m and u fixed, `weights[p]` the prior-free weight of pattern `p`.
+fn refine_lambda(counts: &[u64], weights: &[f64], start: f64, total_pairs: f64) -> f64 {
+    let mut lambda = start.clamp(1e-12, LAMBDA_MAX);
+    if total_pairs < 1.0 {
+        return lambda;
+    }
+    for _ in 0..100 {
+        let odds = lambda / (1.0 - lambda);
+        let expected: f64 = counts
+            .iter()
+            .zip(weights)
+            .filter(|(c, _)| **c > 0)
+            .map(|(&c, &w)| {
+                let o = odds * w.exp2();
+                c as f64 * o / (1.0 + o)
+            })
+            .sum();
+        let next = (expected / total_pairs).clamp(1e-12, LAMBDA_MAX);
+        if (next - lambda).abs() <= 1e-6 * lambda {
+            lambda = next;
+            break;
+        }
+        lambda = next;
+    }
+    lambda
 }
 
 fn probability(weight: f64) -> f64 {
@@ -309,27 +347,43 @@ pub fn deduplicate(
         }
     };
     let np = pattern_count();
-    let counts = blocking.fold_pairs(
-        || vec![0u64; np],
-        |acc, i, j| {
+    let sessions = blocking.fold_pairs(
+        block::TRAINING_RULES,
+        || [vec![0u64; np], vec![0u64; np]],
+        |acc, rule, i, j| {
             let v = set.compare(i as usize, j as usize);
-            acc[v.pattern()] += 1;
+            acc[block::SESSION_OF_RULE[rule]][v.pattern()] += 1;
         },
         |mut a, b| {
-            for (x, y) in a.iter_mut().zip(b) {
-                *x += y;
+            for (sa, sb) in a.iter_mut().zip(b) {
+                for (x, y) in sa.iter_mut().zip(sb) {
+                    *x += y;
+                }
             }
             a
         },
         || tick(Stage::Train),
     );
-    let candidate_pairs: u64 = counts.iter().sum();
+    let training_pairs: u64 = sessions.iter().map(|c| c.iter().sum::<u64>()).sum();
     let total_pairs = (n as f64) * (n as f64 - 1.0) / 2.0;
-    let model =
-        Model::prior(&random_counts).estimate(&counts, total_pairs, config.em_max_iterations);
+    let [session_a, session_b] = sessions;
+    let mut fields_a = [true; NUM_FIELDS];
+    fields_a[Field::PersonalId as usize] = false;
+    fields_a[Field::BirthDate as usize] = false;
+    fields_a[Field::Commune as usize] = false;
+    let mut fields_b = [true; NUM_FIELDS];
+    fields_b[Field::Name as usize] = false;
+    let mut model = Model::prior(&random_counts).estimate(
+        &[(session_a, fields_a), (session_b, fields_b)],
+        total_pairs,
+        config.em_max_iterations,
+    );
+    // Weights of the agreement patterns, without the prior (λ is refined after scoring).
     let weights: Vec<f64> = (0..np)
-        .map(|p| model.weight(&compare::decode_pattern(p)))
+        .map(|p| model.weight(&compare::decode_pattern(p)) - model.prior_weight())
         .collect();
+    let u_name = model.u[Field::Name as usize].clone();
+    let u_guardian = model.u[Field::Guardian as usize].clone();
 
     // Term-frequency adjustment (as Splink's): agreeing on a common name ("Hồ Thị Hoa") is
     // weaker evidence than agreeing on a rare one. For the name levels "identical", "without
@@ -340,9 +394,7 @@ pub fn deduplicate(
         let nl = v.levels[Field::Name as usize];
         let name = if nl != NULL_LEVEL && nl >= name_level::PHONETIC {
             let f = f64::from(blocking.name_freq[i].max(blocking.name_freq[j]).max(1)) / nf;
-            (model.u[Field::Name as usize][usize::from(nl)] / f)
-                .log2()
-                .clamp(-8.0, 8.0)
+            (u_name[usize::from(nl)] / f).log2().clamp(-8.0, 8.0)
         } else {
             0.0
         };
@@ -353,9 +405,7 @@ pub fn deduplicate(
                     .max(blocking.guardian_freq[j])
                     .max(1),
             ) / nf;
-            (model.u[Field::Guardian as usize][usize::from(gl)] / f)
-                .log2()
-                .clamp(-8.0, 8.0)
+            (u_guardian[usize::from(gl)] / f).log2().clamp(-8.0, 8.0)
         } else {
             0.0
         };
@@ -366,27 +416,45 @@ pub fn deduplicate(
         weights[v.pattern()] + a + b
     };
 
-    // Pass 2: links and pairs for review.
+    // Pass 2: score every candidate pair. Keep the pairs that may reach the review
+    // probability whatever λ turns out to be (λ ≤ 10⁻³), and count agreement patterns.
     let link_w = weight_of_probability(config.link_probability);
     let review_w = weight_of_probability(config.review_probability).min(link_w);
+    let max_prior = weight_of_probability(LAMBDA_MAX);
     done.store(0, Ordering::Relaxed);
-    let mut high: Vec<(u32, u32, f32, bool)> = blocking.fold_pairs(
-        Vec::new,
-        |acc, i, j| {
+    let (mut high, all_counts): (Vec<PairEntry>, Vec<u64>) = blocking.fold_pairs(
+        block::ALL_RULES,
+        || (Vec::new(), vec![0u64; np]),
+        |acc, _, i, j| {
             let v = set.compare(i as usize, j as usize);
+            let p = v.pattern();
+            acc.1[p] += 1;
             let w = score(i as usize, j as usize, &v);
-            if w >= review_w {
-                acc.push((i, j, w as f32, veto_of(&v).is_some()));
+            if w + max_prior >= review_w {
+                acc.0.push((i, j, w as f32, veto_of(&v).is_some()));
             }
         },
         |mut a, mut b| {
-            a.append(&mut b);
+            a.0.append(&mut b.0);
+            for (x, y) in a.1.iter_mut().zip(b.1) {
+                *x += y;
+            }
             a
         },
         || tick(Stage::Score),
     );
+    let candidate_pairs: u64 = all_counts.iter().sum();
+    // λ: the share of matches among all pairs, by EM over the pattern counts of all candidate
+    // pairs with m and u fixed (pairs outside the blocks are taken as non-matches).
+    model.lambda = refine_lambda(&all_counts, &weights, model.lambda, total_pairs);
+    let prior_w = model.prior_weight();
+    for e in &mut high {
+        e.2 += prior_w as f32;
+    }
+    high.retain(|e| f64::from(e.2) >= review_w);
     high.par_sort_unstable_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
     high.dedup_by(|x, y| x.0 == y.0 && x.1 == y.1);
+    let score = |i: usize, j: usize, v: &ComparisonVector| -> f64 { score(i, j, v) + prior_w };
 
     // Components over links.
     progress(Stage::Cluster, 0, 3);
@@ -408,9 +476,10 @@ pub fn deduplicate(
     }
 
     // Pass 3: every candidate pair inside a component.
-    let mut inner: Vec<(u32, u32, f32, bool)> = blocking.fold_pairs(
+    let mut inner: Vec<PairEntry> = blocking.fold_pairs(
+        block::ALL_RULES,
         Vec::new,
-        |acc, i, j| {
+        |acc, _, i, j| {
             let c = comp[i as usize];
             if c == comp[j as usize] && comp_size[c as usize] > 1 {
                 let v = set.compare(i as usize, j as usize);
@@ -507,8 +576,13 @@ pub fn deduplicate(
     progress(Stage::Cluster, 2, 3);
 
     // Pairs to explain: review pairs and every pair inside a component.
-    let mut shown: Vec<(u32, u32)> = high.iter().map(|e| (e.0, e.1)).collect();
-    shown.extend(inner.iter().map(|e| (e.0, e.1)));
+    let mut shown: Vec<(u32, u32)> = Vec::new();
+    if config.explain {
+        shown.extend(high.iter().map(|e| (e.0, e.1)));
+        shown.extend(inner.iter().map(|e| (e.0, e.1)));
+    }
+    drop(high);
+    drop(inner);
     shown.par_sort_unstable();
     shown.dedup();
     let pairs: Vec<ScoredPair> = shown
@@ -560,6 +634,7 @@ pub fn deduplicate(
     let stats = Stats {
         records: n,
         candidate_pairs,
+        training_pairs,
         blocks_per_rule: (0..block::NUM_RULES)
             .map(|r| {
                 (

@@ -9,10 +9,12 @@
 //!
 //! Estimation, as Splink does it but on agreement-pattern counts (like fastLink):
 //! 1. **u** from comparisons of random record pairs (almost all different children);
-//! 2. **m** by expectation–maximisation over the agreement-pattern counts of all candidate
-//!    pairs (a two-class latent model, fields independent given the class; λ, m and a
-//!    candidate-pair u are re-estimated together, which keeps EM on the right latent class even
-//!    though blocking makes agreement on blocked fields common among candidates);
+//! 2. **m** by expectation–maximisation over agreement-pattern counts (a two-class latent
+//!    model, fields independent given the class; λ, m and a candidate-pair u re-estimated
+//!    together), in two sessions as Splink does: pairs sharing a personal ID or a birth date and
+//!    commune train name, sex, village and guardian; pairs sharing all name tokens train birth
+//!    date, commune and personal ID. A session never trains the fields its pairs were selected
+//!    on;
 //! 3. every m is floored at 0.5 % (no single disagreement is impossible for the same child:
 //!    typos and moves happen), so no one field vetoes a match on its own;
 //! 4. the prior λ is the share of matches among *all* pairs (EM's match count over n(n−1)/2),
@@ -40,6 +42,8 @@ pub struct Model {
     pub iterations: usize,
     /// Whether the EM estimate was kept (false: it failed the sanity check, prior kept).
     pub em_accepted: bool,
+    /// Why the EM estimate was rejected (empty when accepted).
+    pub em_rejected: String,
     /// u among candidate pairs, as estimated by EM (reported, not used for scoring).
     pub u_candidates: Vec<Vec<f64>>,
     /// Share of matches among candidate pairs, as estimated by EM.
@@ -97,6 +101,7 @@ impl Model {
             em_accepted: false,
             u_candidates: Vec::new(),
             lambda_candidates: 0.05,
+            em_rejected: String::new(),
         }
     }
 
@@ -128,34 +133,69 @@ impl Model {
                 .sum::<f64>()
     }
 
-    /// Estimates the model: `self` must be [`Model::prior`] (u from random pairs); EM runs over
-    /// the agreement-pattern counts of the candidate pairs; `total_pairs` is n(n−1)/2.
-    pub fn estimate(self, pattern_counts: &[u64], total_pairs: f64, max_iter: usize) -> Self {
-        let random_u = self.u.clone();
-        let fitted = self.clone().em(pattern_counts, max_iter, 1e-7);
-        let mut out = if fitted.em_accepted {
-            fitted.clone()
-        } else {
-            self
-        };
-        out.iterations = fitted.iterations;
-        out.em_accepted = fitted.em_accepted;
-        out.u_candidates = fitted.u.clone();
-        out.lambda_candidates = fitted.lambda;
-        out.u = random_u;
+    /// Estimates the model. `self` must be [`Model::prior`] (u from random pairs). Each
+    /// session is the agreement-pattern counts of the candidate pairs of some blocking rules,
+    /// and the fields whose m it may estimate (not the fields those rules block on: among pairs
+    /// that must agree on a field, agreement on it says nothing). `total_pairs` is n(n−1)/2.
+    pub fn estimate(
+        self,
+        sessions: &[(Vec<u64>, [bool; NUM_FIELDS])],
+        total_pairs: f64,
+        max_iter: usize,
+    ) -> Self {
+        let prior = self;
+        let mut out = prior.clone();
+        let mut taken = [false; NUM_FIELDS];
+        let mut matches: f64 = 0.0;
+        let mut reasons = Vec::new();
+        let mut all_ok = !sessions.is_empty();
+        for (k, (counts, fields)) in sessions.iter().enumerate() {
+            let fitted = prior.clone().em(counts, max_iter, 1e-7, fields);
+            out.iterations += fitted.iterations;
+            if k == 0 {
+                out.u_candidates = fitted.u.clone();
+                out.lambda_candidates = fitted.lambda;
+            }
+            if !fitted.em_accepted {
+                all_ok = false;
+                reasons.push(format!("session {}: {}", k + 1, fitted.em_rejected));
+                continue;
+            }
+            let candidates: f64 = counts.iter().map(|&c| c as f64).sum();
+            matches = matches.max(fitted.lambda * candidates);
+            for f in 0..NUM_FIELDS {
+                if fields[f] && !taken[f] {
+                    out.m[f] = fitted.m[f].clone();
+                    taken[f] = true;
+                }
+            }
+        }
+        out.em_accepted = all_ok;
+        out.em_rejected = reasons.join("; ");
         for m in &mut out.m {
             for x in m.iter_mut() {
                 *x = x.max(M_FLOOR);
             }
             normalise(m);
         }
-        let candidates: f64 = pattern_counts.iter().map(|&c| c as f64).sum();
-        let matches = (fitted.lambda * candidates).max(1.0);
-        out.lambda = (matches / total_pairs.max(1.0)).clamp(1e-12, 0.5);
+        if matches <= 0.0 {
+            let candidates: f64 = sessions
+                .iter()
+                .map(|(c, _)| c.iter().map(|&x| x as f64).sum::<f64>())
+                .fold(0.0, f64::max);
+            matches = prior.lambda * candidates;
+        }
+        out.lambda = (matches.max(1.0) / total_pairs.max(1.0)).clamp(1e-12, 0.5);
         out
     }
 
-    fn em(mut self, pattern_counts: &[u64], max_iter: usize, tol: f64) -> Self {
+    fn em(
+        mut self,
+        pattern_counts: &[u64],
+        max_iter: usize,
+        tol: f64,
+        fields: &[bool; NUM_FIELDS],
+    ) -> Self {
         let start = self.clone();
         let patterns: Vec<(usize, [u8; NUM_FIELDS], f64)> = pattern_counts
             .iter()
@@ -220,18 +260,42 @@ impl Model {
         }
         self.iterations = iterations;
         // Sanity: the match class must favour the best level of the decisive fields.
-        let ok = self.lambda < 0.9
-            && self.level_weight(Field::Name as usize, name_level::EXACT) > 0.0
-            && self.level_weight(Field::BirthDate as usize, DateLevel::Exact as u8) > 0.0
-            && self.level_weight(Field::PersonalId as usize, PidLevel::Exact as u8) > 0.0
-            && self.level_weight(Field::Guardian as usize, guardian_level::DIFFERENT) < 0.0
-            && self.level_weight(Field::Name as usize, name_level::DIFFERENT) < 0.0;
-        if ok {
+        let checks = [
+            (true, self.lambda < 0.9, "lambda>=0.9"),
+            (
+                fields[Field::Name as usize],
+                self.level_weight(Field::Name as usize, name_level::EXACT) > 0.0,
+                "name exact weight<=0",
+            ),
+            (
+                fields[Field::BirthDate as usize],
+                self.level_weight(Field::BirthDate as usize, DateLevel::Exact as u8) > 0.0,
+                "birth date exact weight<=0",
+            ),
+            (
+                fields[Field::PersonalId as usize],
+                self.level_weight(Field::PersonalId as usize, PidLevel::Exact as u8) > 0.0,
+                "personal id exact weight<=0",
+            ),
+            (
+                fields[Field::Guardian as usize],
+                self.level_weight(Field::Guardian as usize, guardian_level::DIFFERENT) < 0.0,
+                "guardian different weight>=0",
+            ),
+            (
+                fields[Field::Name as usize],
+                self.level_weight(Field::Name as usize, name_level::DIFFERENT) < 0.0,
+                "name different weight>=0",
+            ),
+        ];
+        let failed: Vec<&str> = checks.iter().filter(|c| c.0 && !c.1).map(|c| c.2).collect();
+        if failed.is_empty() {
             self.em_accepted = true;
             self
         } else {
             Self {
                 iterations,
+                em_rejected: failed.join(", "),
                 ..start
             }
         }
@@ -240,12 +304,13 @@ impl Model {
     /// A table of the model: one line per field level with m, u and the weight.
     pub fn describe(&self) -> Vec<String> {
         let mut out = vec![format!(
-            "lambda={:.3e} prior_weight={:+.2} lambda_candidates={:.5} em_iterations={} em_accepted={}",
+            "lambda={:.3e} prior_weight={:+.2} lambda_candidates={:.5} em_iterations={} em_accepted={} {}",
             self.lambda,
             self.prior_weight(),
             self.lambda_candidates,
             self.iterations,
-            self.em_accepted
+            self.em_accepted,
+            self.em_rejected
         )];
         for (f, field) in FIELDS.iter().enumerate() {
             for l in 0..usize::from(LEVELS[f]) {
