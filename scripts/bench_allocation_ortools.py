@@ -13,8 +13,13 @@ source -> sink bypass (cost 0) — solves it and prints ONE JSON line:
 `solve_s` is the time of SimpleMinCostFlow.solve() only (arrays are handed
 over with add_arcs_with_capacity_and_unit_cost, timed in build_s).
 
+With --aggregate it solves the reduced network our solver uses instead
+(needs with the same commune/category/age band merged into one class node
+whose sink arcs are the merged half-arcs), to separate the gain of the
+reduction from the gain of the algorithm.
+
 Run in the venv made by scripts/ortools-venv.sh:
-  .venv-ortools/bin/python scripts/bench_allocation_ortools.py instance.json
+  .venv-ortools/bin/python scripts/bench_allocation_ortools.py instance.json [--aggregate]
 """
 import json
 import sys
@@ -38,20 +43,36 @@ def vmhwm_kib():
     return None
 
 
-def main(path):
+def main(path, aggregate=False):
     t0 = time.perf_counter()
     with open(path, encoding="utf-8") as f:
         inst = json.load(f)
     needs, pledges = inst["needs"], inst["pledges"]
     t1 = time.perf_counter()
 
-    n_p, n_n = len(pledges), len(needs)
-    src, sink = 0, 1 + n_p + n_n
+    n_p = len(pledges)
     # Index needs by signature, and signatures by commune / (category, age).
     by_sig = {}
     for i, n in enumerate(needs):
-        by_sig.setdefault((n["commune"], n["category"], n["age_band"]), []).append(1 + n_p + i)
-    by_sig = {k: np.array(v, dtype=np.int32) for k, v in by_sig.items()}
+        by_sig.setdefault((n["commune"], n["category"], n["age_band"]), []).append(i)
+    if aggregate:
+        # One node per class; sink arcs merged per profit level.
+        sig_ids = {k: j for j, k in enumerate(by_sig)}
+        n_n = len(sig_ids)
+        level_caps = {}
+        for k, members in by_sig.items():
+            node = 1 + n_p + sig_ids[k]
+            for i in members:
+                v, pr = needs[i]["value"], needs[i]["priority"]
+                h = v // 2
+                if h > 0:
+                    level_caps[(node, 2 * pr)] = level_caps.get((node, 2 * pr), 0) + h
+                level_caps[(node, pr)] = level_caps.get((node, pr), 0) + v - h
+        by_sig = {k: np.array([1 + n_p + sig_ids[k]], dtype=np.int32) for k in by_sig}
+    else:
+        n_n = len(needs)
+        by_sig = {k: np.array(v, dtype=np.int32) + 1 + n_p for k, v in by_sig.items()}
+    src, sink = 0, 1 + n_p + n_n
     sigs_by_commune = {}
     sigs_by_catage = {}
     for k in by_sig:
@@ -86,15 +107,22 @@ def main(path):
         heads.append(hs)
         caps.append(np.full(len(hs), p["value"], dtype=np.int64))
         costs.append(np.zeros(len(hs), dtype=np.int64))
-    # need -> sink, two tiers
-    vals = np.array([n["value"] for n in needs], dtype=np.int64)
-    prio = np.array([n["priority"] for n in needs], dtype=np.int64)
-    half = vals // 2
-    nodes = np.arange(1 + n_p, 1 + n_p + n_n, dtype=np.int32)
-    tails += [nodes, nodes]
-    heads += [np.full(n_n, sink, dtype=np.int32)] * 2
-    caps += [half, vals - half]
-    costs += [-2 * prio, -prio]
+    if aggregate:
+        keys = list(level_caps)
+        tails.append(np.array([k[0] for k in keys], dtype=np.int32))
+        heads.append(np.full(len(keys), sink, dtype=np.int32))
+        caps.append(np.array([level_caps[k] for k in keys], dtype=np.int64))
+        costs.append(-np.array([k[1] for k in keys], dtype=np.int64))
+    else:
+        # need -> sink, two tiers
+        vals = np.array([n["value"] for n in needs], dtype=np.int64)
+        prio = np.array([n["priority"] for n in needs], dtype=np.int64)
+        half = vals // 2
+        nodes = np.arange(1 + n_p, 1 + n_p + n_n, dtype=np.int32)
+        tails += [nodes, nodes]
+        heads += [np.full(n_n, sink, dtype=np.int32)] * 2
+        caps += [half, vals - half]
+        costs += [-2 * prio, -prio]
     tails = np.concatenate(tails)
     heads = np.concatenate(heads)
     caps = np.concatenate(caps)
@@ -112,6 +140,7 @@ def main(path):
         return 1
     print(json.dumps({
         "objective": -smcf.optimal_cost(),
+        "network": "classes" if aggregate else "needs",
         "arcs": int(len(tails)),
         "nodes": int(sink + 1),
         "read_s": t1 - t0,
@@ -123,4 +152,4 @@ def main(path):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1], "--aggregate" in sys.argv[2:]))

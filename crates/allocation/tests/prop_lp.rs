@@ -70,6 +70,34 @@ proptest! {
         common::check_feasible(&inst, &ans);
         let lp = common::lp_optimum(&inst);
         prop_assert!((lp - ans.objective as f64).abs() < 1e-6, "lp {} ours {}", lp, ans.objective);
+        // Explanations are consistent with optimality: what an allocation
+        // displaced is never worth more per đồng than the allocation, and
+        // outranking needs are worth at least the uncovered need.
+        let rep = ans.report.unwrap();
+        for a in &rep.allocations {
+            if let Some(d) = &a.displaced {
+                prop_assert!(d.marginal_value <= a.marginal_value, "{:?}", a);
+            }
+        }
+        for u in &rep.uncovered {
+            for o in &u.outranked_by {
+                prop_assert!(o.marginal_value >= u.marginal_value, "{:?}", u);
+            }
+        }
+    }
+
+    #[test]
+    fn changes_before_first_solve(inst in instance(), changes in proptest::collection::vec((0..6usize, 1..150i64), 1..4)) {
+        let mut s = Solver::new(inst.clone()).unwrap();
+        let mut changed = inst.clone();
+        for &(j, v) in &changes {
+            let j = j % inst.pledges.len();
+            s.set_pledge_value_at(j, v).unwrap();
+            changed.pledges[j].value = v;
+        }
+        s.solve();
+        prop_assert!(s.check_optimality());
+        prop_assert_eq!(s.answer().objective, allocation::solve(&changed).unwrap().objective);
     }
 
     #[test]
