@@ -52,13 +52,8 @@ for (const who of [null, 'dieuphoi']) {
   });
 }
 
-// Known app bug (reported to the lead): the switch link is built from the
-// path only (`/lang/en?next=/units`), so the query string is lost and a
-// visitor looking at the map of 11/09/2019 is sent to today's map. Marked
-// `todo` so it is run and reported without failing the suite; drop the
-// option once the link carries the query.
-test('language switch keeps the query string (/units?on=2019-09-11)',
-  { todo: 'lang-switch next= drops the query string' }, async () => {
+// A visitor looking at the map of 11/09/2019 stays on it after switching.
+test('language switch keeps the query string (/units?on=2019-09-11)', async () => {
     const ctx = await newContext(browser);
     const page = await ctx.newPage();
     try {

@@ -494,7 +494,7 @@ pub async fn load_if_empty(db: &Db) -> Result<Vec<&'static str>, AppError> {
         }
     };
     let display = |u: &str| match u {
-        "admin" => "Quản trị hệ thống",
+        "admin" => "Phan Thị Thu (quản trị)",
         "dieuphoi" => "Nguyễn Thị Hoa (Sở Y tế)",
         "sogddt" => "Trần Văn Minh (Sở GD&ĐT)",
         "aluoi1" => "Hồ Văn Thắng (UBND xã A Lưới 1)",

@@ -38,6 +38,8 @@ pub struct EdgeRow {
     pub from_unit: String,
     pub to_unit: String,
     pub note: String,
+    pub from_name: String,
+    pub to_name: String,
 }
 
 /// Number of unit versions stored.
@@ -93,8 +95,40 @@ pub async fn replace_all(db: &Db, map: &AdminMap) -> Result<(), StorageError> {
             .execute(&mut *tx)
             .await?;
         }
+        for d in &map.dissolutions {
+            sqlx::query(
+                "INSERT INTO unit_dissolutions (unit_id, effective_date, instrument, note) \
+                 VALUES ($1,$2,$3,$4)",
+            )
+            .bind(d.unit.as_str())
+            .bind(d.effective_date)
+            .bind(&d.instrument)
+            .bind(&d.note)
+            .execute(&mut *tx)
+            .await?;
+        }
     });
     Ok(())
+}
+
+/// How a unit ended without successor, if it did.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DissolutionRow {
+    pub effective_date: NaiveDate,
+    pub instrument: String,
+    pub note: String,
+}
+
+pub async fn dissolution(db: &Db, unit_id: &str) -> Result<Option<DissolutionRow>, StorageError> {
+    let row = db_run!(db, |pool| {
+        sqlx::query_as::<_, DissolutionRow>(
+            "SELECT effective_date, instrument, note FROM unit_dissolutions WHERE unit_id = $1",
+        )
+        .bind(unit_id)
+        .fetch_optional(pool)
+        .await?
+    });
+    Ok(row)
 }
 
 /// The unit that bore `code` on `on`, if any did.
@@ -194,8 +228,10 @@ pub async fn lineage(db: &Db, unit_id: &str) -> Result<Lineage, StorageError> {
         .fetch_all(pool)
         .await?;
         let edges = sqlx::query_as::<_, EdgeRow>(
-            "SELECT effective_date, instrument, kind, from_unit, to_unit, note FROM unit_lineage \
-             ORDER BY effective_date, id",
+            "SELECT l.effective_date, l.instrument, l.kind, l.from_unit, l.to_unit, l.note, \
+             f.name AS from_name, t.name AS to_name FROM unit_lineage l \
+             JOIN admin_units f ON f.id = l.from_unit JOIN admin_units t ON t.id = l.to_unit \
+             ORDER BY l.effective_date, l.id",
         )
         .fetch_all(pool)
         .await?;
@@ -300,4 +336,37 @@ pub async fn expand_scope(db: &Db, codes: &[String]) -> Result<BTreeSet<String>,
         }
     }
     Ok(out)
+}
+
+/// The latest name each code has borne (for labelling codes in lists).
+pub async fn latest_names(db: &Db) -> Result<HashMap<String, String>, StorageError> {
+    let rows: Vec<(String, String, Option<NaiveDate>)> = db_run!(db, |pool| {
+        sqlx::query_as("SELECT code, name, valid_from FROM admin_units")
+            .fetch_all(pool)
+            .await?
+    });
+    let mut best: HashMap<String, (Option<NaiveDate>, String)> = HashMap::new();
+    for (code, name, from) in rows {
+        let entry = best.entry(code).or_insert((from, name.clone()));
+        if from > entry.0 {
+            *entry = (from, name);
+        }
+    }
+    Ok(best.into_iter().map(|(c, (_, n))| (c, n)).collect())
+}
+
+/// The unit a code named on a date, or the version closest before it.
+pub async fn name_at(db: &Db, code: &str, on: NaiveDate) -> Result<Option<UnitRow>, StorageError> {
+    let versions = versions_of(db, code).await?;
+    Ok(versions
+        .iter()
+        .find(|u| u.in_force_on(on))
+        .or_else(|| {
+            versions
+                .iter()
+                .rev()
+                .find(|u| u.valid_from.is_none_or(|f| f <= on))
+        })
+        .or(versions.first())
+        .cloned())
 }

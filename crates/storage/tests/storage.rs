@@ -435,3 +435,25 @@ async fn the_live_schema_has_the_declared_columns() {
     declared.sort();
     assert_eq!(live, declared);
 }
+
+#[tokio::test]
+async fn districts_abolished_in_2025_record_how_they_ended() {
+    let db = db().await;
+    let a_luoi = storage::admin_units::unit_on(&db, "481", date(2025, 6, 30))
+        .await
+        .expect("q")
+        .expect("A Lưới district existed");
+    assert_eq!(a_luoi.valid_to, Some(date(2025, 7, 1)));
+    let d = storage::admin_units::dissolution(&db, &a_luoi.id)
+        .await
+        .expect("q")
+        .expect("dissolved");
+    assert_eq!(d.effective_date, date(2025, 7, 1));
+    assert!(d.instrument.contains("72/2025/QH15"), "{}", d.instrument);
+    assert!(
+        storage::admin_units::unit_on(&db, "481", date(2025, 7, 1))
+            .await
+            .expect("q")
+            .is_none()
+    );
+}

@@ -29,6 +29,8 @@ pub struct Ctx {
     /// A pre-login CSRF cookie must be set on the response.
     pub set_pre_csrf: Option<String>,
     pub path: String,
+    /// Path and query string, to come back to after a language switch.
+    pub path_and_query: String,
 }
 
 impl Ctx {
@@ -67,6 +69,10 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|t| t.trim().to_owned());
     let path = req.uri().path().to_owned();
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| path.clone(), |pq| pq.as_str().to_owned());
     let now = Utc::now();
 
     let mut ctx = Ctx {
@@ -80,6 +86,7 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         via_token: false,
         set_pre_csrf: None,
         path,
+        path_and_query,
     };
 
     let resolved = async {

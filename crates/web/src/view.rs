@@ -53,7 +53,7 @@ impl Page {
             user_name: ctx.user.as_ref().map(|u| u.display_name.clone()),
             role: actor.role,
             csrf: ctx.csrf.clone().unwrap_or_default(),
-            path: ctx.path.clone(),
+            path: ctx.path_and_query.clone(),
             nav,
             css: crate::statics::css_path(),
         }
@@ -83,6 +83,18 @@ impl Page {
         d.map(i18n::format_date).unwrap_or_else(|| "—".into())
     }
 
+    /// A start date; none means the unit existed before the records begin.
+    pub fn from_date(&self, d: &Option<NaiveDate>) -> String {
+        d.map(i18n::format_date)
+            .unwrap_or_else(|| t(self.lang, "before-records"))
+    }
+
+    /// An end date; none means still in force.
+    pub fn until_date(&self, d: &Option<NaiveDate>) -> String {
+        d.map(i18n::format_date)
+            .unwrap_or_else(|| t(self.lang, "still-in-force"))
+    }
+
     pub fn datetime(&self, at: &DateTime<Utc>) -> String {
         i18n::format_datetime(*at)
     }
@@ -104,7 +116,8 @@ pub struct ErrorPage {
 impl ErrorPage {
     pub fn new(ctx: &Ctx, status: u16, message: String, error_id: Option<String>) -> Self {
         let key = match status {
-            401 | 403 => "error-403-title",
+            401 => "error-401-title",
+            403 => "error-403-title",
             404 => "error-404-title",
             400 => "error-400-title",
             429 => "error-429-title",

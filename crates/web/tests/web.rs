@@ -682,6 +682,9 @@ fn every_message_key_used_exists_in_both_languages() {
         keys.push(format!("home-title-{k}"));
         keys.push(format!("home-intro-{k}"));
     }
+    for k in domain::admin_units::ChangeKind::ALL {
+        keys.push(format!("change-{}", k.as_str()));
+    }
     for k in domain::classification::ClassificationKind::ALL {
         keys.push(k.as_str().to_owned());
     }

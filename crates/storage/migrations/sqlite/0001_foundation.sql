@@ -28,6 +28,14 @@ CREATE TABLE unit_lineage (
 CREATE INDEX unit_lineage_from ON unit_lineage (from_unit);
 CREATE INDEX unit_lineage_to ON unit_lineage (to_unit);
 
+-- Units that ended without a successor (the districts on 1 Jul 2025).
+CREATE TABLE unit_dissolutions (
+    unit_id        TEXT PRIMARY KEY REFERENCES admin_units (id),
+    effective_date DATE NOT NULL,
+    instrument     TEXT NOT NULL,
+    note           TEXT NOT NULL
+);
+
 CREATE TABLE classifications (
     id          TEXT PRIMARY KEY,
     province    TEXT NOT NULL,

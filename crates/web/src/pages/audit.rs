@@ -32,7 +32,8 @@ pub struct AuditQuery {
 #[template(path = "audit.html")]
 struct AuditPage {
     p: Page,
-    rows: Vec<AuditRow>,
+    /// (row, before as key/value pairs, after as key/value pairs)
+    rows: Vec<(AuditRow, Vec<(String, String)>, Vec<(String, String)>)>,
     q: AuditQuery,
     next_before: Option<i64>,
 }
@@ -57,10 +58,39 @@ pub async fn browse(
     let next_before = (rows.len() as i64 == PAGE)
         .then(|| rows.last().map(|r| r.seq))
         .flatten();
+    let rows = rows
+        .into_iter()
+        .map(|r| {
+            let before = pairs(r.before_json.as_deref());
+            let after = pairs(r.after_json.as_deref());
+            (r, before, after)
+        })
+        .collect();
     render(&AuditPage {
         p: Page::new(&ctx, "nav-audit"),
         rows,
         q,
         next_before,
     })
+}
+
+/// A JSON object as `key: value` pairs for reading (values unquoted).
+fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
+    let Some(value) = raw.and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok()) else {
+        return Vec::new();
+    };
+    match value {
+        serde_json::Value::Object(map) => map
+            .into_iter()
+            .map(|(k, v)| {
+                let text = match v {
+                    serde_json::Value::String(s) => s,
+                    serde_json::Value::Null => "—".to_owned(),
+                    other => other.to_string(),
+                };
+                (k, text)
+            })
+            .collect(),
+        other => vec![(String::new(), other.to_string())],
+    }
 }

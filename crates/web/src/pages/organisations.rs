@@ -31,7 +31,8 @@ pub struct ListQuery {
 #[template(path = "organisations.html")]
 struct ListPage {
     p: Page,
-    rows: Vec<Organisation>,
+    /// (organisation, unit name, successor name)
+    rows: Vec<(Organisation, String, Option<String>)>,
     types: Vec<&'static str>,
     query: ListQuery,
     can_edit: bool,
@@ -49,7 +50,23 @@ async fn page(
         search: Some(query.q.clone()).filter(|s| !s.trim().is_empty()),
         unit_code: None,
     };
-    let rows = storage::organisations::list(&state.db, &ctx.actor.visibility(), &filter).await?;
+    let orgs = storage::organisations::list(&state.db, &ctx.actor.visibility(), &filter).await?;
+    let unit_names = storage::admin_units::latest_names(&state.db).await?;
+    let mut rows = Vec::with_capacity(orgs.len());
+    for o in orgs {
+        let unit = o
+            .unit_code
+            .as_ref()
+            .map(|c| unit_names.get(c).cloned().unwrap_or_else(|| c.clone()))
+            .unwrap_or_default();
+        let successor = match &o.successor_id {
+            Some(id) => storage::organisations::get(&state.db, id)
+                .await?
+                .map(|s| s.name),
+            None => None,
+        };
+        rows.push((o, unit, successor));
+    }
     render(&ListPage {
         p: Page::new(ctx, "nav-organisations"),
         rows,

@@ -112,6 +112,8 @@ struct Detail {
     edges_in: Vec<EdgeRow>,
     edges_out: Vec<EdgeRow>,
     classifications: Vec<Classification>,
+    dissolution: Option<storage::admin_units::DissolutionRow>,
+    parent: Option<UnitRow>,
 }
 
 pub async fn detail(
@@ -126,6 +128,16 @@ pub async fn detail(
     let versions = storage::admin_units::versions_of(&state.db, &unit.code).await?;
     let lineage = storage::admin_units::lineage(&state.db, &unit.id).await?;
     let classifications = storage::classifications::list(&state.db, Some(&unit.code)).await?;
+    let dissolution = storage::admin_units::dissolution(&state.db, &unit.id).await?;
+    // The parent as it was while this version was in force.
+    let during = unit
+        .valid_from
+        .or_else(|| unit.valid_to.and_then(|t| t.pred_opt()))
+        .unwrap_or_else(|| Utc::now().date_naive());
+    let parent = match &unit.parent_code {
+        Some(code) => storage::admin_units::name_at(&state.db, code, during).await?,
+        None => None,
+    };
     render(&Detail {
         p: Page::new(&ctx, "unit-title"),
         unit,
@@ -135,5 +147,7 @@ pub async fn detail(
         edges_in: lineage.edges_in,
         edges_out: lineage.edges_out,
         classifications,
+        dissolution,
+        parent,
     })
 }
