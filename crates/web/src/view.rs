@@ -84,7 +84,7 @@ impl Page {
     }
 
     /// A start date; none means the unit existed before the records begin.
-    pub fn from_date(&self, d: &Option<NaiveDate>) -> String {
+    pub fn start_date(&self, d: &Option<NaiveDate>) -> String {
         d.map(i18n::format_date)
             .unwrap_or_else(|| t(self.lang, "before-records"))
     }

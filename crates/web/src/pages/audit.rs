@@ -33,7 +33,7 @@ pub struct AuditQuery {
 struct AuditPage {
     p: Page,
     /// (row, before as key/value pairs, after as key/value pairs)
-    rows: Vec<(AuditRow, Vec<(String, String)>, Vec<(String, String)>)>,
+    rows: Vec<(AuditRow, Pairs, Pairs)>,
     q: AuditQuery,
     next_before: Option<i64>,
 }
@@ -74,8 +74,10 @@ pub async fn browse(
     })
 }
 
+type Pairs = Vec<(String, String)>;
+
 /// A JSON object as `key: value` pairs for reading (values unquoted).
-fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
+fn pairs(raw: Option<&str>) -> Pairs {
     let Some(value) = raw.and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok()) else {
         return Vec::new();
     };
