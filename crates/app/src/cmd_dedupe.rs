@@ -460,3 +460,160 @@ pub fn run(args: &DedupeArgs) -> Result<(), DedupeCmdError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "record_id,source,full_name,birth_date,sex,commune_code,village,guardian_name,personal_id\n";
+
+    fn tmp(name: &str, content: &[u8]) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("chungtay-dedupe-test-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let p = dir.join(name);
+        let _ = std::fs::write(&p, content);
+        p
+    }
+
+    fn args(input: PathBuf, output: PathBuf, explain: Option<PathBuf>) -> DedupeArgs {
+        DedupeArgs {
+            input,
+            output,
+            explain,
+            threshold: 0.8,
+            review_threshold: 0.5,
+            show_model: false,
+        }
+    }
+
+    fn run_on(name: &str, content: &[u8]) -> Result<(), DedupeCmdError> {
+        let input = tmp(&format!("{name}.csv"), content);
+        let output = tmp(&format!("{name}.out.csv"), b"");
+        run(&args(input, output, None))
+    }
+
+    #[test]
+    fn every_input_record_gets_a_cluster_and_duplicates_share_one()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let input = tmp(
+            "ok.csv",
+            format!(
+                "{HEADER}R1,school,Hồ Thị Hoà,05/03/2017,Nữ,20056,,Hồ Văn Pả,046317001234\n\
+                 R2,health_station,HO THI HOA,2017,F,20056,,Ho Van Pa,046317001234\n\
+                 R3,womens_union,Hồ Thị Hòa,2017-03-05,,20056,,,\n\
+                 R4,school,Kăn Văn Vai,12/06/2015,Nam,20080,,Kăn Thị Lan,\n"
+            )
+            .as_bytes(),
+        );
+        let output = tmp("ok.out.csv", b"");
+        let explain = tmp("ok.pairs.csv", b"");
+        run(&args(input, output.clone(), Some(explain.clone())))?;
+        let out = std::fs::read_to_string(&output)?;
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "record_id,cluster_id");
+        assert_eq!(lines.len(), 5);
+        let cluster = |id: &str| {
+            lines
+                .iter()
+                .find(|l| l.starts_with(&format!("{id},")))
+                .and_then(|l| l.split(',').nth(1))
+                .unwrap_or("")
+                .to_string()
+        };
+        assert_eq!(cluster("R1"), cluster("R2"));
+        assert_eq!(cluster("R1"), cluster("R3"));
+        assert_ne!(cluster("R1"), cluster("R4"));
+        let pairs = std::fs::read_to_string(&explain)?;
+        assert!(pairs.starts_with("record_id_a,record_id_b,probability"));
+        assert!(pairs.contains("linked"));
+        Ok(())
+    }
+
+    #[test]
+    fn a_missing_column_is_named() {
+        let e = run_on(
+            "missing",
+            b"record_id,source,full_name,birth_date,sex,commune_code,village,personal_id\nR1,s,A,,,,,\n",
+        );
+        let msg = e.map(|_| String::new()).unwrap_or_else(|e| e.to_string());
+        assert!(msg.contains("cột guardian_name"), "{msg}");
+        assert!(msg.contains("column guardian_name"), "{msg}");
+    }
+
+    #[test]
+    fn a_duplicate_record_id_names_both_rows_and_no_child_data() {
+        let e = run_on(
+            "dup",
+            format!(
+                "{HEADER}R12,s,Hồ Thị Lan,,,,,,\nR13,s,Hồ Văn Vai,,,,,,\nR12,s,Hồ Thị Mai,,,,,,\n"
+            )
+            .as_bytes(),
+        );
+        let msg = e.map(|_| String::new()).unwrap_or_else(|e| e.to_string());
+        assert!(
+            msg.starts_with("dòng 4, cột record_id: trùng mã hồ sơ 'R12'"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("row 4, column record_id: duplicate record id 'R12'"),
+            "{msg}"
+        );
+        assert!(!msg.contains("Hồ"), "{msg}");
+    }
+
+    #[test]
+    fn an_empty_file_is_refused() {
+        assert!(matches!(run_on("empty", b""), Err(DedupeCmdError::Empty)));
+        assert!(matches!(
+            run_on("header_only", HEADER.as_bytes()),
+            Err(DedupeCmdError::NoRows)
+        ));
+    }
+
+    #[test]
+    fn bad_utf8_names_row_and_column() {
+        let mut content = HEADER.as_bytes().to_vec();
+        content.extend_from_slice(b"R1,s,H\xF4 Th\xEF,,,,,,\n");
+        let msg = run_on("latin1", &content)
+            .map(|_| String::new())
+            .unwrap_or_else(|e| e.to_string());
+        assert!(msg.starts_with("dòng 2, cột full_name:"), "{msg}");
+    }
+
+    #[test]
+    fn a_bad_sex_value_names_the_record_but_not_the_child() {
+        let msg = run_on(
+            "sex",
+            format!("{HEADER}R1,s,Hồ Thị Lan,,X,,,,\n").as_bytes(),
+        )
+        .map(|_| String::new())
+        .unwrap_or_else(|e| e.to_string());
+        assert!(msg.starts_with("dòng 2, cột sex (hồ sơ 'R1')"), "{msg}");
+        assert!(!msg.contains("Lan"), "{msg}");
+    }
+
+    #[test]
+    fn an_empty_full_name_is_refused() {
+        let msg = run_on("noname", format!("{HEADER}R1,s,,2017,,,,,\n").as_bytes())
+            .map(|_| String::new())
+            .unwrap_or_else(|e| e.to_string());
+        assert!(msg.starts_with("dòng 2, cột full_name"), "{msg}");
+    }
+
+    #[test]
+    fn a_row_with_too_few_fields_is_refused_with_its_row() {
+        let msg = run_on("short", format!("{HEADER}R1,s,Hồ Lan\n").as_bytes())
+            .map(|_| String::new())
+            .unwrap_or_else(|e| e.to_string());
+        assert!(msg.starts_with("dòng 2:"), "{msg}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_and_extra_columns_are_accepted() {
+        let content = format!(
+            "\u{feff}{}",
+            HEADER.replace("personal_id\n", "personal_id,school\n")
+        ) + "R1,s,Hồ Lan,,,,,,,Trường A\n";
+        assert!(run_on("bom", content.as_bytes()).is_ok());
+    }
+}

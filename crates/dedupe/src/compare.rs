@@ -180,9 +180,9 @@ pub struct Tok {
 #[derive(Debug, Clone, Default)]
 pub struct PName {
     /// Tokens in written order.
-    pub toks: Vec<Tok>,
+    pub toks: Box<[Tok]>,
     /// Phonetic tokens sorted (order-insensitive comparison).
-    pub sorted_phon: Vec<u32>,
+    pub sorted_phon: Box<[u32]>,
     /// All phonetic tokens joined without spaces.
     pub joined: u32,
     /// Index of the given name in `toks`.
@@ -270,7 +270,39 @@ pub struct PreparedSet {
 impl PreparedSet {
     /// Normalises and interns every record (normalisation runs in parallel).
     pub fn new(records: &[Record]) -> Self {
-        let raw: Vec<RawPrepared> = records
+        let mut interner = Interner::new();
+        let middle_markers = [
+            interner.intern("van".to_string()),
+            interner.intern("thi".to_string()),
+        ];
+        let mut out = Vec::with_capacity(records.len());
+        // In chunks, so that the temporary strings of only one chunk are alive at a time.
+        for chunk in records.chunks(1 << 15) {
+            let raw = Self::raw_chunk(chunk);
+            for r in raw {
+                let name = intern_name(&mut interner, r.name, &middle_markers);
+                let guardian = intern_name(&mut interner, r.guardian, &middle_markers);
+                out.push(Prepared {
+                    name,
+                    guardian,
+                    dob: r.dob,
+                    sex: r.sex,
+                    commune: interner.intern(r.commune),
+                    village: interner.intern(r.village),
+                    pid: r.pid,
+                    pid_invalid: r.pid_invalid,
+                });
+            }
+        }
+        Self {
+            records: out,
+            interner,
+            middle_markers,
+        }
+    }
+
+    fn raw_chunk(records: &[Record]) -> Vec<RawPrepared> {
+        records
             .par_iter()
             .map(|r| {
                 let pid_text = r.personal_id.trim();
@@ -293,32 +325,7 @@ impl PreparedSet {
                     pid_invalid,
                 }
             })
-            .collect();
-        let mut interner = Interner::new();
-        let middle_markers = [
-            interner.intern("van".to_string()),
-            interner.intern("thi".to_string()),
-        ];
-        let mut out = Vec::with_capacity(raw.len());
-        for r in raw {
-            let name = intern_name(&mut interner, r.name, &middle_markers);
-            let guardian = intern_name(&mut interner, r.guardian, &middle_markers);
-            out.push(Prepared {
-                name,
-                guardian,
-                dob: r.dob,
-                sex: r.sex,
-                commune: interner.intern(r.commune),
-                village: interner.intern(r.village),
-                pid: r.pid,
-                pid_invalid: r.pid_invalid,
-            });
-        }
-        Self {
-            records: out,
-            interner,
-            middle_markers,
-        }
+            .collect()
     }
 
     /// Compares records `a` and `b`. Symmetric in its levels.
@@ -390,8 +397,8 @@ fn intern_name(int: &mut Interner, r: RawName, markers: &[u32; 2]) -> PName {
         _ => toks.len().saturating_sub(1),
     };
     PName {
-        toks,
-        sorted_phon,
+        toks: toks.into_boxed_slice(),
+        sorted_phon: sorted_phon.into_boxed_slice(),
         joined,
         given,
         written: r.written,

@@ -8,7 +8,8 @@
 //!   1/(1+2^−weight). A missing field (either side empty) adds nothing.
 //!
 //! Estimation, as Splink does it but on agreement-pattern counts (like fastLink):
-//! 1. **u** from comparisons of random record pairs (almost all different children);
+//! 1. **u** from comparisons of random record pairs (almost all different children), with a
+//!    weak prior (10 000 pseudo-pairs) so that small inputs still get sensible values;
 //! 2. **m** by expectation–maximisation over agreement-pattern counts (a two-class latent
 //!    model, fields independent given the class; λ, m and a candidate-pair u re-estimated
 //!    together), in two sessions as Splink does: pairs sharing a personal ID or a birth date and
@@ -61,6 +62,22 @@ fn prior_m(field: Field) -> Vec<f64> {
     }
 }
 
+/// Prior u (share of random pairs of different children at each level, worst → best), used as
+/// pseudo-counts so that small inputs, whose random pairs are few, still get sensible u.
+fn prior_u(field: Field) -> Vec<f64> {
+    match field {
+        Field::Name => vec![0.97, 0.02, 0.005, 0.002, 0.0015, 0.0008, 0.0007],
+        Field::BirthDate => vec![0.95, 0.035, 0.0136, 0.0003, 0.0006, 0.0001, 0.0004],
+        Field::Sex => vec![0.5, 0.5],
+        Field::Commune | Field::Village => vec![0.95, 0.05],
+        Field::Guardian => vec![0.99, 0.006, 0.004],
+        Field::PersonalId => vec![0.99997, 0.00001, 0.00001, 0.00001],
+    }
+}
+
+/// Weight of the prior u, in random pairs.
+const PRIOR_U_PAIRS: f64 = 10_000.0;
+
 /// Smallest m probability of any level.
 const M_FLOOR: f64 = 0.005;
 
@@ -80,6 +97,7 @@ impl Model {
         let mut u = Vec::with_capacity(NUM_FIELDS);
         for (f, field) in FIELDS.iter().enumerate() {
             m.push(prior_m(*field));
+            let pu = prior_u(*field);
             let mut uf: Vec<f64> = (0..usize::from(LEVELS[f]))
                 .map(|l| {
                     random_counts
@@ -87,7 +105,7 @@ impl Model {
                         .and_then(|c| c.get(l))
                         .copied()
                         .unwrap_or(0) as f64
-                        + 1.0
+                        + PRIOR_U_PAIRS * pu.get(l).copied().unwrap_or(0.0)
                 })
                 .collect();
             normalise(&mut uf);

@@ -91,9 +91,9 @@ fn is_latin_consonant(c: char) -> bool {
 }
 
 /// A minor (pre-)syllable of a Mon-Khmer name that is often written apart from the main
-/// syllable: `a`, or consonants followed by an untoned `ơ` (`pơ`, `zơ`, `dơ`, `cơ`, `bhơ`).
+/// syllable: `a` (with any diacritic), or consonants followed by an untoned `ơ` (`pơ`, `zơ`, `dơ`, `cơ`, `bhơ`).
 fn is_minor_syllable(tok: &str) -> bool {
-    if tok == "a" {
+    if fold(tok) == "a" {
         return true;
     }
     let chars: Vec<char> = tok.chars().collect();
