@@ -4,5 +4,6 @@
 pub mod admin_units;
 pub mod authz;
 pub mod classification;
+pub mod needs;
 pub mod organisation;
 pub mod text;

@@ -11,8 +11,12 @@ mod db;
 mod error;
 
 pub mod admin_units;
+pub mod allocations;
 pub mod audit;
+pub mod catalogue;
 pub mod classifications;
+pub mod donors;
+pub mod needs;
 pub mod organisations;
 pub mod sessions;
 pub mod tokens;

@@ -1,0 +1,226 @@
+//! Allocation of committed pledges to need lines, behind the overlap guard.
+//!
+//! Everything is decided inside one write transaction: the line, the
+//! pledge, what the pledge has already given and what already covers the
+//! same site, category and period are read and the new row written while
+//! other allocators wait (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: a
+//! transaction-scoped advisory lock), so two coordinators allocating at the
+//! same moment cannot over-allocate a pledge or a line.
+
+use chrono::{DateTime, Utc};
+use domain::needs::{AgeBand, Category, CoveringFlow, OverlapDecision, check_overlap};
+use serde_json::json;
+
+use crate::audit::{AuditActor, AuditConn, AuditRecord};
+use crate::{Backend, Db, StorageError, db_tx};
+
+/// A request to allocate part of a committed pledge to a need line.
+#[derive(Debug, Clone)]
+pub struct AllocationRequest {
+    pub need_line_id: String,
+    pub pledge_id: String,
+    pub amount: i64,
+    /// Only honoured when `may_override` is true (coordinators).
+    pub override_reason: Option<String>,
+    pub may_override: bool,
+    pub is_demo: bool,
+}
+
+/// Why an allocation was not made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AllocationRefusal {
+    UnknownLine,
+    UnknownPledge,
+    /// Only verified or published lines take allocations.
+    LineNotOpen,
+    /// Only committed pledges count and can be allocated.
+    PledgeNotCommitted,
+    /// The pledge's restrictions exclude this line.
+    Restricted,
+    /// More than the pledge has left.
+    BeyondPledge {
+        remaining: i64,
+    },
+    /// The overlap guard refused (see the decision for what already covers).
+    Overlap(OverlapDecision),
+    NotPositive,
+}
+
+impl AllocationRefusal {
+    pub fn message_key(&self) -> &'static str {
+        match self {
+            AllocationRefusal::UnknownLine => "allocation-error-line",
+            AllocationRefusal::UnknownPledge => "allocation-error-pledge",
+            AllocationRefusal::LineNotOpen => "allocation-error-line-status",
+            AllocationRefusal::PledgeNotCommitted => "allocation-error-not-committed",
+            AllocationRefusal::Restricted => "allocation-error-restricted",
+            AllocationRefusal::BeyondPledge { .. } => "allocation-error-beyond-pledge",
+            AllocationRefusal::Overlap(_) => "allocation-error-overlap",
+            AllocationRefusal::NotPositive => "allocation-error-amount",
+        }
+    }
+}
+
+/// The outcome: the new allocation's id (and whether it overrode the
+/// guard), or a refusal with nothing written.
+pub type AllocationOutcome = Result<(String, Option<String>), AllocationRefusal>;
+
+type LineFacts = (String, String, String, String, String, i64, String);
+
+pub async fn allocate(
+    db: &Db,
+    req: &AllocationRequest,
+    actor: &AuditActor,
+    now: DateTime<Utc>,
+) -> Result<AllocationOutcome, StorageError> {
+    if req.amount <= 0 {
+        return Ok(Err(AllocationRefusal::NotPositive));
+    }
+    let lock = match db.backend() {
+        Backend::Postgres => Some("SELECT pg_advisory_xact_lock(4046588)"),
+        Backend::Sqlite => None,
+    };
+    let outcome = db_tx!(db, |tx| {
+        if let Some(sql) = lock {
+            sqlx::query(sql).execute(&mut *tx).await?;
+        }
+        // The line: (status, site, category, period, unit, amount, age band).
+        let line: Option<LineFacts> = sqlx::query_as(
+            "SELECT n.status, n.site_id, n.category, n.period_id, n.unit_code, n.amount, k.age_band \
+             FROM need_lines n JOIN packages k ON k.id = n.package_id WHERE n.id = $1",
+        )
+        .bind(&req.need_line_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((status, site_id, category, period_id, unit_code, line_need, age_band)) = line
+        else {
+            return Ok(Err(AllocationRefusal::UnknownLine));
+        };
+        if status != "verified" && status != "published" {
+            return Ok(Err(AllocationRefusal::LineNotOpen));
+        }
+        let pledge: Option<crate::donors::Pledge> = sqlx::query_as(
+            "SELECT id, donor_id, kind, amount, status, categories, unit_codes, age_bands, period_id, \
+             due_on, origin, need_line_id, note, is_demo FROM pledges WHERE id = $1",
+        )
+        .bind(&req.pledge_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(pledge) = pledge else {
+            return Ok(Err(AllocationRefusal::UnknownPledge));
+        };
+        if pledge.status != "committed" {
+            return Ok(Err(AllocationRefusal::PledgeNotCommitted));
+        }
+        let (Ok(cat), Ok(band)) = (category.parse::<Category>(), age_band.parse::<AgeBand>())
+        else {
+            return Err(StorageError::Corrupt(format!(
+                "need line {}",
+                req.need_line_id
+            )));
+        };
+        if !pledge
+            .restrictions()
+            .allow(cat, &unit_code, band, &period_id)
+        {
+            return Ok(Err(AllocationRefusal::Restricted));
+        }
+        let used: (i64,) = sqlx::query_as(
+            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM allocations WHERE pledge_id = $1",
+        )
+        .bind(&req.pledge_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let remaining = pledge.amount.saturating_sub(used.0);
+        if req.amount > remaining {
+            return Ok(Err(AllocationRefusal::BeyondPledge { remaining }));
+        }
+        // The group: open lines of the same site and category whose periods
+        // overlap this line's, and every flow that covers them.
+        let group: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT n.id, n.amount FROM need_lines n JOIN periods p ON p.id = n.period_id \
+             JOIN periods q ON q.id = $3 \
+             WHERE n.site_id = $1 AND n.category = $2 AND n.status <> 'cancelled' \
+             AND p.starts_on < q.ends_on AND q.starts_on < p.ends_on",
+        )
+        .bind(&site_id)
+        .bind(&category)
+        .bind(&period_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let group_need = group.iter().fold(0i64, |a, (_, n)| a.saturating_add(*n));
+        let flows: Vec<(String, String, i64, bool, bool)> = sqlx::query_as(
+            "SELECT a.need_line_id, d.name, a.amount, d.publish_name, d.anonymous FROM allocations a \
+             JOIN pledges g ON g.id = a.pledge_id JOIN donors d ON d.id = g.donor_id \
+             JOIN need_lines n ON n.id = a.need_line_id JOIN periods p ON p.id = n.period_id \
+             JOIN periods q ON q.id = $3 \
+             WHERE n.site_id = $1 AND n.category = $2 AND n.status <> 'cancelled' \
+             AND p.starts_on < q.ends_on AND q.starts_on < p.ends_on ORDER BY a.created_at",
+        )
+        .bind(&site_id)
+        .bind(&category)
+        .bind(&period_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let existing: Vec<CoveringFlow> = flows
+            .into_iter()
+            .map(|(line, name, amount, _, _)| CoveringFlow {
+                need_line_id: line,
+                source: name,
+                amount,
+            })
+            .collect();
+        let reason = req.override_reason.as_deref().filter(|_| req.may_override);
+        let decision = check_overlap(
+            &req.need_line_id,
+            line_need,
+            group_need,
+            &existing,
+            req.amount,
+            reason,
+        );
+        let override_reason = match decision {
+            OverlapDecision::Allowed => None,
+            OverlapDecision::Overridden { reason, .. } => Some(reason),
+            OverlapDecision::NotPositive => return Ok(Err(AllocationRefusal::NotPositive)),
+            refused @ OverlapDecision::Refused { .. } => {
+                return Ok(Err(AllocationRefusal::Overlap(refused)));
+            }
+        };
+        let id = crate::new_id();
+        sqlx::query(
+            "INSERT INTO allocations (id, province, need_line_id, pledge_id, amount, override_reason, created_by, \
+             is_demo, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+        )
+        .bind(&id)
+        .bind(crate::admin_units::PROVINCE)
+        .bind(&req.need_line_id)
+        .bind(&req.pledge_id)
+        .bind(req.amount)
+        .bind(&override_reason)
+        .bind(&actor.name)
+        .bind(req.is_demo)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let rec = AuditRecord {
+            actor: actor.clone(),
+            at: now,
+            action: if override_reason.is_some() {
+                "allocate_override"
+            } else {
+                "allocate"
+            },
+            entity: "allocation",
+            entity_id: id.clone(),
+            before: None,
+            after: Some(
+                json!({"need_line_id": req.need_line_id, "pledge_id": req.pledge_id,
+                "amount": req.amount, "override_reason": override_reason}),
+            ),
+        };
+        (*tx).append(&rec).await?;
+        Ok::<AllocationOutcome, StorageError>(Ok((id, override_reason)))
+    })?;
+    Ok(outcome)
+}

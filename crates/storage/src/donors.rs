@@ -1,0 +1,294 @@
+//! Donors and their pledges. A pledge counts toward coverage only once it
+//! is committed (the rule of OCHA's Financial Tracking Service).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::needs::{AgeBand, Category, Restrictions};
+use serde_json::json;
+
+use crate::audit::{AuditActor, AuditConn, AuditRecord};
+use crate::{Db, StorageError, db_run, db_tx};
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Donor {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub origin: String,
+    pub donor_type: String,
+    pub tax_code: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub publish_name: bool,
+    pub anonymous: bool,
+    pub is_demo: bool,
+}
+
+impl Donor {
+    /// The name the public may see.
+    pub fn public_name(&self) -> Option<&str> {
+        (self.publish_name && !self.anonymous).then_some(self.name.as_str())
+    }
+}
+
+const DONOR_COLUMNS: &str = "SELECT id, kind, name, origin, donor_type, tax_code, phone, email, publish_name, anonymous, is_demo FROM donors";
+
+pub async fn create(
+    db: &Db,
+    d: &Donor,
+    actor: &AuditActor,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    db_tx!(db, |tx| {
+        sqlx::query(
+            "INSERT INTO donors (id, province, kind, name, search_key, origin, donor_type, tax_code, phone, email, \
+             publish_name, anonymous, is_demo, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
+        )
+        .bind(&d.id)
+        .bind(crate::admin_units::PROVINCE)
+        .bind(&d.kind)
+        .bind(&d.name)
+        .bind(domain::text::search_key(&d.name))
+        .bind(&d.origin)
+        .bind(&d.donor_type)
+        .bind(&d.tax_code)
+        .bind(&d.phone)
+        .bind(&d.email)
+        .bind(d.publish_name)
+        .bind(d.anonymous)
+        .bind(d.is_demo)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StorageError::on_unique(e, format!("donor {}", d.id)))?;
+        let rec = AuditRecord {
+            actor: actor.clone(),
+            at: now,
+            action: "create",
+            entity: "donor",
+            entity_id: d.id.clone(),
+            before: None,
+            after: Some(
+                json!({"kind": d.kind, "name": d.name, "origin": d.origin, "donor_type": d.donor_type,
+                "publish_name": d.publish_name, "anonymous": d.anonymous}),
+            ),
+        };
+        (*tx).append(&rec).await?;
+    });
+    Ok(())
+}
+
+pub async fn get(db: &Db, id: &str) -> Result<Option<Donor>, StorageError> {
+    let row = db_run!(db, |pool| {
+        sqlx::query_as::<_, Donor>(sqlx::AssertSqlSafe(format!(
+            "{DONOR_COLUMNS} WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+    });
+    Ok(row)
+}
+
+pub async fn list(db: &Db, search: Option<&str>) -> Result<Vec<Donor>, StorageError> {
+    let pattern =
+        search.map(|s| format!("%{}%", domain::text::search_key(s).replace(['%', '_'], "")));
+    let rows = db_run!(db, |pool| {
+        sqlx::query_as::<_, Donor>(sqlx::AssertSqlSafe(format!(
+            "{DONOR_COLUMNS} WHERE ($1 IS NULL OR search_key LIKE $1) ORDER BY name"
+        )))
+        .bind(&pattern)
+        .fetch_all(pool)
+        .await?
+    });
+    Ok(rows)
+}
+
+/// Donors that are probably the same as `d`: same tax code, phone or
+/// e-mail, or the same name once diacritics, case and spacing are folded.
+pub async fn likely_duplicates(db: &Db, d: &Donor) -> Result<Vec<Donor>, StorageError> {
+    let key = domain::text::search_key(&d.name);
+    let rows = db_run!(db, |pool| {
+        sqlx::query_as::<_, Donor>(sqlx::AssertSqlSafe(format!(
+            "{DONOR_COLUMNS} WHERE id <> $1 AND (search_key = $2 OR ($3 IS NOT NULL AND tax_code = $3) \
+             OR ($4 IS NOT NULL AND phone = $4) OR ($5 IS NOT NULL AND email = $5))"
+        )))
+        .bind(&d.id)
+        .bind(&key)
+        .bind(&d.tax_code)
+        .bind(&d.phone)
+        .bind(&d.email)
+        .fetch_all(pool)
+        .await?
+    });
+    Ok(rows)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Pledge {
+    pub id: String,
+    pub donor_id: String,
+    pub kind: String,
+    pub amount: i64,
+    pub status: String,
+    pub categories: Option<String>,
+    pub unit_codes: Option<String>,
+    pub age_bands: Option<String>,
+    pub period_id: Option<String>,
+    pub due_on: Option<NaiveDate>,
+    pub origin: String,
+    pub need_line_id: Option<String>,
+    pub note: String,
+    pub is_demo: bool,
+}
+
+fn split(list: &Option<String>) -> Option<Vec<String>> {
+    list.as_ref().map(|s| {
+        s.split(',')
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .map(str::to_owned)
+            .collect()
+    })
+}
+
+impl Pledge {
+    /// The pledge's restrictions, parsed (unknown names are dropped, which
+    /// can only narrow nothing: they were validated on the way in).
+    pub fn restrictions(&self) -> Restrictions {
+        Restrictions {
+            categories: split(&self.categories).map(|v| {
+                v.iter()
+                    .filter_map(|c| c.parse::<Category>().ok())
+                    .collect()
+            }),
+            unit_codes: split(&self.unit_codes),
+            age_bands: split(&self.age_bands)
+                .map(|v| v.iter().filter_map(|c| c.parse::<AgeBand>().ok()).collect()),
+            period_id: self.period_id.clone(),
+        }
+    }
+}
+
+const PLEDGE_COLUMNS: &str = "SELECT id, donor_id, kind, amount, status, categories, unit_codes, age_bands, period_id, \
+    due_on, origin, need_line_id, note, is_demo FROM pledges";
+
+pub async fn create_pledge(
+    db: &Db,
+    p: &Pledge,
+    actor: &AuditActor,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    let committed_at = (p.status == "committed").then_some(now);
+    db_tx!(db, |tx| {
+        sqlx::query(
+            "INSERT INTO pledges (id, province, donor_id, kind, amount, status, categories, unit_codes, age_bands, \
+             period_id, due_on, origin, need_line_id, note, is_demo, created_at, committed_at) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)",
+        )
+        .bind(&p.id)
+        .bind(crate::admin_units::PROVINCE)
+        .bind(&p.donor_id)
+        .bind(&p.kind)
+        .bind(p.amount)
+        .bind(&p.status)
+        .bind(&p.categories)
+        .bind(&p.unit_codes)
+        .bind(&p.age_bands)
+        .bind(&p.period_id)
+        .bind(p.due_on)
+        .bind(&p.origin)
+        .bind(&p.need_line_id)
+        .bind(&p.note)
+        .bind(p.is_demo)
+        .bind(now)
+        .bind(committed_at)
+        .execute(&mut *tx)
+        .await?;
+        let rec = AuditRecord {
+            actor: actor.clone(),
+            at: now,
+            action: "create",
+            entity: "pledge",
+            entity_id: p.id.clone(),
+            before: None,
+            after: Some(
+                json!({"donor_id": p.donor_id, "kind": p.kind, "amount": p.amount, "status": p.status,
+                "categories": p.categories, "unit_codes": p.unit_codes, "age_bands": p.age_bands,
+                "period_id": p.period_id, "origin": p.origin, "need_line_id": p.need_line_id}),
+            ),
+        };
+        (*tx).append(&rec).await?;
+    });
+    Ok(())
+}
+
+/// Marks a pledge committed (signed); from then on it counts. `Ok(false)`
+/// when it was not in the `pledged` state.
+pub async fn commit(
+    db: &Db,
+    id: &str,
+    actor: &AuditActor,
+    now: DateTime<Utc>,
+) -> Result<bool, StorageError> {
+    let changed = db_tx!(db, |tx| {
+        let n = sqlx::query("UPDATE pledges SET status = 'committed', committed_at = $1 WHERE id = $2 AND status = 'pledged'")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 1 {
+            let rec = AuditRecord {
+                actor: actor.clone(),
+                at: now,
+                action: "commit",
+                entity: "pledge",
+                entity_id: id.to_owned(),
+                before: Some(json!({"status": "pledged"})),
+                after: Some(json!({"status": "committed"})),
+            };
+            (*tx).append(&rec).await?;
+        }
+        n == 1
+    });
+    Ok(changed)
+}
+
+pub async fn pledge(db: &Db, id: &str) -> Result<Option<Pledge>, StorageError> {
+    let row = db_run!(db, |pool| {
+        sqlx::query_as::<_, Pledge>(sqlx::AssertSqlSafe(format!(
+            "{PLEDGE_COLUMNS} WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+    });
+    Ok(row)
+}
+
+/// Pledges with what is already allocated from each: (pledge, allocated).
+pub async fn pledges(db: &Db, donor_id: Option<&str>) -> Result<Vec<(Pledge, i64)>, StorageError> {
+    let rows = db_run!(db, |pool| {
+        sqlx::query_as::<_, Pledge>(sqlx::AssertSqlSafe(format!(
+            "{PLEDGE_COLUMNS} WHERE ($1 IS NULL OR donor_id = $1) ORDER BY created_at DESC"
+        )))
+        .bind(donor_id)
+        .fetch_all(pool)
+        .await?
+    });
+    let sums: Vec<(String, i64)> = db_run!(db, |pool| {
+        sqlx::query_as(
+            "SELECT pledge_id, CAST(SUM(amount) AS BIGINT) FROM allocations GROUP BY pledge_id",
+        )
+        .fetch_all(pool)
+        .await?
+    });
+    let sums: std::collections::HashMap<String, i64> = sums.into_iter().collect();
+    Ok(rows
+        .into_iter()
+        .map(|p| {
+            let used = sums.get(&p.id).copied().unwrap_or(0);
+            (p, used)
+        })
+        .collect())
+}

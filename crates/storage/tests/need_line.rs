@@ -1,0 +1,481 @@
+//! The need line in storage: catalogue, need lines, donors, pledges and the
+//! overlap guard — on SQLite, and on PostgreSQL with `TEST_DATABASE_URL`.
+
+use chrono::{NaiveDate, Utc};
+use domain::needs::{AgeBand, Category, NeedStatus, OverlapDecision, PackageItem, PackageVersion};
+use storage::Db;
+use storage::allocations::{AllocationRefusal, AllocationRequest, allocate};
+use storage::audit::AuditActor;
+use storage::catalogue::Period;
+use storage::donors::{Donor, Pledge};
+use storage::needs::{NeedFilter, NewNeedLine};
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+}
+
+fn actor() -> AuditActor {
+    AuditActor {
+        id: None,
+        name: "dieuphoi".into(),
+    }
+}
+
+struct World {
+    db: Db,
+    line: String,
+    period: String,
+    package: String,
+}
+
+/// A school in A Lưới 1, a winter, a warm-clothing package, and one
+/// published line of 100 children × 320.000 ₫ = 32.000.000 ₫.
+async fn world() -> World {
+    let db = storage::testing::fresh_db().await.expect("db");
+    let now = Utc::now();
+    let school = storage::organisations::Organisation {
+        id: "th-hong-kim".into(),
+        name: "Trường Tiểu học Hồng Kim".into(),
+        short_name: None,
+        org_type: "school".into(),
+        parent_id: None,
+        unit_code: Some("20056".into()),
+        valid_from: None,
+        valid_to: None,
+        successor_id: None,
+        is_demo: false,
+    };
+    storage::organisations::create(&db, &school, &actor(), now)
+        .await
+        .expect("school");
+    let period = Period {
+        id: "dong-2026".into(),
+        name: "Mùa đông 2026–2027".into(),
+        starts_on: date(2026, 11, 1),
+        ends_on: date(2027, 3, 1),
+        is_demo: false,
+    };
+    storage::catalogue::create_period(&db, &period, &actor(), now)
+        .await
+        .expect("period");
+    let pkg = PackageVersion {
+        code: "ĐA-01".into(),
+        version: 0,
+        name: "Gói đồ ấm tiểu học".into(),
+        category: Category::WarmClothing,
+        age_band: AgeBand::Primary,
+        items: vec![
+            PackageItem {
+                name: "Chăn ấm".into(),
+                unit: "cái".into(),
+                quantity: 1,
+                unit_value: 150_000,
+            },
+            PackageItem {
+                name: "Áo ấm".into(),
+                unit: "cái".into(),
+                quantity: 1,
+                unit_value: 170_000,
+            },
+        ],
+    };
+    let pkg = storage::catalogue::add_package_version(&db, &pkg, false, &actor(), now)
+        .await
+        .expect("package");
+    assert_eq!(pkg.version.version, 1);
+    assert_eq!(pkg.unit_value, 320_000);
+    let line = storage::needs::create(
+        &db,
+        &NewNeedLine {
+            site_id: "th-hong-kim".into(),
+            period_id: "dong-2026".into(),
+            package_id: pkg.id.clone(),
+            quantity: 100,
+            note: "".into(),
+            is_demo: false,
+        },
+        &actor(),
+        now,
+    )
+    .await
+    .expect("q")
+    .expect("valid line");
+    for (from, to) in [
+        (NeedStatus::Assessed, NeedStatus::Verified),
+        (NeedStatus::Verified, NeedStatus::Published),
+    ] {
+        assert!(
+            storage::needs::set_status(&db, &line, from, to, None, &actor(), now)
+                .await
+                .expect("q")
+        );
+    }
+    World {
+        db,
+        line,
+        period: "dong-2026".into(),
+        package: pkg.id,
+    }
+}
+
+async fn donor(db: &Db, id: &str, name: &str) {
+    let d = Donor {
+        id: id.into(),
+        kind: "organisation".into(),
+        name: name.into(),
+        origin: "domestic".into(),
+        donor_type: "business".into(),
+        tax_code: Some(format!("330{id}")),
+        phone: None,
+        email: None,
+        publish_name: true,
+        anonymous: false,
+        is_demo: false,
+    };
+    storage::donors::create(db, &d, &actor(), Utc::now())
+        .await
+        .expect("donor");
+}
+
+async fn pledge(
+    db: &Db,
+    id: &str,
+    donor: &str,
+    amount: i64,
+    status: &str,
+    categories: Option<&str>,
+) {
+    let p = Pledge {
+        id: id.into(),
+        donor_id: donor.into(),
+        kind: "money".into(),
+        amount,
+        status: status.into(),
+        categories: categories.map(Into::into),
+        unit_codes: None,
+        age_bands: None,
+        period_id: None,
+        due_on: None,
+        origin: "officer".into(),
+        need_line_id: None,
+        note: String::new(),
+        is_demo: false,
+    };
+    storage::donors::create_pledge(db, &p, &actor(), Utc::now())
+        .await
+        .expect("pledge");
+}
+
+fn req(line: &str, pledge: &str, amount: i64) -> AllocationRequest {
+    AllocationRequest {
+        need_line_id: line.into(),
+        pledge_id: pledge.into(),
+        amount,
+        override_reason: None,
+        may_override: false,
+        is_demo: false,
+    }
+}
+
+#[tokio::test]
+async fn a_package_change_makes_a_new_version_and_old_lines_keep_theirs() {
+    let w = world().await;
+    let old = storage::catalogue::package(&w.db, &w.package)
+        .await
+        .expect("q")
+        .expect("p");
+    let mut changed = old.version.clone();
+    changed.items[0].unit_value = 200_000;
+    let new = storage::catalogue::add_package_version(&w.db, &changed, false, &actor(), Utc::now())
+        .await
+        .expect("v2");
+    assert_eq!(new.version.version, 2);
+    assert_eq!(new.unit_value, 370_000);
+    let line = storage::needs::get(&w.db, &w.line)
+        .await
+        .expect("q")
+        .expect("line");
+    assert_eq!(line.package_version, 1);
+    assert_eq!(line.amount, 32_000_000);
+    let current = storage::catalogue::current_packages(&w.db)
+        .await
+        .expect("q");
+    assert_eq!(current.len(), 1);
+    assert_eq!(current[0].version.version, 2);
+}
+
+#[tokio::test]
+async fn the_gap_is_need_minus_committed_and_an_uncommitted_pledge_does_not_count() {
+    let w = world().await;
+    donor(&w.db, "d1", "Công ty Huế Xanh").await;
+    pledge(&w.db, "p1", "d1", 50_000_000, "pledged", None).await;
+    assert_eq!(
+        allocate(&w.db, &req(&w.line, "p1", 10_000_000), &actor(), Utc::now())
+            .await
+            .expect("q"),
+        Err(AllocationRefusal::PledgeNotCommitted)
+    );
+    assert!(
+        storage::donors::commit(&w.db, "p1", &actor(), Utc::now())
+            .await
+            .expect("q")
+    );
+    let (id, overridden) = allocate(&w.db, &req(&w.line, "p1", 12_000_000), &actor(), Utc::now())
+        .await
+        .expect("q")
+        .expect("allowed");
+    assert!(!id.is_empty() && overridden.is_none());
+    let line = storage::needs::get(&w.db, &w.line)
+        .await
+        .expect("q")
+        .expect("line");
+    assert_eq!(line.committed, 12_000_000);
+    assert_eq!(line.coverage().gap(), 20_000_000);
+    let open = storage::needs::list(
+        &w.db,
+        &domain::authz::Visibility::All,
+        &NeedFilter::default(),
+    )
+    .await
+    .expect("q");
+    assert_eq!(open.len(), 1);
+}
+
+#[tokio::test]
+async fn a_second_full_coverage_is_refused_naming_the_first_then_overridden_with_a_reason() {
+    let w = world().await;
+    donor(&w.db, "d1", "Công ty Huế Xanh").await;
+    donor(&w.db, "d2", "Hội Liên hiệp Phụ nữ").await;
+    pledge(
+        &w.db,
+        "p1",
+        "d1",
+        32_000_000,
+        "committed",
+        Some("warm_clothing"),
+    )
+    .await;
+    pledge(&w.db, "p2", "d2", 32_000_000, "committed", None).await;
+    allocate(&w.db, &req(&w.line, "p1", 32_000_000), &actor(), Utc::now())
+        .await
+        .expect("q")
+        .expect("first coverage");
+    let refused = allocate(&w.db, &req(&w.line, "p2", 32_000_000), &actor(), Utc::now())
+        .await
+        .expect("q");
+    match refused {
+        Err(AllocationRefusal::Overlap(OverlapDecision::Refused {
+            excess, existing, ..
+        })) => {
+            assert_eq!(excess, 32_000_000);
+            assert_eq!(existing.len(), 1);
+            assert_eq!(existing[0].source, "Công ty Huế Xanh");
+        }
+        other => panic!("expected an overlap refusal, got {other:?}"),
+    }
+    // A local officer's "override" is ignored; a coordinator's is honoured.
+    let mut r = req(&w.line, "p2", 5_000_000);
+    r.override_reason = Some("thêm 15 trẻ mới chuyển đến".into());
+    assert!(matches!(
+        allocate(&w.db, &r, &actor(), Utc::now()).await.expect("q"),
+        Err(AllocationRefusal::Overlap(_))
+    ));
+    r.may_override = true;
+    let (_, reason) = allocate(&w.db, &r, &actor(), Utc::now())
+        .await
+        .expect("q")
+        .expect("overridden");
+    assert_eq!(reason.as_deref(), Some("thêm 15 trẻ mới chuyển đến"));
+    let line = storage::needs::get(&w.db, &w.line)
+        .await
+        .expect("q")
+        .expect("line");
+    assert_eq!(line.committed, 37_000_000);
+    assert_eq!(line.coverage().over(), 5_000_000);
+}
+
+#[tokio::test]
+async fn restrictions_pledge_balance_and_line_status_are_enforced() {
+    let w = world().await;
+    donor(&w.db, "d1", "Quỹ Vì người nghèo").await;
+    pledge(
+        &w.db,
+        "meals",
+        "d1",
+        10_000_000,
+        "committed",
+        Some("nutrition"),
+    )
+    .await;
+    pledge(&w.db, "small", "d1", 1_000_000, "committed", None).await;
+    assert_eq!(
+        allocate(&w.db, &req(&w.line, "meals", 1_000), &actor(), Utc::now())
+            .await
+            .expect("q"),
+        Err(AllocationRefusal::Restricted)
+    );
+    assert_eq!(
+        allocate(
+            &w.db,
+            &req(&w.line, "small", 1_000_001),
+            &actor(),
+            Utc::now()
+        )
+        .await
+        .expect("q"),
+        Err(AllocationRefusal::BeyondPledge {
+            remaining: 1_000_000
+        })
+    );
+    assert_eq!(
+        allocate(&w.db, &req(&w.line, "small", 0), &actor(), Utc::now())
+            .await
+            .expect("q"),
+        Err(AllocationRefusal::NotPositive)
+    );
+    assert_eq!(
+        allocate(
+            &w.db,
+            &req("no-such-line", "small", 5),
+            &actor(),
+            Utc::now()
+        )
+        .await
+        .expect("q"),
+        Err(AllocationRefusal::UnknownLine)
+    );
+    // A line that is only assessed takes nothing.
+    let fresh = storage::needs::create(
+        &w.db,
+        &NewNeedLine {
+            site_id: "th-hong-kim".into(),
+            period_id: w.period.clone(),
+            package_id: w.package.clone(),
+            quantity: 3,
+            note: String::new(),
+            is_demo: false,
+        },
+        &actor(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("line");
+    assert_eq!(
+        allocate(&w.db, &req(&fresh, "small", 5), &actor(), Utc::now())
+            .await
+            .expect("q"),
+        Err(AllocationRefusal::LineNotOpen)
+    );
+    // Nothing was written by any refusal.
+    let line = storage::needs::get(&w.db, &w.line)
+        .await
+        .expect("q")
+        .expect("line");
+    assert_eq!(line.committed, 0);
+}
+
+#[tokio::test]
+async fn bad_need_input_is_refused_with_the_field() {
+    let w = world().await;
+    let mut input = NewNeedLine {
+        site_id: "th-hong-kim".into(),
+        period_id: w.period.clone(),
+        package_id: w.package.clone(),
+        quantity: 0,
+        note: String::new(),
+        is_demo: false,
+    };
+    let err = storage::needs::create(&w.db, &input, &actor(), Utc::now())
+        .await
+        .expect("q");
+    assert_eq!(err.map_err(|e| e.field()), Err("quantity"));
+    input.quantity = 5;
+    input.package_id = "v999".into();
+    let err = storage::needs::create(&w.db, &input, &actor(), Utc::now())
+        .await
+        .expect("q");
+    assert_eq!(err.map_err(|e| e.field()), Err("package_id"));
+    input.package_id = w.package.clone();
+    input.site_id = "nowhere".into();
+    let err = storage::needs::create(&w.db, &input, &actor(), Utc::now())
+        .await
+        .expect("q");
+    assert_eq!(err.map_err(|e| e.field()), Err("site_id"));
+}
+
+#[tokio::test]
+async fn two_allocators_at_the_same_moment_cannot_over_allocate_a_pledge() {
+    let w = world().await;
+    donor(&w.db, "d1", "Công ty Huế Xanh").await;
+    pledge(&w.db, "p1", "d1", 20_000_000, "committed", None).await;
+    // Each request alone fits (15M ≤ 20M left, ≤ 32M need); together they
+    // would over-allocate the pledge.
+    let mut tasks = Vec::new();
+    for _ in 0..2 {
+        let db = w.db.clone();
+        let r = req(&w.line, "p1", 15_000_000);
+        tasks.push(tokio::spawn(async move {
+            allocate(&db, &r, &actor(), Utc::now()).await
+        }));
+    }
+    let mut made = 0;
+    let mut refused = 0;
+    for t in tasks {
+        match t.await.expect("join").expect("no database error") {
+            Ok(_) => made += 1,
+            Err(AllocationRefusal::BeyondPledge { remaining }) => {
+                assert_eq!(remaining, 5_000_000);
+                refused += 1;
+            }
+            Err(other) => panic!("unexpected refusal {other:?}"),
+        }
+    }
+    assert_eq!((made, refused), (1, 1));
+    let used: i64 = storage::donors::pledges(&w.db, Some("d1"))
+        .await
+        .expect("q")
+        .iter()
+        .map(|(_, used)| used)
+        .sum();
+    assert_eq!(used, 15_000_000);
+}
+
+#[tokio::test]
+async fn likely_duplicate_donors_are_found_by_tax_code_or_folded_name() {
+    let w = world().await;
+    donor(&w.db, "d1", "Công ty Cổ phần Huế Xanh").await;
+    let mut candidate = Donor {
+        id: "new".into(),
+        kind: "organisation".into(),
+        name: "CONG TY CO PHAN HUE XANH".into(),
+        origin: "domestic".into(),
+        donor_type: "business".into(),
+        tax_code: None,
+        phone: None,
+        email: None,
+        publish_name: false,
+        anonymous: false,
+        is_demo: false,
+    };
+    let found = storage::donors::likely_duplicates(&w.db, &candidate)
+        .await
+        .expect("q");
+    assert_eq!(found.len(), 1);
+    candidate.name = "Tên khác hẳn".into();
+    candidate.tax_code = Some("330d1".into());
+    assert_eq!(
+        storage::donors::likely_duplicates(&w.db, &candidate)
+            .await
+            .expect("q")
+            .len(),
+        1
+    );
+    candidate.tax_code = None;
+    assert!(
+        storage::donors::likely_duplicates(&w.db, &candidate)
+            .await
+            .expect("q")
+            .is_empty()
+    );
+}
