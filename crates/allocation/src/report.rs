@@ -255,13 +255,16 @@ impl Solver {
                     .map(|o| format!("{} ({}/đ)", o.need, o.marginal_value))
                     .collect::<Vec<_>>()
                     .join(", ");
-                let tie = if tied {
-                    " — hoà giá trị biên, chia theo tỉ lệ / tie in marginal value, split proportionally"
+                let (tie_vi, tie_en) = if tied {
+                    (
+                        " (hoà giá trị biên: chia theo tỉ lệ)",
+                        " (tie in marginal value: split proportionally)",
+                    )
                 } else {
-                    ""
+                    ("", "")
                 };
                 format!(
-                    "Các cam kết phù hợp đã dùng hết cho nhu cầu có giá trị biên ≥ {m}/đ: {list}{tie} / Eligible pledges are used up by needs worth ≥ {m} per đồng: {list}",
+                    "Các cam kết phù hợp đã dùng hết cho nhu cầu có giá trị biên ≥ {m}/đ: {list}{tie_vi} / Eligible pledges are used up by needs worth ≥ {m} per đồng: {list}{tie_en}",
                     m = next[i]
                 )
             };
