@@ -38,41 +38,54 @@ pub async fn create(
     actor: &AuditActor,
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
+    create_many(db, std::slice::from_ref(d), actor, now).await
+}
+
+/// Creates donors in one transaction: all or none (a duplicate id fails
+/// the whole batch).
+pub async fn create_many(
+    db: &Db,
+    donors: &[Donor],
+    actor: &AuditActor,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
     db_tx!(db, |tx| {
-        sqlx::query(
-            "INSERT INTO donors (id, province, kind, name, search_key, origin, donor_type, tax_code, phone, email, \
-             publish_name, anonymous, is_demo, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
-        )
-        .bind(&d.id)
-        .bind(crate::admin_units::PROVINCE)
-        .bind(&d.kind)
-        .bind(&d.name)
-        .bind(domain::text::search_key(&d.name))
-        .bind(&d.origin)
-        .bind(&d.donor_type)
-        .bind(&d.tax_code)
-        .bind(&d.phone)
-        .bind(&d.email)
-        .bind(d.publish_name)
-        .bind(d.anonymous)
-        .bind(d.is_demo)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| StorageError::on_unique(e, format!("donor {}", d.id)))?;
-        let rec = AuditRecord {
-            actor: actor.clone(),
-            at: now,
-            action: "create",
-            entity: "donor",
-            entity_id: d.id.clone(),
-            before: None,
-            after: Some(
-                json!({"kind": d.kind, "name": d.name, "origin": d.origin, "donor_type": d.donor_type,
-                "publish_name": d.publish_name, "anonymous": d.anonymous}),
-            ),
-        };
-        (*tx).append(&rec).await?;
+        for d in donors {
+            sqlx::query(
+                "INSERT INTO donors (id, province, kind, name, search_key, origin, donor_type, tax_code, phone, email, \
+                 publish_name, anonymous, is_demo, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
+            )
+            .bind(&d.id)
+            .bind(crate::admin_units::PROVINCE)
+            .bind(&d.kind)
+            .bind(&d.name)
+            .bind(domain::text::search_key(&d.name))
+            .bind(&d.origin)
+            .bind(&d.donor_type)
+            .bind(&d.tax_code)
+            .bind(&d.phone)
+            .bind(&d.email)
+            .bind(d.publish_name)
+            .bind(d.anonymous)
+            .bind(d.is_demo)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StorageError::on_unique(e, format!("donor {}", d.id)))?;
+            let rec = AuditRecord {
+                actor: actor.clone(),
+                at: now,
+                action: "create",
+                entity: "donor",
+                entity_id: d.id.clone(),
+                before: None,
+                after: Some(
+                    json!({"kind": d.kind, "name": d.name, "origin": d.origin, "donor_type": d.donor_type,
+                    "publish_name": d.publish_name, "anonymous": d.anonymous}),
+                ),
+            };
+            (*tx).append(&rec).await?;
+        }
     });
     Ok(())
 }

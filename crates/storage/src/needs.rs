@@ -101,14 +101,19 @@ const NEED_SELECT: &str = "SELECT n.id, n.site_id, s.name AS site_name, n.unit_c
     FROM need_lines n JOIN organisations s ON s.id = n.site_id JOIN periods p ON p.id = n.period_id \
     JOIN packages k ON k.id = n.package_id";
 
-/// Creates a need line (status `assessed`), audited. The caller has checked
-/// that the site lies in the actor's scope.
-pub async fn create(
+/// A need line checked against the catalogue, ready to insert.
+struct Resolved {
+    unit_code: String,
+    category: &'static str,
+    unit_value: i64,
+    amount: i64,
+    note: String,
+}
+
+async fn resolve(
     db: &Db,
     input: &NewNeedLine,
-    actor: &AuditActor,
-    now: DateTime<Utc>,
-) -> Result<Result<String, NeedInputError>, StorageError> {
+) -> Result<Result<Resolved, NeedInputError>, StorageError> {
     if input.quantity <= 0 {
         return Ok(Err(NeedInputError::BadQuantity));
     }
@@ -134,47 +139,91 @@ pub async fn create(
     let Some(amount) = input.quantity.checked_mul(package.unit_value) else {
         return Ok(Err(NeedInputError::Overflow));
     };
-    let id = crate::new_id();
-    let note = domain::text::clean(&input.note);
+    Ok(Ok(Resolved {
+        unit_code,
+        category: package.version.category.as_str(),
+        unit_value: package.unit_value,
+        amount,
+        note: domain::text::clean(&input.note),
+    }))
+}
+
+/// Creates a need line (status `assessed`), audited. The caller has checked
+/// that the site lies in the actor's scope.
+pub async fn create(
+    db: &Db,
+    input: &NewNeedLine,
+    actor: &AuditActor,
+    now: DateTime<Utc>,
+) -> Result<Result<String, NeedInputError>, StorageError> {
+    Ok(create_many(db, std::slice::from_ref(input), actor, now)
+        .await?
+        .map(|mut ids| ids.pop().unwrap_or_default())
+        .map_err(|mut errs| errs.pop().map_or(NeedInputError::BadQuantity, |(_, e)| e)))
+}
+
+/// Creates many need lines in one transaction: all or none. On bad input,
+/// every problem is returned with the index of its line and nothing is
+/// written.
+pub async fn create_many(
+    db: &Db,
+    inputs: &[NewNeedLine],
+    actor: &AuditActor,
+    now: DateTime<Utc>,
+) -> Result<Result<Vec<String>, Vec<(usize, NeedInputError)>>, StorageError> {
+    let mut resolved = Vec::with_capacity(inputs.len());
+    let mut problems = Vec::new();
+    for (i, input) in inputs.iter().enumerate() {
+        match resolve(db, input).await? {
+            Ok(r) => resolved.push(r),
+            Err(e) => problems.push((i, e)),
+        }
+    }
+    if !problems.is_empty() {
+        return Ok(Err(problems));
+    }
+    let ids: Vec<String> = inputs.iter().map(|_| crate::new_id()).collect();
     db_tx!(db, |tx| {
-        sqlx::query(
-            "INSERT INTO need_lines (id, province, site_id, unit_code, category, period_id, package_id, \
-             quantity, unit_value, amount, status, note, assessed_by, is_demo, created_at, updated_at) \
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$15)",
-        )
-        .bind(&id)
-        .bind(crate::admin_units::PROVINCE)
-        .bind(&input.site_id)
-        .bind(&unit_code)
-        .bind(package.version.category.as_str())
-        .bind(&input.period_id)
-        .bind(&input.package_id)
-        .bind(input.quantity)
-        .bind(package.unit_value)
-        .bind(amount)
-        .bind(NeedStatus::Assessed.as_str())
-        .bind(&note)
-        .bind(&actor.name)
-        .bind(input.is_demo)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let rec = AuditRecord {
-            actor: actor.clone(),
-            at: now,
-            action: "create",
-            entity: "need_line",
-            entity_id: id.clone(),
-            before: None,
-            after: Some(
-                json!({"site_id": input.site_id, "period_id": input.period_id,
-                "package_id": input.package_id, "quantity": input.quantity,
-                "unit_value": package.unit_value, "amount": amount, "note": note}),
-            ),
-        };
-        (*tx).append(&rec).await?;
+        for ((id, input), r) in ids.iter().zip(inputs).zip(&resolved) {
+            sqlx::query(
+                "INSERT INTO need_lines (id, province, site_id, unit_code, category, period_id, package_id, \
+                 quantity, unit_value, amount, status, note, assessed_by, is_demo, created_at, updated_at) \
+                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$15)",
+            )
+            .bind(id)
+            .bind(crate::admin_units::PROVINCE)
+            .bind(&input.site_id)
+            .bind(&r.unit_code)
+            .bind(r.category)
+            .bind(&input.period_id)
+            .bind(&input.package_id)
+            .bind(input.quantity)
+            .bind(r.unit_value)
+            .bind(r.amount)
+            .bind(NeedStatus::Assessed.as_str())
+            .bind(&r.note)
+            .bind(&actor.name)
+            .bind(input.is_demo)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let rec = AuditRecord {
+                actor: actor.clone(),
+                at: now,
+                action: "create",
+                entity: "need_line",
+                entity_id: id.clone(),
+                before: None,
+                after: Some(
+                    json!({"site_id": input.site_id, "period_id": input.period_id,
+                    "package_id": input.package_id, "quantity": input.quantity,
+                    "unit_value": r.unit_value, "amount": r.amount, "note": r.note}),
+                ),
+            };
+            (*tx).append(&rec).await?;
+        }
     });
-    Ok(Ok(id))
+    Ok(Ok(ids))
 }
 
 /// Filters for the list of need lines.

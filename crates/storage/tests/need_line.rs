@@ -479,3 +479,44 @@ async fn likely_duplicate_donors_are_found_by_tax_code_or_folded_name() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn a_batch_with_one_bad_line_writes_nothing_and_names_every_problem() {
+    let w = world().await;
+    let good = NewNeedLine {
+        site_id: "th-hong-kim".into(),
+        period_id: w.period.clone(),
+        package_id: w.package.clone(),
+        quantity: 20,
+        note: String::new(),
+        is_demo: false,
+    };
+    let mut bad_qty = good.clone();
+    bad_qty.quantity = -1;
+    let mut bad_site = good.clone();
+    bad_site.site_id = "nowhere".into();
+    let out = storage::needs::create_many(
+        &w.db,
+        &[good.clone(), bad_qty, good.clone(), bad_site],
+        &actor(),
+        Utc::now(),
+    )
+    .await
+    .expect("q");
+    let problems = out.expect_err("refused");
+    let at: Vec<(usize, &str)> = problems.iter().map(|(i, e)| (*i, e.field())).collect();
+    assert_eq!(at, vec![(1, "quantity"), (3, "site_id")]);
+    let all = storage::needs::list(
+        &w.db,
+        &domain::authz::Visibility::All,
+        &NeedFilter::default(),
+    )
+    .await
+    .expect("q");
+    assert_eq!(all.len(), 1, "only the line made by the fixture exists");
+    let ids = storage::needs::create_many(&w.db, &[good.clone(), good], &actor(), Utc::now())
+        .await
+        .expect("q")
+        .expect("valid batch");
+    assert_eq!(ids.len(), 2);
+}
