@@ -277,3 +277,20 @@ fn generated_instances_are_optimal_and_deterministic() {
     assert!(s.check_optimality());
     assert_eq!(s.answer().objective, solve(&changed).unwrap().objective);
 }
+
+/// Generated instances of a few hundred needs (thousands of pairs) against
+/// the exact LP.
+#[test]
+fn generated_small_instances_match_lp() {
+    for seed in 1..=3 {
+        let inst = generator::generate(300, 40, seed);
+        let ans = solve(&inst).unwrap();
+        check_feasible(&inst, &ans);
+        let lp = lp_optimum(&inst);
+        assert!(
+            (lp - ans.objective as f64).abs() <= 1e-6 * lp.abs().max(1.0),
+            "seed {seed}: lp {lp} ours {}",
+            ans.objective
+        );
+    }
+}

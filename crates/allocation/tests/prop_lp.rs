@@ -58,6 +58,40 @@ fn instance() -> impl Strategy<Value = Instance> {
         })
 }
 
+/// Instances whose needs all share one class (same commune, category and
+/// age band): stresses the disaggregation inside a class.
+fn one_class_instance() -> impl Strategy<Value = Instance> {
+    (
+        proptest::collection::vec((1..60i64, 1..6i64), 1..10),
+        proptest::collection::vec(1..150i64, 1..4),
+    )
+        .prop_map(|(ns, ps)| Instance {
+            needs: ns
+                .into_iter()
+                .enumerate()
+                .map(|(i, (value, priority))| Need {
+                    id: format!("N{i}"),
+                    commune: "A".into(),
+                    category: "nutrition".into(),
+                    age_band: "primary".into(),
+                    value,
+                    priority,
+                })
+                .collect(),
+            pledges: ps
+                .into_iter()
+                .enumerate()
+                .map(|(j, value)| Pledge {
+                    id: format!("P{j}"),
+                    value,
+                    categories: None,
+                    communes: None,
+                    age_bands: None,
+                })
+                .collect(),
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
@@ -84,6 +118,14 @@ proptest! {
                 prop_assert!(o.marginal_value >= u.marginal_value, "{:?}", u);
             }
         }
+    }
+
+    #[test]
+    fn one_class_equals_lp_optimum(inst in one_class_instance()) {
+        let ans = allocation::solve_with_report(&inst).unwrap();
+        common::check_feasible(&inst, &ans);
+        let lp = common::lp_optimum(&inst);
+        prop_assert!((lp - ans.objective as f64).abs() < 1e-6, "lp {} ours {}", lp, ans.objective);
     }
 
     #[test]
