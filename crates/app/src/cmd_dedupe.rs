@@ -27,7 +27,7 @@ pub struct DedupeArgs {
     #[arg(long)]
     pub explain: Option<PathBuf>,
     /// Match probability at or above which two records are linked (0.5–0.999999).
-    #[arg(long, default_value_t = 0.8)]
+    #[arg(long, default_value_t = 0.5)]
     pub threshold: f64,
     /// Pairs at or above this match probability are written to --explain (0–1).
     #[arg(long, default_value_t = 0.5)]

@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use crate::compare::PreparedSet;
 
 /// Number of blocking rules.
-pub const NUM_RULES: usize = 6;
+pub const NUM_RULES: usize = 7;
 
 /// Every rule.
 pub const ALL_RULES: [bool; NUM_RULES] = [true; NUM_RULES];
@@ -27,10 +27,10 @@ pub const ALL_RULES: [bool; NUM_RULES] = [true; NUM_RULES];
 /// and commune. Their candidate pairs hold a high share of duplicates, which keeps EM on the
 /// right latent class; the broad rules (given name + year or commune, guardian) are used for
 /// recall only.
-pub const TRAINING_RULES: [bool; NUM_RULES] = [true, false, false, true, false, true];
+pub const TRAINING_RULES: [bool; NUM_RULES] = [true, false, false, true, false, true, false];
 
 /// Training session of each rule's pairs (0: ID or birth date + commune, 1: name tokens).
-pub const SESSION_OF_RULE: [usize; NUM_RULES] = [0, 0, 0, 1, 0, 0];
+pub const SESSION_OF_RULE: [usize; NUM_RULES] = [0, 0, 0, 1, 0, 0, 0];
 
 /// Human-readable names of the blocking rules.
 pub const RULE_NAMES: [&str; NUM_RULES] = [
@@ -40,6 +40,7 @@ pub const RULE_NAMES: [&str; NUM_RULES] = [
     "all_name_tokens",
     "guardian_name",
     "birth_date+commune",
+    "birth_date",
 ];
 
 fn mix(mut z: u64) -> u64 {
@@ -97,6 +98,11 @@ pub fn record_keys(set: &PreparedSet) -> Vec<[u64; NUM_RULES]> {
                 && r.commune != 0
             {
                 k[5] = key(&[6, date_code(set, i), u64::from(r.commune)]);
+            }
+            if let Some(d) = r.dob
+                && d.day.is_some()
+            {
+                k[6] = key(&[7, date_code(set, i)]);
             }
             k
         })
@@ -241,11 +247,13 @@ impl Blocking {
     }
 
     /// Folds `f` over every candidate pair `(i, j)` with `i < j` of the rules selected by
-    /// `rules`, in parallel, and reduces the per-thread states with `reduce`. `tick` is called
+    /// `rules` (with `skip_seen`, a pair already produced by an earlier rule is skipped; without
+    /// it each rule sees all its pairs, as a training session must), in parallel, and reduces the per-thread states with `reduce`. `tick` is called
     /// once per finished work unit.
     pub fn fold_pairs<T, I, F, R, P>(
         &self,
         rules: [bool; NUM_RULES],
+        skip_seen: bool,
         init: I,
         f: F,
         reduce: R,
@@ -275,7 +283,7 @@ impl Blocking {
                         for a in 0..m.len() {
                             for b in a + 1..m.len() {
                                 let (i, j) = (m[a].min(m[b]), m[a].max(m[b]));
-                                if !self.seen_before(rule, i, j) {
+                                if !skip_seen || !self.seen_before(rule, i, j) {
                                     f(&mut acc, rule, i, j);
                                 }
                             }
@@ -287,7 +295,7 @@ impl Blocking {
                         for a in 0..m.len() {
                             for b in a + 1..m.len().min(a + 1 + self.window) {
                                 let (i, j) = (m[a].min(m[b]), m[a].max(m[b]));
-                                if !self.seen_before(rule, i, j) {
+                                if !skip_seen || !self.seen_before(rule, i, j) {
                                     f(&mut acc, rule, i, j);
                                 }
                             }

@@ -51,7 +51,8 @@ pub mod name_level {
     pub const DIFFERENT: u8 = 0;
     /// Only the given name is the same.
     pub const SAME_GIVEN: u8 = 1;
-    /// One token differs by a typo (one or two edits), possibly with a dropped middle name.
+    /// One token differs by a typo (one or two edits), possibly with a dropped middle name, or
+    /// two tokens each differ by a typo.
     pub const TYPO: u8 = 2;
     /// Equal once a middle name present on one side only is dropped.
     pub const MIDDLE_DROPPED: u8 = 3;
@@ -569,14 +570,37 @@ pub fn compare_names(a: &PName, b: &PName, int: &Interner) -> (u8, NameNotes) {
         if a.toks.iter().zip(&b.toks).all(|(x, y)| x.toned == y.toned) {
             return (name_level::EXACT, notes);
         }
-        if a.toks
+        // Tokens that both carry diacritics and differ in them (Lan/Lân are folded equal, but
+        // "Lân" and "Lan" written with their marks are different names, or a typo): only a
+        // token written without any diacritic may match by folding.
+        let conflicts = a
+            .toks
             .iter()
             .zip(&b.toks)
-            .all(|(x, y)| x.folded == y.folded)
-        {
+            .filter(|(x, y)| {
+                x.toned != y.toned
+                    && x.toned != x.folded
+                    && y.toned != y.folded
+                    && x.folded == y.folded
+            })
+            .count();
+        let folded = a
+            .toks
+            .iter()
+            .zip(&b.toks)
+            .all(|(x, y)| x.folded == y.folded);
+        let phonetic = folded || a.toks.iter().zip(&b.toks).all(|(x, y)| x.phon == y.phon);
+        if phonetic && conflicts > 0 {
+            return if conflicts == 1 {
+                (name_level::TYPO, notes)
+            } else {
+                (name_level::DIFFERENT, notes)
+            };
+        }
+        if folded {
             return (name_level::FOLDED, notes);
         }
-        if a.toks.iter().zip(&b.toks).all(|(x, y)| x.phon == y.phon) {
+        if phonetic {
             return (name_level::PHONETIC, notes);
         }
     }
@@ -589,21 +613,27 @@ pub fn compare_names(a: &PName, b: &PName, int: &Interner) -> (u8, NameNotes) {
         return (name_level::PHONETIC, notes);
     }
     let (mut oa, mut ob) = sorted_diff(&a.sorted_phon, &b.sorted_phon);
-    // Pair up leftover tokens that differ by a typo (at most one such pair counts).
+    // Pair up leftover tokens that differ by a typo (at most two such pairs).
     let mut typos = 0usize;
-    if !oa.is_empty() && !ob.is_empty() {
+    let mut short_typo = false;
+    while typos < 2 && !oa.is_empty() && !ob.is_empty() {
+        let mut found = None;
         'search: for x in 0..oa.len {
             for y in 0..ob.len {
                 let (sx, sy) = (int.get(oa.buf[x]), int.get(ob.buf[y]));
-                let cap = typo_cap(sx.chars().count().min(sy.chars().count()));
+                let len = sx.chars().count().min(sy.chars().count());
+                let cap = typo_cap(len);
                 if osa_distance(sx, sy, cap) <= cap {
-                    oa.remove(x);
-                    ob.remove(y);
-                    typos = 1;
+                    short_typo |= len < 5;
+                    found = Some((x, y));
                     break 'search;
                 }
             }
         }
+        let Some((x, y)) = found else { break };
+        oa.remove(x);
+        ob.remove(y);
+        typos += 1;
     }
     // A token present on one side only, which is not the given name of the longer name
     // (a dropped middle name, or a dropped surname).
@@ -615,7 +645,10 @@ pub fn compare_names(a: &PName, b: &PName, int: &Interner) -> (u8, NameNotes) {
     };
     match (typos, dropped) {
         (0, Some(true)) => return (name_level::MIDDLE_DROPPED, notes),
+        // Two typos only in long tokens: short Vietnamese syllables have many one-edit
+        // neighbours (Minh / Mạnh / Mai), so two of them say little.
         (1, Some(_)) => return (name_level::TYPO, notes),
+        (2, Some(false)) if !short_typo => return (name_level::TYPO, notes),
         _ => {}
     }
     if a.given_phon() == b.given_phon() {
@@ -661,6 +694,11 @@ mod tests {
             name_level::MIDDLE_DROPPED
         );
         assert_eq!(name_level_of("Hồ Thị Hoa", "Hồ Thị Hao"), name_level::TYPO);
+        assert_eq!(name_level_of("Hồ Thị Lân", "Hồ Thị Lần"), name_level::TYPO);
+        assert_eq!(
+            name_level_of("Hồ Thị Lan", "HO THI LAN"),
+            name_level::FOLDED
+        );
         assert_eq!(
             name_level_of("Hồ Thị Hoa", "Lê Văn Hoa"),
             name_level::SAME_GIVEN

@@ -117,9 +117,9 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Self {
-            link_probability: 0.8,
+            link_probability: 0.5,
             review_probability: 0.5,
-            conflict_weight: -8.0,
+            conflict_weight: -12.0,
             max_block_size: 100,
             window: 10,
             random_pairs: 300_000,
@@ -259,9 +259,13 @@ fn weight_of_probability(p: f64) -> f64 {
 }
 
 /// The veto of a comparison vector, if any.
-pub fn veto_of(v: &ComparisonVector) -> Option<Veto> {
+///
+/// `ids_reliable`: whether different personal IDs are strong evidence in this data (the
+/// model's weight of "different IDs" is below −5). In registers where IDs are often wrong
+/// (FEBRL's scrambled numbers), different IDs only lower the score.
+pub fn veto_of(v: &ComparisonVector, ids_reliable: bool) -> Option<Veto> {
     let l = &v.levels;
-    if l[Field::PersonalId as usize] == PidLevel::Different as u8 {
+    if ids_reliable && l[Field::PersonalId as usize] == PidLevel::Different as u8 {
         return Some(Veto::DifferentPersonalIds);
     }
     let name = l[Field::Name as usize];
@@ -271,7 +275,9 @@ pub fn veto_of(v: &ComparisonVector) -> Option<Veto> {
     let sex_differs = l[Field::Sex as usize] == 0;
     if same_guardian_and_date
         && (name <= name_level::SAME_GIVEN || (name == name_level::TYPO && sex_differs))
-        && l[Field::PersonalId as usize] != PidLevel::Exact as u8
+        // With both IDs present, the IDs decide (different reliable IDs are vetoed above;
+        // equal or nearly equal IDs mean the same child despite the names).
+        && l[Field::PersonalId as usize] == NULL_LEVEL
     {
         return Some(Veto::Twins);
     }
@@ -349,10 +355,21 @@ pub fn deduplicate(
     let np = pattern_count();
     let sessions = blocking.fold_pairs(
         block::TRAINING_RULES,
+        false,
         || [vec![0u64; np], vec![0u64; np]],
         |acc, rule, i, j| {
             let v = set.compare(i as usize, j as usize);
-            acc[block::SESSION_OF_RULE[rule]][v.pattern()] += 1;
+            let session = block::SESSION_OF_RULE[rule];
+            // Session 2 (same name tokens) keeps only pairs that also share the guardian:
+            // namesakes of other families would otherwise pass for duplicates with wrong
+            // birth dates and IDs, and teach EM that those disagreements are normal.
+            if session == 1
+                && !(v.levels[Field::Guardian as usize] != NULL_LEVEL
+                    && v.levels[Field::Guardian as usize] >= guardian_level::SIMILAR)
+            {
+                return;
+            }
+            acc[session][v.pattern()] += 1;
         },
         |mut a, b| {
             for (sa, sb) in a.iter_mut().zip(b) {
@@ -373,6 +390,7 @@ pub fn deduplicate(
     fields_a[Field::Commune as usize] = false;
     let mut fields_b = [true; NUM_FIELDS];
     fields_b[Field::Name as usize] = false;
+    fields_b[Field::Guardian as usize] = false;
     let mut model = Model::prior(&random_counts).estimate(
         &[(session_a, fields_a), (session_b, fields_b)],
         total_pairs,
@@ -382,6 +400,8 @@ pub fn deduplicate(
     let weights: Vec<f64> = (0..np)
         .map(|p| model.weight(&compare::decode_pattern(p)) - model.prior_weight())
         .collect();
+    let ids_reliable =
+        model.level_weight(Field::PersonalId as usize, PidLevel::Different as u8) < -5.0;
     let u_name = model.u[Field::Name as usize].clone();
     let u_guardian = model.u[Field::Guardian as usize].clone();
 
@@ -424,6 +444,7 @@ pub fn deduplicate(
     done.store(0, Ordering::Relaxed);
     let (mut high, all_counts): (Vec<PairEntry>, Vec<u64>) = blocking.fold_pairs(
         block::ALL_RULES,
+        true,
         || (Vec::new(), vec![0u64; np]),
         |acc, _, i, j| {
             let v = set.compare(i as usize, j as usize);
@@ -431,7 +452,8 @@ pub fn deduplicate(
             acc.1[p] += 1;
             let w = score(i as usize, j as usize, &v);
             if w + max_prior >= review_w {
-                acc.0.push((i, j, w as f32, veto_of(&v).is_some()));
+                acc.0
+                    .push((i, j, w as f32, veto_of(&v, ids_reliable).is_some()));
             }
         },
         |mut a, mut b| {
@@ -478,13 +500,14 @@ pub fn deduplicate(
     // Pass 3: every candidate pair inside a component.
     let mut inner: Vec<PairEntry> = blocking.fold_pairs(
         block::ALL_RULES,
+        true,
         Vec::new,
         |acc, _, i, j| {
             let c = comp[i as usize];
             if c == comp[j as usize] && comp_size[c as usize] > 1 {
                 let v = set.compare(i as usize, j as usize);
                 let w = score(i as usize, j as usize, &v);
-                acc.push((i, j, w as f32, veto_of(&v).is_some()));
+                acc.push((i, j, w as f32, veto_of(&v, ids_reliable).is_some()));
             }
         },
         |mut a, mut b| {
@@ -590,7 +613,7 @@ pub fn deduplicate(
         .map(|&(a, b)| {
             let v = set.compare(a as usize, b as usize);
             let weight = score(a as usize, b as usize, &v);
-            let veto = veto_of(&v);
+            let veto = veto_of(&v, ids_reliable);
             let (tn, tg) = tf_adjust(a as usize, b as usize, &v);
             let fw: Vec<f64> = (0..NUM_FIELDS)
                 .map(|f| {

@@ -13,9 +13,9 @@
 //! 2. **m** by expectation–maximisation over agreement-pattern counts (a two-class latent
 //!    model, fields independent given the class; λ, m and a candidate-pair u re-estimated
 //!    together), in two sessions as Splink does: pairs sharing a personal ID or a birth date and
-//!    commune train name, sex, village and guardian; pairs sharing all name tokens train birth
-//!    date, commune and personal ID. A session never trains the fields its pairs were selected
-//!    on;
+//!    commune train name, sex, village and guardian; pairs sharing all name tokens and the
+//!    guardian train birth date, commune, sex, village and personal ID. A session never trains
+//!    the fields its pairs were selected on;
 //! 3. every m is floored at 0.5 % (no single disagreement is impossible for the same child:
 //!    typos and moves happen), so no one field vetoes a match on its own;
 //! 4. the prior λ is the share of matches among *all* pairs (EM's match count over n(n−1)/2),
@@ -277,32 +277,47 @@ impl Model {
             }
         }
         self.iterations = iterations;
-        // Sanity: the match class must favour the best level of the decisive fields.
+        // Sanity: the match class must favour the best level of the decisive fields, compared
+        // with random pairs (u of the start model). A session where nearly every pair matches
+        // (λ → 1, e.g. pairs sharing a personal ID) is fine: its m is still identified.
+        let w = |f: Field, l: u8| -> f64 {
+            let (f, l) = (f as usize, usize::from(l));
+            (self.m[f][l] / start.u[f][l]).log2()
+        };
         let checks = [
-            (true, self.lambda < 0.9, "lambda>=0.9"),
             (
                 fields[Field::Name as usize],
-                self.level_weight(Field::Name as usize, name_level::EXACT) > 0.0,
+                w(Field::Name, name_level::EXACT) > 0.0,
                 "name exact weight<=0",
             ),
             (
                 fields[Field::BirthDate as usize],
-                self.level_weight(Field::BirthDate as usize, DateLevel::Exact as u8) > 0.0,
+                w(Field::BirthDate, DateLevel::Exact as u8) > 0.0,
                 "birth date exact weight<=0",
             ),
             (
                 fields[Field::PersonalId as usize],
-                self.level_weight(Field::PersonalId as usize, PidLevel::Exact as u8) > 0.0,
+                w(Field::PersonalId, PidLevel::Exact as u8) > 0.0,
                 "personal id exact weight<=0",
             ),
             (
                 fields[Field::Guardian as usize],
-                self.level_weight(Field::Guardian as usize, guardian_level::DIFFERENT) < 0.0,
+                w(Field::Guardian, guardian_level::DIFFERENT) < 0.0,
                 "guardian different weight>=0",
             ),
             (
+                fields[Field::PersonalId as usize],
+                w(Field::PersonalId, PidLevel::Different as u8) < 0.0,
+                "personal id different weight>=0",
+            ),
+            (
+                fields[Field::BirthDate as usize],
+                w(Field::BirthDate, DateLevel::Different as u8) < 0.0,
+                "birth date different weight>=0",
+            ),
+            (
                 fields[Field::Name as usize],
-                self.level_weight(Field::Name as usize, name_level::DIFFERENT) < 0.0,
+                w(Field::Name, name_level::DIFFERENT) < 0.0,
                 "name different weight>=0",
             ),
         ];

@@ -52,7 +52,12 @@ pub fn raw_tokens(s: &str) -> Vec<String> {
         if is_apostrophe(c) {
             continue;
         }
-        if c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c) {
+        if unicode_normalization::char::is_combining_mark(c) {
+            // A mark with no letter before it (after a separator) is dropped.
+            if !cur.is_empty() {
+                cur.push(c);
+            }
+        } else if c.is_alphanumeric() {
             cur.extend(c.to_lowercase());
         } else if !cur.is_empty() {
             out.push(std::mem::take(&mut cur));
