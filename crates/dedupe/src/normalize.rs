@@ -287,7 +287,17 @@ pub fn canonical_name(name: &str) -> String {
 
 /// Folded, phonetic match key of a whole name (tokens joined by one space). Idempotent.
 pub fn phonetic_name(name: &str) -> String {
-    name_keys(name).phonetic.join(" ")
+    // A phonetic key can itself look like a minor syllable ("àạ" → "a"), so iterate to the
+    // fixed point (reached in one or two steps).
+    let mut cur = name_keys(name).phonetic.join(" ");
+    for _ in 0..8 {
+        let next = name_keys(&cur).phonetic.join(" ");
+        if next == cur {
+            break;
+        }
+        cur = next;
+    }
+    cur
 }
 
 /// Normalises a free-text code or place (commune, village): folded, single-spaced.
