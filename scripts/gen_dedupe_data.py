@@ -79,6 +79,12 @@ AL_COMMUNES = ["20044", "20047", "20050", "20053", "20056", "20059", "20062", "2
                "20098", "20101", "20104"]
 ND_COMMUNES = ["20161", "20164", "20167", "20170", "20173", "20176", "20179", "20182", "20185",
                "20188", "20191"]
+# Phong Điền (476), Hương Trà (480), Phú Lộc (482): mostly Kinh families; used so that larger
+# files spread over more communes instead of packing ever more namesakes into 32 communes.
+OTHER_COMMUNES = [str(c) for c in list(range(19819, 19865, 3)) + list(range(19996, 20042, 3))
+                  + list(range(20107, 20159, 3))]
+OTHER_VILLAGES = ["Thôn 1", "Thôn 2", "Thôn 3", "Thôn 4", "Thôn 5", "Thôn 6", "Thôn 7", "Thôn 8",
+                  "Thôn Đông", "Thôn Tây", "Thôn Trung", "Thôn Bắc"]
 AL_VILLAGES = ["Thôn 1", "Thôn 2", "Thôn 3", "Thôn 4", "Thôn 5", "A Ho", "Pa Ring", "Kăn Sâm",
                "Ta Ay", "Hợp Thượng", "Ka Vá", "A Tía", "Pa E"]
 ND_VILLAGES = ["A Chiếu", "A Prung", "A Gôn", "Ga Hin", "Dỗi", "A Tin", "A Xách", "Thôn 1",
@@ -208,23 +214,33 @@ def main():
     ap.add_argument("--records", type=int, default=100000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", required=True, help="output prefix")
+    ap.add_argument("--share-al", type=float, default=None,
+                    help="share of families in A Lưới (default: 0.6 up to 150k records, else 0.35)")
+    ap.add_argument("--share-nd", type=float, default=None,
+                    help="share in Nam Đông (default 0.4 / 0.25); the rest live in Phong Điền, Hương Trà, Phú Lộc")
     a = ap.parse_args()
+    big = a.records > 150_000
+    if a.share_al is None:
+        a.share_al = 0.35 if big else 0.6
+    if a.share_nd is None:
+        a.share_nd = 0.25 if big else 0.4
     rng = random.Random(a.seed)
     rows, truth = [], []
     entity = 0
     while len(rows) < a.records:
         # a family
-        region = "AL" if rng.random() < 0.6 else "ND"
-        kinh = rng.random() < 0.2
+        x = rng.random()
+        region = "AL" if x < a.share_al else ("ND" if x < a.share_al + a.share_nd else "OT")
+        kinh = rng.random() < (0.85 if region == "OT" else 0.2)
         if kinh:
             fam = weighted(rng, KINH_FAMILY)
-        elif region == "AL":
+        elif region in ("AL", "OT"):
             fam = weighted(rng, AL_FAMILY)
         else:
             fam = weighted(rng, ND_FAMILY)
-        commune = rng.choice(AL_COMMUNES if region == "AL" else ND_COMMUNES)
-        village = rng.choice(AL_VILLAGES if region == "AL" else ND_VILLAGES)
-        g_fam = fam if rng.random() < 0.7 else weighted(rng, AL_FAMILY if region == "AL" else ND_FAMILY)
+        commune = rng.choice({"AL": AL_COMMUNES, "ND": ND_COMMUNES, "OT": OTHER_COMMUNES}[region])
+        village = rng.choice({"AL": AL_VILLAGES, "ND": ND_VILLAGES, "OT": OTHER_VILLAGES}[region])
+        g_fam = fam if rng.random() < 0.7 else weighted(rng, ND_FAMILY if region == "ND" else AL_FAMILY)
         guardian = f"{g_fam} {rng.choice(['Văn', 'Thị', ''])} {rng.choice(ADULT_GIVEN)}".replace("  ", " ")
         other_guardian = f"{fam} {rng.choice(['Văn', 'Thị', ''])} {rng.choice(ADULT_GIVEN)}".replace("  ", " ")
         n_children = rng.choice([1, 1, 2, 2, 2, 3, 3, 4])
@@ -236,10 +252,10 @@ def main():
             if kinh:
                 mid = rng.choice(KINH_MIDDLE_M if sex == "M" else KINH_MIDDLE_F)
                 pool = KINH_GIVEN_M if sex == "M" else KINH_GIVEN_F
-            elif region == "AL":
+            elif region in ("AL", "OT"):
                 mid = rng.choice(["Văn", "Văn", ""]) if sex == "M" else rng.choice(["Thị", "Thị", ""])
                 pool = AL_GIVEN_M if sex == "M" else AL_GIVEN_F
-            else:
+            else:  # Nam Đông
                 mid = "Văn" if sex == "M" and rng.random() < 0.6 else ("Thị" if sex == "F" and rng.random() < 0.7 else "")
                 pool = ND_GIVEN_M if sex == "M" else ND_GIVEN_F
             def draw():

@@ -137,8 +137,6 @@ def main():
     linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=1)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("pid"))
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("name_sorted", "dob"))
-    # a third session so that every level of every comparison (dob included) gets trained
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("given_ascii", "commune"))
     t2 = time.perf_counter()
     pred = linker.inference.predict(threshold_match_probability=0.5)
     t3 = time.perf_counter()
