@@ -100,6 +100,10 @@ enum UsersCommand {
         /// Name shown on pages (default: the username).
         #[arg(long)]
         name: Option<String>,
+        /// For sector officers: `health` (verifies nutrition and medical
+        /// needs) or `education` (clothing, recreation, other).
+        #[arg(long, value_parser = ["health", "education"])]
+        sector: Option<String>,
     },
     /// List users.
     List(DbArgs),
@@ -200,6 +204,7 @@ async fn users(command: UsersCommand) -> Result<(), AppError> {
             role,
             units,
             name,
+            sector,
         } => {
             let role: Role = role.parse()?;
             let db = open(&db).await?;
@@ -221,8 +226,11 @@ async fn users(command: UsersCommand) -> Result<(), AppError> {
                 lang: "vi".into(),
                 scopes: units,
             };
-            let id =
-                storage::users::create(&db, &user, &AuditActor::system("cli"), Utc::now()).await?;
+            let actor = AuditActor::system("cli");
+            let id = storage::users::create(&db, &user, &actor, Utc::now()).await?;
+            if sector.is_some() {
+                storage::users::set_sector(&db, &id, sector.as_deref(), &actor, Utc::now()).await?;
+            }
             println!("{id}");
             Ok(())
         }

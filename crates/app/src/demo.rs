@@ -522,7 +522,10 @@ pub async fn load_if_empty(db: &Db) -> Result<Vec<&'static str>, AppError> {
             lang: "vi".into(),
             scopes: scopes(username),
         };
-        storage::users::create(db, &user, &actor, now).await?;
+        let id = storage::users::create(db, &user, &actor, now).await?;
+        if username == "sogddt" {
+            storage::users::set_sector(db, &id, Some("education"), &actor, now).await?;
+        }
         created.push(username);
     }
     tracing::info!(sites, classes, users = created.len(), "demo data loaded");

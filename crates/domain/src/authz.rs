@@ -196,10 +196,16 @@ pub enum Action {
     ViewAudit,
     /// Users, roles, scopes and their tokens.
     ManageUsers,
+    /// Donors, pledges and commitments.
+    ManageDonors,
+    /// Assign committed money or goods to need lines.
+    Allocate,
+    /// Cover a line beyond its need, with a logged reason.
+    OverrideOverlap,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 12] = [
         Action::ViewPublic,
         Action::ManageOwnAccount,
         Action::ViewOrganisations,
@@ -209,6 +215,9 @@ impl Action {
         Action::EditUnitData,
         Action::ViewAudit,
         Action::ManageUsers,
+        Action::ManageDonors,
+        Action::Allocate,
+        Action::OverrideOverlap,
     ];
 }
 
@@ -258,6 +267,11 @@ fn role_grants(role: Role, action: Action) -> bool {
         ),
         A::ViewAudit => matches!(role, R::Admin | R::FinanceInspector),
         A::ManageUsers => role == R::Admin,
+        A::ManageDonors => matches!(
+            role,
+            R::Admin | R::Coordinator | R::SectorOfficer | R::LocalOfficer
+        ),
+        A::Allocate | A::OverrideOverlap => matches!(role, R::Admin | R::Coordinator),
     }
 }
 
@@ -321,6 +335,12 @@ mod tests {
         ViewAudit           out Y R R R R Y R L
         ManageUsers         in  Y R R R R R R L
         ManageUsers         out Y R R R R R R L
+        ManageDonors        in  Y Y Y Y R R R L
+        ManageDonors        out Y Y S S R R R L
+        Allocate            in  Y Y R R R R R L
+        Allocate            out Y Y R R R R R L
+        OverrideOverlap     in  Y Y R R R R R L
+        OverrideOverlap     out Y Y R R R R R L
     ";
 
     fn action_named(name: &str) -> Action {

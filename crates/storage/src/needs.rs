@@ -330,3 +330,39 @@ pub async fn set_status(
     });
     Ok(changed)
 }
+
+/// One allocation covering a line, with its donor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowRow {
+    pub donor_name: String,
+    /// The donor's name if they consented to publish it and are not
+    /// anonymous.
+    pub public_name: Option<String>,
+    pub amount: i64,
+    pub override_reason: Option<String>,
+}
+
+/// What covers a line, oldest first.
+pub async fn flows(db: &Db, line_id: &str) -> Result<Vec<FlowRow>, StorageError> {
+    let rows: Vec<(String, bool, bool, i64, Option<String>)> = db_run!(db, |pool| {
+        sqlx::query_as(
+            "SELECT d.name, d.publish_name, d.anonymous, a.amount, a.override_reason FROM allocations a \
+             JOIN pledges g ON g.id = a.pledge_id JOIN donors d ON d.id = g.donor_id \
+             WHERE a.need_line_id = $1 ORDER BY a.created_at",
+        )
+        .bind(line_id)
+        .fetch_all(pool)
+        .await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(
+            |(name, publish, anonymous, amount, override_reason)| FlowRow {
+                public_name: (publish && !anonymous).then(|| name.clone()),
+                donor_name: name,
+                amount,
+                override_reason,
+            },
+        )
+        .collect())
+}

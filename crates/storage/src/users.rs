@@ -16,6 +16,8 @@ pub struct User {
     pub lang: String,
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    /// `health` or `education` for sector officers.
+    pub sector: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -93,7 +95,7 @@ pub async fn find_for_login(
     }
     let row = db_run!(db, |pool| {
         sqlx::query_as::<_, Row>(
-            "SELECT id, username, display_name, role, org_id, lang, active, created_at, password_hash \
+            "SELECT id, username, display_name, role, org_id, lang, active, created_at, sector, password_hash \
              FROM users WHERE username = $1",
         )
         .bind(username)
@@ -106,7 +108,7 @@ pub async fn find_for_login(
 pub async fn get(db: &Db, id: &str) -> Result<Option<User>, StorageError> {
     let row = db_run!(db, |pool| {
         sqlx::query_as::<_, User>(
-            "SELECT id, username, display_name, role, org_id, lang, active, created_at FROM users WHERE id = $1",
+            "SELECT id, username, display_name, role, org_id, lang, active, created_at, sector FROM users WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(pool)
@@ -118,7 +120,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<User>, StorageError> {
 pub async fn list(db: &Db) -> Result<Vec<User>, StorageError> {
     let rows = db_run!(db, |pool| {
         sqlx::query_as::<_, User>(
-            "SELECT id, username, display_name, role, org_id, lang, active, created_at FROM users ORDER BY username",
+            "SELECT id, username, display_name, role, org_id, lang, active, created_at, sector FROM users ORDER BY username",
         )
         .fetch_all(pool)
         .await?
@@ -253,6 +255,35 @@ pub async fn set_lang(db: &Db, user_id: &str, lang: &str) -> Result<(), StorageE
             .bind(user_id)
             .execute(pool)
             .await?;
+    });
+    Ok(())
+}
+
+/// Sets the sector a sector officer verifies for (`health`, `education`, or
+/// none), audited.
+pub async fn set_sector(
+    db: &Db,
+    user_id: &str,
+    sector: Option<&str>,
+    actor: &AuditActor,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    db_tx!(db, |tx| {
+        sqlx::query("UPDATE users SET sector = $1 WHERE id = $2")
+            .bind(sector)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        let rec = AuditRecord {
+            actor: actor.clone(),
+            at: now,
+            action: "set_sector",
+            entity: "user",
+            entity_id: user_id.to_owned(),
+            before: None,
+            after: Some(json!({"sector": sector})),
+        };
+        (*tx).append(&rec).await?;
     });
     Ok(())
 }

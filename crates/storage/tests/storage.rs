@@ -382,7 +382,14 @@ fn columns_of(sql: &str) -> Vec<(String, String)> {
     let mut table: Option<String> = None;
     for line in sql.lines() {
         let line = line.split("--").next().unwrap_or("").trim();
-        if let Some(rest) = line.strip_prefix("CREATE TABLE ") {
+        if let Some(rest) = line.strip_prefix("ALTER TABLE ") {
+            let mut words = rest.split_whitespace();
+            if let (Some(t), Some("ADD"), Some("COLUMN"), Some(c)) =
+                (words.next(), words.next(), words.next(), words.next())
+            {
+                out.push((t.to_owned(), c.to_owned()));
+            }
+        } else if let Some(rest) = line.strip_prefix("CREATE TABLE ") {
             table = rest.split_whitespace().next().map(str::to_owned);
         } else if line.starts_with(')') {
             table = None;

@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The web layer: the only crate that knows HTTP, HTML, cookies and JSON.
 //!
 //! Pages are server-rendered (askama) and work without JavaScript; every

@@ -29,6 +29,11 @@ impl Page {
         if ctx.user.is_some() {
             nav.push(("/home".into(), "nav-home"));
         }
+        nav.push(("/needs".into(), "nav-needs"));
+        if can(Action::ManageDonors) {
+            nav.push(("/donors".into(), "nav-donors"));
+        }
+        nav.push(("/catalogue".into(), "nav-catalogue"));
         nav.push(("/units".into(), "nav-units"));
         if can(Action::ViewOrganisations) {
             nav.push(("/organisations".into(), "nav-organisations"));
@@ -61,6 +66,11 @@ impl Page {
 
     pub fn t(&self, key: &str) -> String {
         t(self.lang, key)
+    }
+
+    /// The message `prefix` + `value` (e.g. `category-` + `nutrition`).
+    pub fn tp(&self, prefix: &str, value: &str) -> String {
+        t(self.lang, &format!("{prefix}{value}"))
     }
 
     pub fn lang_code(&self) -> &'static str {
@@ -99,8 +109,13 @@ impl Page {
         i18n::format_datetime(*at)
     }
 
-    pub fn int(&self, n: &i64) -> String {
-        i18n::format_int(*n)
+    pub fn int(&self, n: impl Whole) -> String {
+        i18n::format_int(n.whole())
+    }
+
+    /// Money: `1.234.567 ₫`.
+    pub fn vnd(&self, n: impl Whole) -> String {
+        i18n::format_vnd(n.whole())
     }
 }
 
@@ -133,5 +148,23 @@ impl ErrorPage {
 
     pub fn render_html(&self) -> Result<String, askama::Error> {
         self.render()
+    }
+}
+
+/// A whole number as templates hand it over: by value or through any
+/// number of references.
+pub trait Whole {
+    fn whole(&self) -> i64;
+}
+
+impl Whole for i64 {
+    fn whole(&self) -> i64 {
+        *self
+    }
+}
+
+impl<T: Whole + ?Sized> Whole for &T {
+    fn whole(&self) -> i64 {
+        (**self).whole()
     }
 }

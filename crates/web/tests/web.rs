@@ -685,6 +685,39 @@ fn every_message_key_used_exists_in_both_languages() {
     for k in domain::admin_units::ChangeKind::ALL {
         keys.push(format!("change-{}", k.as_str()));
     }
+    for c in domain::needs::Category::ALL {
+        keys.push(format!("category-{}", c.as_str()));
+    }
+    for a in domain::needs::AgeBand::ALL {
+        keys.push(format!("age-{}", a.as_str()));
+    }
+    for s in domain::needs::NeedStatus::ALL {
+        keys.push(format!("status-{}", s.as_str()));
+    }
+    for (prefix, values) in [
+        (
+            "donor-type-",
+            &[
+                "business",
+                "fund",
+                "mass_organisation",
+                "individual",
+                "other",
+            ][..],
+        ),
+        ("donor-origin-", &["domestic", "foreign"][..]),
+        ("donor-kind-", &["organisation", "individual"][..]),
+        ("pledge-kind-", &["money", "goods", "service"][..]),
+        ("pledge-status-", &["pledged", "committed", "cancelled"][..]),
+        (
+            "transition-",
+            &["verify", "publish", "return", "cancel"][..],
+        ),
+    ] {
+        for v in values {
+            keys.push(format!("{prefix}{v}"));
+        }
+    }
     for k in domain::classification::ClassificationKind::ALL {
         keys.push(k.as_str().to_owned());
     }

@@ -120,3 +120,7 @@ CREATE TABLE allocations (
 );
 CREATE INDEX allocations_line ON allocations (need_line_id);
 CREATE INDEX allocations_pledge ON allocations (pledge_id);
+
+-- The sector a sector officer verifies for: health (nutrition, medical) or
+-- education (clothing, recreation, other).
+ALTER TABLE users ADD COLUMN sector TEXT;

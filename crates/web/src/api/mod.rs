@@ -3,10 +3,11 @@
 
 mod admin_units;
 mod me;
+mod needs;
 mod openapi;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::state::AppState;
 
@@ -23,6 +24,11 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/me", get(me::me))
         .route("/api/v1/organisations", get(me::organisations))
+        .route("/api/v1/needs", get(needs::list).post(needs::create))
+        .route("/api/v1/needs/{id}", get(needs::one))
+        .route("/api/v1/needs/{id}/status", post(needs::change_status))
+        .route("/api/v1/allocations", post(needs::allocate))
+        .route("/api/v1/catalogue", get(needs::catalogue))
 }
 
 async fn health() -> axum::Json<serde_json::Value> {

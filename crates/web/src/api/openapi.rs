@@ -14,6 +14,11 @@ pub const PATHS: &[&str] = &[
     "/api/v1/me",
     "/api/v1/organisations",
     "/api/v1/openapi.json",
+    "/api/v1/needs",
+    "/api/v1/needs/{id}",
+    "/api/v1/needs/{id}/status",
+    "/api/v1/allocations",
+    "/api/v1/catalogue",
 ];
 
 fn unit_schema() -> Value {
@@ -66,7 +71,41 @@ pub async fn document() -> Json<Value> {
                 "responses": {"200": {"description": "user"}, "401": err}}},
             "/api/v1/organisations": {"get": {"summary": "Organisations within the caller's scope", "security": [{"bearer": []}],
                 "responses": {"200": {"description": "organisations"}, "401": err, "403": err}}},
-            "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI document"}}}}
+            "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI document"}}}},
+            "/api/v1/needs": {
+                "get": {"summary": "Need lines: published ones for the public, those in scope for staff, largest gap first",
+                    "responses": {"200": {"description": "need lines with need, pledged, committed and gap in đồng"}}},
+                "post": {"summary": "Enter a need line (status assessed) for a site in the caller's scope", "security": [{"bearer": []}],
+                    "requestBody": {"content": {"application/json": {"schema": {"type": "object",
+                        "required": ["site_id","period_id","package_id","quantity"],
+                        "properties": {"site_id": {"type": "string"}, "period_id": {"type": "string"},
+                            "package_id": {"type": "string"}, "quantity": {"type": "integer", "minimum": 1},
+                            "note": {"type": "string"}}}}}},
+                    "responses": {"201": {"description": "created"}, "400": err, "401": err, "403": err, "422": err}}},
+            "/api/v1/needs/{id}": {"get": {"summary": "One need line and what covers it",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "the line"}, "404": err}}},
+            "/api/v1/needs/{id}/status": {"post": {"summary": "Verify, publish, return or cancel a need line", "security": [{"bearer": []}],
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["transition"],
+                    "properties": {"transition": {"type": "string", "enum": ["verify","publish","return","cancel"]},
+                        "reason": {"type": "string"}}}}}},
+                "responses": {"200": {"description": "new status"}, "403": err, "404": err, "422": err}}},
+            "/api/v1/allocations": {"post": {"summary": "Allocate part of a committed pledge to a need line, behind the overlap guard",
+                "security": [{"bearer": []}],
+                "requestBody": {"content": {"application/json": {"schema": {"type": "object",
+                    "required": ["need_line_id","pledge_id","amount"],
+                    "properties": {"need_line_id": {"type": "string"}, "pledge_id": {"type": "string"},
+                        "amount": {"type": "integer", "minimum": 1},
+                        "override_reason": {"type": "string", "description": "coordinators only: cover beyond the need, logged"}}}}}},
+                "responses": {"201": {"description": "allocated"},
+                    "409": {"description": "refused: the line is already covered (body names the existing coverage) or the pledge has too little left",
+                        "content": {"application/json": {"schema": {"type": "object", "properties": {
+                            "error": {"type": "string"}, "message": {"type": "string"}, "excess": {"type": "integer"},
+                            "existing": {"type": "array", "items": {"type": "object", "properties": {
+                                "need_line_id": {"type": "string"}, "source": {"type": "string"}, "amount": {"type": "integer"}}}}}}}}},
+                    "401": err, "403": err, "404": err, "422": err}}},
+            "/api/v1/catalogue": {"get": {"summary": "Periods and current package versions", "responses": {"200": {"description": "catalogue"}}}}
         }
     }))
 }

@@ -53,7 +53,7 @@ struct ListPage {
     error: Option<(String, String)>,
 }
 
-pub fn actor_of(ctx: &Ctx) -> AuditActor {
+pub(crate) fn actor_of(ctx: &Ctx) -> AuditActor {
     AuditActor {
         id: ctx.user.as_ref().map(|u| u.id.clone()),
         name: ctx

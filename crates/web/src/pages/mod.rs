@@ -4,9 +4,12 @@
 mod account;
 mod admin_users;
 mod audit;
+mod catalogue;
 mod classifications;
+mod donors;
 mod home;
 mod login;
+pub(crate) mod needs;
 mod organisations;
 mod units;
 
@@ -16,6 +19,8 @@ use axum::routing::{get, post};
 
 use crate::error::AppError;
 use crate::state::AppState;
+
+pub(crate) use classifications::actor_of as classifications_actor;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -43,6 +48,18 @@ pub fn router() -> Router<AppState> {
             get(organisations::list).post(organisations::create),
         )
         .route("/audit", get(audit::browse))
+        .route("/needs", get(needs::list).post(needs::create))
+        .route("/needs/new", get(needs::new_form))
+        .route("/needs/{id}", get(needs::detail))
+        .route("/needs/{id}/status", post(needs::change_status))
+        .route("/needs/{id}/allocate", post(needs::allocate))
+        .route("/donors", get(donors::list).post(donors::create))
+        .route("/donors/{id}", get(donors::detail))
+        .route("/donors/{id}/pledges", post(donors::create_pledge))
+        .route("/pledges/{id}/commit", post(donors::commit_pledge))
+        .route("/catalogue", get(catalogue::show))
+        .route("/catalogue/periods", post(catalogue::create_period))
+        .route("/catalogue/packages", post(catalogue::create_package))
         .route(
             "/admin/users",
             get(admin_users::list).post(admin_users::create),

@@ -1,0 +1,255 @@
+//! The need line through the API: needs, catalogue, donors, pledges and
+//! allocations, with the same rights and scopes as the pages. A refusal by
+//! the overlap guard is `409 Conflict` naming what already covers the line.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use chrono::Utc;
+use domain::authz::{Action, Target, authorize};
+use domain::needs::{NeedStatus, OverlapDecision};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use storage::allocations::{AllocationRefusal, AllocationRequest};
+use storage::needs::{NeedFilter, NeedRow, NewNeedLine};
+
+use crate::context::Ctx;
+use crate::error::AppError;
+use crate::guard::require;
+use crate::pages::classifications_actor as actor_of;
+use crate::state::AppState;
+
+/// Parses a JSON body; a malformed one is a 400 with the parser's words.
+fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, AppError> {
+    serde_json::from_slice(bytes).map_err(|e| AppError::bad("api-bad-json", e.to_string()))
+}
+
+fn need_json(n: &NeedRow, staff: bool) -> Value {
+    let c = n.coverage();
+    let mut v = json!({
+        "id": n.id, "site_id": n.site_id, "site_name": n.site_name, "unit_code": n.unit_code,
+        "category": n.category, "period_id": n.period_id, "period_name": n.period_name,
+        "starts_on": n.starts_on.to_string(), "ends_on": n.ends_on.to_string(),
+        "package": {"id": n.package_id, "code": n.package_code, "version": n.package_version},
+        "age_band": n.age_band, "quantity": n.quantity, "unit_value": n.unit_value,
+        "need": c.need, "pledged": c.pledged, "committed": c.committed, "gap": c.gap(),
+        "status": n.status,
+    });
+    if staff {
+        v["note"] = json!(n.note);
+        v["status_reason"] = json!(n.status_reason);
+    }
+    v
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::ViewPublic, Target::Anywhere)?;
+    let public = authorize(&ctx.actor, Action::ViewUnitData, Target::Anywhere).is_err();
+    let filter = NeedFilter {
+        public_only: public,
+        ..NeedFilter::default()
+    };
+    let rows = storage::needs::list(&state.db, &ctx.actor.visibility(), &filter).await?;
+    let items: Vec<Value> = rows.iter().map(|n| need_json(n, !public)).collect();
+    Ok(Json(json!({"needs": items})).into_response())
+}
+
+pub async fn one(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let n = storage::needs::get(&state.db, &id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let staff = authorize(&ctx.actor, Action::ViewUnitData, Target::Unit(&n.unit_code)).is_ok();
+    if !staff && n.status != NeedStatus::Published.as_str() {
+        return Err(AppError::NotFound);
+    }
+    let flows: Vec<Value> = storage::needs::flows(&state.db, &id)
+        .await?
+        .into_iter()
+        .map(|f| {
+            let source = if staff {
+                Some(f.donor_name)
+            } else {
+                f.public_name
+            };
+            json!({"source": source, "amount": f.amount})
+        })
+        .collect();
+    let mut v = need_json(&n, staff);
+    v["covered_by"] = json!(flows);
+    Ok(Json(v).into_response())
+}
+
+#[derive(Deserialize)]
+struct NeedIn {
+    site_id: String,
+    period_id: String,
+    package_id: String,
+    quantity: i64,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    bytes: Bytes,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::EditUnitData, Target::Anywhere)?;
+    let input: NeedIn = body(&bytes)?;
+    let site = storage::organisations::get(&state.db, &input.site_id).await?;
+    let Some(unit) = site.and_then(|s| s.unit_code) else {
+        return Err(AppError::bad("need-error-site", input.site_id));
+    };
+    require(&ctx, Action::EditUnitData, Target::Unit(&unit))?;
+    let new = NewNeedLine {
+        site_id: input.site_id,
+        period_id: input.period_id,
+        package_id: input.package_id,
+        quantity: input.quantity,
+        note: input.note,
+        is_demo: false,
+    };
+    match storage::needs::create(&state.db, &new, &actor_of(&ctx), Utc::now()).await? {
+        Ok(id) => Ok((StatusCode::CREATED, Json(json!({"id": id}))).into_response()),
+        Err(e) => Ok(unprocessable(
+            &ctx,
+            e.message_key(),
+            Some(e.field()),
+            json!({}),
+        )),
+    }
+}
+
+fn unprocessable(ctx: &Ctx, key: &str, field: Option<&str>, extra: Value) -> Response {
+    let mut v = json!({"error": key, "message": i18n::t(ctx.lang, key)});
+    if let Some(f) = field {
+        v["field"] = json!(f);
+    }
+    if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), extra) {
+        obj.extend(more);
+    }
+    (StatusCode::UNPROCESSABLE_ENTITY, Json(v)).into_response()
+}
+
+#[derive(Deserialize)]
+struct StatusIn {
+    transition: String,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+pub async fn change_status(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Result<Response, AppError> {
+    let input: StatusIn = body(&bytes)?;
+    let n = storage::needs::get(&state.db, &id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    require(&ctx, Action::EditUnitData, Target::Unit(&n.unit_code))?;
+    let outcome = crate::pages::needs::apply_transition(
+        &state,
+        &ctx,
+        &n,
+        &input.transition,
+        input.reason.as_deref(),
+    )
+    .await?;
+    match outcome {
+        Ok(status) => Ok(Json(json!({"id": id, "status": status})).into_response()),
+        Err(key) => Ok(unprocessable(&ctx, key, Some("transition"), json!({}))),
+    }
+}
+
+#[derive(Deserialize)]
+struct AllocationIn {
+    need_line_id: String,
+    pledge_id: String,
+    amount: i64,
+    #[serde(default)]
+    override_reason: Option<String>,
+}
+
+pub async fn allocate(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    bytes: Bytes,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::Allocate, Target::Anywhere)?;
+    let input: AllocationIn = body(&bytes)?;
+    let req = AllocationRequest {
+        need_line_id: input.need_line_id,
+        pledge_id: input.pledge_id,
+        amount: input.amount,
+        override_reason: input.override_reason,
+        may_override: authorize(&ctx.actor, Action::OverrideOverlap, Target::Anywhere).is_ok(),
+        is_demo: false,
+    };
+    match storage::allocations::allocate(&state.db, &req, &actor_of(&ctx), Utc::now()).await? {
+        Ok((id, reason)) => Ok((
+            StatusCode::CREATED,
+            Json(json!({"id": id, "override_reason": reason})),
+        )
+            .into_response()),
+        Err(refusal) => {
+            let message = crate::pages::needs::refusal_message(ctx.lang, &refusal);
+            let (status, extra) = match &refusal {
+                AllocationRefusal::Overlap(OverlapDecision::Refused {
+                    excess,
+                    line_need,
+                    group_need,
+                    existing,
+                }) => (
+                    StatusCode::CONFLICT,
+                    json!({"excess": excess, "line_need": line_need, "group_need": group_need,
+                        "existing": existing.iter().map(|f| json!({"need_line_id": f.need_line_id,
+                            "source": f.source, "amount": f.amount})).collect::<Vec<_>>()}),
+                ),
+                AllocationRefusal::BeyondPledge { remaining } => {
+                    (StatusCode::CONFLICT, json!({"remaining": remaining}))
+                }
+                AllocationRefusal::UnknownLine | AllocationRefusal::UnknownPledge => {
+                    (StatusCode::NOT_FOUND, json!({}))
+                }
+                _ => (StatusCode::UNPROCESSABLE_ENTITY, json!({})),
+            };
+            let mut v = json!({"error": refusal.message_key(), "message": message});
+            if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), extra) {
+                obj.extend(more);
+            }
+            Ok((status, Json(v)).into_response())
+        }
+    }
+}
+
+pub async fn catalogue(State(state): State<AppState>) -> Result<Response, AppError> {
+    let periods: Vec<Value> = storage::catalogue::periods(&state.db)
+        .await?
+        .into_iter()
+        .map(|p| json!({"id": p.id, "name": p.name, "starts_on": p.starts_on.to_string(), "ends_on": p.ends_on.to_string()}))
+        .collect();
+    let packages: Vec<Value> = storage::catalogue::current_packages(&state.db)
+        .await?
+        .into_iter()
+        .map(|k| {
+            json!({"id": k.id, "code": k.version.code, "version": k.version.version, "name": k.version.name,
+                "category": k.version.category.as_str(), "age_band": k.version.age_band.as_str(),
+                "unit_value": k.unit_value,
+                "items": k.version.items.iter().map(|i| json!({"name": i.name, "unit": i.unit,
+                    "quantity": i.quantity, "unit_value": i.unit_value})).collect::<Vec<_>>()})
+        })
+        .collect();
+    Ok(Json(json!({"periods": periods, "packages": packages})).into_response())
+}

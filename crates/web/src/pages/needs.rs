@@ -1,0 +1,468 @@
+//! Need lines: the list with every coverage axis and the gap, entry by form,
+//! verification and publication, and allocation behind the overlap guard.
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::Response;
+use chrono::Utc;
+use domain::authz::{Action, Target, authorize};
+use domain::needs::category::Sector;
+use domain::needs::{Category, CoveringFlow, NeedLine, NeedStatus, OverlapDecision, Transition};
+use serde::Deserialize;
+use storage::allocations::{AllocationRefusal, AllocationRequest};
+use storage::catalogue::{Package, Period};
+use storage::donors::Pledge;
+use storage::needs::{NeedFilter, NeedRow, NewNeedLine};
+use storage::organisations::{OrgFilter, Organisation};
+
+use crate::context::Ctx;
+use crate::error::AppError;
+use crate::guard::require;
+use crate::state::AppState;
+use crate::view::Page;
+
+use super::classifications::actor_of;
+use super::{render, see_other};
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    period_id: String,
+}
+
+#[derive(Template)]
+#[template(path = "needs.html")]
+struct ListPage {
+    p: Page,
+    rows: Vec<NeedRow>,
+    total: domain::needs::Coverage,
+    query: ListQuery,
+    periods: Vec<Period>,
+    categories: Vec<&'static str>,
+    statuses: Vec<&'static str>,
+    can_enter: bool,
+    public: bool,
+}
+
+fn some(s: &str) -> Option<String> {
+    Some(s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::ViewPublic, Target::Anywhere)?;
+    let public = authorize(&ctx.actor, Action::ViewUnitData, Target::Anywhere).is_err();
+    let filter = NeedFilter {
+        status: some(&q.status),
+        category: some(&q.category),
+        period_id: some(&q.period_id),
+        unit_code: None,
+        public_only: public,
+    };
+    let rows = storage::needs::list(&state.db, &ctx.actor.visibility(), &filter).await?;
+    let total = rows
+        .iter()
+        .fold(domain::needs::Coverage::default(), |acc, r| {
+            acc.plus(r.coverage())
+        });
+    render(&ListPage {
+        p: Page::new(&ctx, "nav-needs"),
+        rows,
+        total,
+        query: q,
+        periods: storage::catalogue::periods(&state.db).await?,
+        categories: Category::ALL.iter().map(|c| c.as_str()).collect(),
+        statuses: NeedStatus::ALL.iter().map(|s| s.as_str()).collect(),
+        can_enter: authorize(&ctx.actor, Action::EditUnitData, Target::Anywhere).is_ok(),
+        public,
+    })
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct NewForm {
+    #[serde(default)]
+    site_id: String,
+    #[serde(default)]
+    period_id: String,
+    #[serde(default)]
+    package_id: String,
+    #[serde(default)]
+    quantity: String,
+    #[serde(default)]
+    note: String,
+}
+
+#[derive(Template)]
+#[template(path = "need_new.html")]
+struct NewPage {
+    p: Page,
+    sites: Vec<Organisation>,
+    periods: Vec<Period>,
+    packages: Vec<Package>,
+    form: NewForm,
+    error: Option<(String, String)>,
+}
+
+async fn sites_in_scope(state: &AppState, ctx: &Ctx) -> Result<Vec<Organisation>, AppError> {
+    let all =
+        storage::organisations::list(&state.db, &ctx.actor.visibility(), &OrgFilter::default())
+            .await?;
+    Ok(all
+        .into_iter()
+        .filter(|o| {
+            o.org_type
+                .parse::<domain::organisation::OrgType>()
+                .is_ok_and(|t| t.is_site())
+                && o.valid_to.is_none()
+                && o.unit_code
+                    .as_deref()
+                    .is_some_and(|u| ctx.actor.visibility().allows_unit(u))
+        })
+        .collect())
+}
+
+async fn new_page(
+    state: &AppState,
+    ctx: &Ctx,
+    form: NewForm,
+    error: Option<(String, String)>,
+) -> Result<Response, AppError> {
+    render(&NewPage {
+        p: Page::new(ctx, "need-new"),
+        sites: sites_in_scope(state, ctx).await?,
+        periods: storage::catalogue::periods(&state.db).await?,
+        packages: storage::catalogue::current_packages(&state.db).await?,
+        form,
+        error,
+    })
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::EditUnitData, Target::Anywhere)?;
+    new_page(&state, &ctx, NewForm::default(), None).await
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<NewForm>,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::EditUnitData, Target::Anywhere)?;
+    let fail = |field: &str, key: &str| Some((field.to_owned(), i18n::t(ctx.lang, key)));
+    let Ok(quantity) = form.quantity.trim().replace(['.', ','], "").parse::<i64>() else {
+        return new_page(
+            &state,
+            &ctx,
+            form.clone(),
+            fail("quantity", "need-error-quantity"),
+        )
+        .await;
+    };
+    // The site must lie in the user's scope: checked by the central gate.
+    let site = storage::organisations::get(&state.db, &form.site_id).await?;
+    let Some(unit) = site.as_ref().and_then(|s| s.unit_code.clone()) else {
+        return new_page(
+            &state,
+            &ctx,
+            form.clone(),
+            fail("site_id", "need-error-site"),
+        )
+        .await;
+    };
+    require(&ctx, Action::EditUnitData, Target::Unit(&unit))?;
+    let input = NewNeedLine {
+        site_id: form.site_id.clone(),
+        period_id: form.period_id.clone(),
+        package_id: form.package_id.clone(),
+        quantity,
+        note: form.note.clone(),
+        is_demo: false,
+    };
+    match storage::needs::create(&state.db, &input, &actor_of(&ctx), Utc::now()).await? {
+        Ok(id) => Ok(see_other(&format!("/needs/{id}"))),
+        Err(e) => new_page(&state, &ctx, form.clone(), fail(e.field(), e.message_key())).await,
+    }
+}
+
+/// One flow on the detail page: (source shown, amount, override reason).
+type Flow = (String, i64, Option<String>);
+
+#[derive(Template)]
+#[template(path = "need.html")]
+struct DetailPage {
+    p: Page,
+    n: NeedRow,
+    cov: domain::needs::Coverage,
+    flows: Vec<Flow>,
+    transitions: Vec<&'static str>,
+    pledges: Vec<(Pledge, String, i64)>,
+    can_allocate: bool,
+    can_override: bool,
+    refusal: Option<String>,
+    existing: Vec<CoveringFlow>,
+}
+
+fn transition_of(name: &str) -> Option<Transition> {
+    match name {
+        "verify" => Some(Transition::Verify),
+        "publish" => Some(Transition::Publish),
+        "return" => Some(Transition::Return),
+        "cancel" => Some(Transition::Cancel),
+        _ => None,
+    }
+}
+
+fn sector_of(ctx: &Ctx) -> Option<Sector> {
+    match ctx.user.as_ref().and_then(|u| u.sector.as_deref()) {
+        Some("health") => Some(Sector::Health),
+        Some("education") => Some(Sector::Education),
+        _ => None,
+    }
+}
+
+fn domain_line(n: &NeedRow) -> Option<NeedLine> {
+    Some(NeedLine {
+        site_unit_code: n.unit_code.clone(),
+        category: n.category.parse().ok()?,
+        period_start: n.starts_on,
+        period_end: n.ends_on,
+        quantity: n.quantity,
+        unit_value: n.unit_value,
+        status: NeedStatus::parse(&n.status)?,
+    })
+}
+
+async fn detail_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    refusal: Option<String>,
+    existing: Vec<CoveringFlow>,
+) -> Result<Response, AppError> {
+    let n = storage::needs::get(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let staff = authorize(&ctx.actor, Action::ViewUnitData, Target::Unit(&n.unit_code)).is_ok();
+    if !staff && n.status != NeedStatus::Published.as_str() {
+        return Err(AppError::NotFound);
+    }
+    let line = domain_line(&n).ok_or_else(|| AppError::bad("error-generic", "need line"))?;
+    let transitions = if staff {
+        ["verify", "publish", "return", "cancel"]
+            .into_iter()
+            .filter(|t| {
+                transition_of(t).is_some_and(|tr| {
+                    line.after(tr, ctx.actor.role, sector_of(ctx), Some("x"))
+                        .is_ok()
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let flows = storage::needs::flows(&state.db, id)
+        .await?
+        .into_iter()
+        .map(|f| {
+            let shown = if staff {
+                f.donor_name
+            } else {
+                f.public_name
+                    .unwrap_or_else(|| i18n::t(ctx.lang, "donor-anonymous"))
+            };
+            (shown, f.amount, f.override_reason.filter(|_| staff))
+        })
+        .collect();
+    let can_allocate = authorize(&ctx.actor, Action::Allocate, Target::Anywhere).is_ok();
+    let pledges = if can_allocate {
+        eligible_pledges(state, &n).await?
+    } else {
+        Vec::new()
+    };
+    render(&DetailPage {
+        p: Page::new(ctx, "need-title"),
+        cov: n.coverage(),
+        n,
+        flows,
+        transitions,
+        pledges,
+        can_allocate,
+        can_override: authorize(&ctx.actor, Action::OverrideOverlap, Target::Anywhere).is_ok(),
+        refusal,
+        existing,
+    })
+}
+
+/// Committed pledges with money left whose restrictions allow this line:
+/// (pledge, donor name, remaining).
+async fn eligible_pledges(
+    state: &AppState,
+    n: &NeedRow,
+) -> Result<Vec<(Pledge, String, i64)>, AppError> {
+    let (Ok(cat), Ok(band)) = (n.category.parse::<Category>(), n.age_band.parse()) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for (p, used) in storage::donors::pledges(&state.db, None).await? {
+        let remaining = p.amount.saturating_sub(used);
+        if p.status == "committed"
+            && remaining > 0
+            && p.restrictions()
+                .allow(cat, &n.unit_code, band, &n.period_id)
+        {
+            let donor = storage::donors::get(&state.db, &p.donor_id)
+                .await?
+                .map(|d| d.name)
+                .unwrap_or_default();
+            out.push((p, donor, remaining));
+        }
+    }
+    Ok(out)
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::ViewPublic, Target::Anywhere)?;
+    detail_page(&state, &ctx, &id, None, Vec::new()).await
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    transition: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Applies a named transition for the actor: `Ok(Ok(new status))`, or
+/// `Ok(Err(message key))` when the domain refuses; a wrong role is a 403.
+pub(crate) async fn apply_transition(
+    state: &AppState,
+    ctx: &Ctx,
+    n: &NeedRow,
+    name: &str,
+    reason: Option<&str>,
+) -> Result<Result<&'static str, &'static str>, AppError> {
+    let Some(t) = transition_of(name) else {
+        return Ok(Err("need-error-transition"));
+    };
+    let line = domain_line(n).ok_or_else(|| AppError::bad("error-generic", "need line"))?;
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    match line.after(t, ctx.actor.role, sector_of(ctx), reason) {
+        Ok(to) => {
+            let done = storage::needs::set_status(
+                &state.db,
+                &n.id,
+                line.status,
+                to,
+                reason,
+                &actor_of(ctx),
+                Utc::now(),
+            )
+            .await?;
+            Ok(if done {
+                Ok(to.as_str())
+            } else {
+                Err("need-error-changed")
+            })
+        }
+        Err(domain::needs::TransitionError::WrongRole) => {
+            Err(AppError::Denied(domain::authz::Denial::RoleLacksPermission))
+        }
+        Err(e) => Ok(Err(e.message_key())),
+    }
+}
+
+pub async fn change_status(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    Form(form): Form<StatusForm>,
+) -> Result<Response, AppError> {
+    let n = storage::needs::get(&state.db, &id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    require(&ctx, Action::EditUnitData, Target::Unit(&n.unit_code))?;
+    match apply_transition(&state, &ctx, &n, &form.transition, Some(&form.reason)).await? {
+        Ok(_) => Ok(see_other(&format!("/needs/{id}"))),
+        Err(key) => detail_page(&state, &ctx, &id, Some(i18n::t(ctx.lang, key)), Vec::new()).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AllocateForm {
+    pledge_id: String,
+    amount: String,
+    #[serde(default)]
+    override_reason: String,
+}
+
+pub async fn allocate(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    Form(form): Form<AllocateForm>,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::Allocate, Target::Anywhere)?;
+    let Ok(amount) = form.amount.trim().replace(['.', ','], "").parse::<i64>() else {
+        return detail_page(
+            &state,
+            &ctx,
+            &id,
+            Some(i18n::t(ctx.lang, "allocation-error-amount")),
+            Vec::new(),
+        )
+        .await;
+    };
+    let req = AllocationRequest {
+        need_line_id: id.clone(),
+        pledge_id: form.pledge_id.clone(),
+        amount,
+        override_reason: Some(form.override_reason.clone()).filter(|r| !r.trim().is_empty()),
+        may_override: authorize(&ctx.actor, Action::OverrideOverlap, Target::Anywhere).is_ok(),
+        is_demo: false,
+    };
+    match storage::allocations::allocate(&state.db, &req, &actor_of(&ctx), Utc::now()).await? {
+        Ok(_) => Ok(see_other(&format!("/needs/{id}"))),
+        Err(refusal) => {
+            let message = refusal_message(ctx.lang, &refusal);
+            let existing = match refusal {
+                AllocationRefusal::Overlap(OverlapDecision::Refused { existing, .. }) => existing,
+                _ => Vec::new(),
+            };
+            let mut resp = detail_page(&state, &ctx, &id, Some(message), existing).await?;
+            *resp.status_mut() = axum::http::StatusCode::CONFLICT;
+            Ok(resp)
+        }
+    }
+}
+
+/// A refusal in words, with its numbers.
+pub fn refusal_message(lang: i18n::Lang, r: &AllocationRefusal) -> String {
+    match r {
+        AllocationRefusal::BeyondPledge { remaining } => i18n::tf(
+            lang,
+            r.message_key(),
+            &[("remaining", &i18n::format_vnd(*remaining))],
+        ),
+        AllocationRefusal::Overlap(OverlapDecision::Refused { excess, .. }) => i18n::tf(
+            lang,
+            r.message_key(),
+            &[("excess", &i18n::format_vnd(*excess))],
+        ),
+        other => i18n::t(lang, other.message_key()),
+    }
+}

@@ -1,0 +1,551 @@
+//! The need line walked through pages and API: a need entered, verified,
+//! published, pledged, committed, allocated, an overlap refused (409 naming
+//! the first donor) and then overridden with a reason; the gap shrinks.
+//! SQLite by default, PostgreSQL with `TEST_DATABASE_URL`.
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::http::{Request, StatusCode, header};
+use chrono::{NaiveDate, Utc};
+use domain::needs::{AgeBand, Category, PackageItem, PackageVersion};
+use storage::audit::AuditActor;
+use tower::ServiceExt;
+
+const PASSWORD: &str = "mat-khau-thu-nghiem";
+
+struct App {
+    router: Router,
+    db: storage::Db,
+    package: String,
+}
+
+struct Resp {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+async fn app() -> App {
+    let db = storage::testing::fresh_db().await.expect("db");
+    let hash = web::hash_password(PASSWORD).expect("hash");
+    let sys = AuditActor::system("test");
+    let now = Utc::now();
+    for (username, role, scope, sector) in [
+        ("coord", "coordinator", vec![], None),
+        (
+            "edu",
+            "sector_officer",
+            vec!["481".to_owned()],
+            Some("education"),
+        ),
+        (
+            "health",
+            "sector_officer",
+            vec!["481".to_owned()],
+            Some("health"),
+        ),
+        ("local", "local_officer", vec!["20056".to_owned()], None),
+        ("donor", "donor", vec![], None),
+    ] {
+        let id = storage::users::create(
+            &db,
+            &storage::users::NewUser {
+                username: username.into(),
+                display_name: username.into(),
+                password_hash: hash.clone(),
+                role: role.into(),
+                org_id: None,
+                lang: "vi".into(),
+                scopes: scope,
+            },
+            &sys,
+            now,
+        )
+        .await
+        .expect("user");
+        storage::users::set_sector(&db, &id, sector, &sys, now)
+            .await
+            .expect("sector");
+    }
+    for (id, name, unit) in [
+        ("th-hk", "Trường Tiểu học Hồng Kim", "20056"),
+        ("th-hue", "Trường Tiểu học Phú Bình", "19747"),
+    ] {
+        let o = storage::organisations::Organisation {
+            id: id.into(),
+            name: name.into(),
+            short_name: None,
+            org_type: "school".into(),
+            parent_id: None,
+            unit_code: Some(unit.into()),
+            valid_from: None,
+            valid_to: None,
+            successor_id: None,
+            is_demo: false,
+        };
+        storage::organisations::create(&db, &o, &sys, now)
+            .await
+            .expect("org");
+    }
+    let period = storage::catalogue::Period {
+        id: "winter".into(),
+        name: "Mùa đông 2026–2027".into(),
+        starts_on: NaiveDate::from_ymd_opt(2026, 11, 1).expect("d"),
+        ends_on: NaiveDate::from_ymd_opt(2027, 3, 1).expect("d"),
+        is_demo: false,
+    };
+    storage::catalogue::create_period(&db, &period, &sys, now)
+        .await
+        .expect("period");
+    let pkg = PackageVersion {
+        code: "ĐA-01".into(),
+        version: 0,
+        name: "Gói đồ ấm tiểu học".into(),
+        category: Category::WarmClothing,
+        age_band: AgeBand::Primary,
+        items: vec![PackageItem {
+            name: "Áo ấm".into(),
+            unit: "cái".into(),
+            quantity: 1,
+            unit_value: 320_000,
+        }],
+    };
+    let package = storage::catalogue::add_package_version(&db, &pkg, false, &sys, now)
+        .await
+        .expect("pkg")
+        .id;
+    let state = web::AppState::new(db.clone(), web::WebConfig::default());
+    App {
+        router: web::router(state),
+        db,
+        package,
+    }
+}
+
+impl App {
+    async fn send(&self, req: Request<Body>) -> Resp {
+        let resp = self.router.clone().oneshot(req).await.expect("infallible");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = to_bytes(resp.into_body(), 8 * 1024 * 1024)
+            .await
+            .expect("body");
+        Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    async fn get(&self, path: &str, cookie: &str) -> Resp {
+        self.send(
+            Request::get(path)
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await
+    }
+
+    async fn post(&self, path: &str, cookie: &str, form: &[(&str, &str)]) -> Resp {
+        let body = serde_urlencoded::to_string(form).expect("form");
+        self.send(
+            Request::post(path)
+                .header(header::COOKIE, cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .expect("req"),
+        )
+        .await
+    }
+
+    async fn login(&self, user: &str) -> (String, String) {
+        let r = self.get("/login", "").await;
+        let pre = cookie(&r, "ct_pre").expect("pre");
+        let csrf = hidden(&r.body, "csrf").expect("csrf");
+        let r = self
+            .post(
+                "/login",
+                &format!("ct_pre={pre}"),
+                &[("csrf", &csrf), ("username", user), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "login {user}");
+        let sid = format!("ct_sid={}", cookie(&r, "ct_sid").expect("sid"));
+        let home = self.get("/home", &sid).await;
+        (sid, hidden(&home.body, "csrf").expect("csrf"))
+    }
+
+    async fn token(&self, user: &str) -> String {
+        let (uid, _) = storage::users::find_for_login(&self.db, user)
+            .await
+            .expect("q")
+            .expect("user");
+        let token = web::new_token().expect("rng");
+        storage::tokens::create(
+            &self.db,
+            &uid.id,
+            &web::hash_token(&token),
+            "t",
+            &AuditActor::system("t"),
+            Utc::now(),
+        )
+        .await
+        .expect("token");
+        token
+    }
+
+    async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        json: serde_json::Value,
+    ) -> (StatusCode, serde_json::Value) {
+        let r = self
+            .send(
+                Request::builder()
+                    .method(method)
+                    .uri(path)
+                    .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(json.to_string()))
+                    .expect("req"),
+            )
+            .await;
+        (
+            r.status,
+            serde_json::from_str(&r.body).unwrap_or(serde_json::Value::Null),
+        )
+    }
+}
+
+fn cookie(r: &Resp, name: &str) -> Option<String> {
+    r.headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix(&format!("{name}=")))
+        .map(|v| v.split(';').next().unwrap_or("").to_owned())
+}
+
+fn hidden(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_owned())
+}
+
+fn location(r: &Resp) -> String {
+    r.headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
+}
+
+async fn donor_with_pledge(db: &storage::Db, id: &str, name: &str, amount: i64) {
+    let sys = AuditActor::system("test");
+    storage::donors::create(
+        db,
+        &storage::donors::Donor {
+            id: id.into(),
+            kind: "organisation".into(),
+            name: name.into(),
+            origin: "domestic".into(),
+            donor_type: "business".into(),
+            tax_code: None,
+            phone: None,
+            email: None,
+            publish_name: true,
+            anonymous: false,
+            is_demo: false,
+        },
+        &sys,
+        Utc::now(),
+    )
+    .await
+    .expect("donor");
+    storage::donors::create_pledge(
+        db,
+        &storage::donors::Pledge {
+            id: format!("p-{id}"),
+            donor_id: id.into(),
+            kind: "money".into(),
+            amount,
+            status: "pledged".into(),
+            categories: None,
+            unit_codes: None,
+            age_bands: None,
+            period_id: None,
+            due_on: None,
+            origin: "officer".into(),
+            need_line_id: None,
+            note: String::new(),
+            is_demo: false,
+        },
+        &sys,
+        Utc::now(),
+    )
+    .await
+    .expect("pledge");
+}
+
+#[tokio::test]
+async fn the_need_line_walks_from_entry_to_coverage_in_the_browser_flow() {
+    let app = app().await;
+    // A commune officer enters a need for a school in their commune…
+    let (local, lcsrf) = app.login("local").await;
+    let form = app.get("/needs/new", &local).await;
+    assert!(form.body.contains("Trường Tiểu học Hồng Kim"));
+    assert!(
+        !form.body.contains("Phú Bình"),
+        "out-of-scope sites are not offered"
+    );
+    let r = app
+        .post(
+            "/needs",
+            &local,
+            &[
+                ("csrf", &lcsrf),
+                ("site_id", "th-hk"),
+                ("period_id", "winter"),
+                ("package_id", &app.package),
+                ("quantity", "100"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let line = location(&r).trim_start_matches("/needs/").to_owned();
+    // …but not for a school outside it.
+    let r = app
+        .post(
+            "/needs",
+            &local,
+            &[
+                ("csrf", &lcsrf),
+                ("site_id", "th-hue"),
+                ("period_id", "winter"),
+                ("package_id", &app.package),
+                ("quantity", "10"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let bad = app
+        .post(
+            "/needs",
+            &local,
+            &[
+                ("csrf", &lcsrf),
+                ("site_id", "th-hk"),
+                ("period_id", "winter"),
+                ("package_id", &app.package),
+                ("quantity", "-3"),
+            ],
+        )
+        .await;
+    assert!(bad.body.contains("data-field=\"quantity\""));
+
+    // The public does not see it yet.
+    assert_eq!(
+        app.get(&format!("/needs/{line}"), "").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Health may not verify clothing; education may; the coordinator publishes.
+    let (health, hcsrf) = app.login("health").await;
+    let r = app
+        .post(
+            &format!("/needs/{line}/status"),
+            &health,
+            &[("csrf", &hcsrf), ("transition", "verify")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let (edu, ecsrf) = app.login("edu").await;
+    let r = app
+        .post(
+            &format!("/needs/{line}/status"),
+            &edu,
+            &[("csrf", &ecsrf), ("transition", "verify")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let (coord, ccsrf) = app.login("coord").await;
+    let r = app
+        .post(
+            &format!("/needs/{line}/status"),
+            &coord,
+            &[("csrf", &ccsrf), ("transition", "publish")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let public = app.get("/needs", "").await;
+    assert!(public.body.contains("Trường Tiểu học Hồng Kim"));
+    assert!(
+        public.body.contains("32.000.000"),
+        "the gap is the whole need"
+    );
+
+    // Two donors pledge; the first commits and covers the need fully.
+    donor_with_pledge(&app.db, "hx", "Công ty Huế Xanh", 32_000_000).await;
+    donor_with_pledge(&app.db, "lhpn", "Hội Liên hiệp Phụ nữ", 20_000_000).await;
+    let r = app
+        .post("/pledges/p-hx/commit", &coord, &[("csrf", &ccsrf)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = app.get(&format!("/needs/{line}"), &coord).await;
+    assert!(
+        page.body.contains("Công ty Huế Xanh"),
+        "committed pledge offered"
+    );
+    assert!(
+        !page.body.contains("Hội Liên hiệp Phụ nữ —"),
+        "an uncommitted pledge is not offered"
+    );
+    let r = app
+        .post(
+            &format!("/needs/{line}/allocate"),
+            &coord,
+            &[
+                ("csrf", &ccsrf),
+                ("pledge_id", "p-hx"),
+                ("amount", "32.000.000"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(&format!("/needs/{line}"), &coord).await;
+    assert!(page.body.contains("data-testid=\"gap\">0"), "gap closed");
+
+    // The second donor is refused: the page names the first.
+    app.post("/pledges/p-lhpn/commit", &coord, &[("csrf", &ccsrf)])
+        .await;
+    let r = app
+        .post(
+            &format!("/needs/{line}/allocate"),
+            &coord,
+            &[
+                ("csrf", &ccsrf),
+                ("pledge_id", "p-lhpn"),
+                ("amount", "5000000"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("data-testid=\"refusal\"") && r.body.contains("Công ty Huế Xanh"));
+    // The coordinator overrides with a reason; it is logged.
+    let r = app
+        .post(
+            &format!("/needs/{line}/allocate"),
+            &coord,
+            &[
+                ("csrf", &ccsrf),
+                ("pledge_id", "p-lhpn"),
+                ("amount", "5000000"),
+                ("override_reason", "12 trẻ mới nhập học"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let audit = storage::audit::list(
+        &app.db,
+        &storage::audit::AuditFilter {
+            action: Some("allocate_override".into()),
+            limit: 5,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("audit");
+    assert_eq!(audit.len(), 1);
+    assert!(
+        audit[0]
+            .after_json
+            .as_deref()
+            .unwrap_or("")
+            .contains("12 trẻ mới nhập học")
+    );
+    // A donor account sees no allocation form and the public sees donor names
+    // only with consent.
+    let (donor, _) = app.login("donor").await;
+    let page = app.get(&format!("/needs/{line}"), &donor).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("allocate-submit"));
+}
+
+#[tokio::test]
+async fn the_api_answers_an_overlap_with_409_naming_the_existing_coverage() {
+    let app = app().await;
+    let local = app.token("local").await;
+    let (status, v) = app
+        .api("POST", "/api/v1/needs", &local, serde_json::json!({"site_id": "th-hk", "period_id": "winter", "package_id": app.package, "quantity": 50}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let line = v["id"].as_str().expect("id").to_owned();
+    let (status, v) = app
+        .api("POST", "/api/v1/needs", &local, serde_json::json!({"site_id": "th-hue", "period_id": "winter", "package_id": app.package, "quantity": 5}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+    let (status, v) = app
+        .api(
+            "POST",
+            "/api/v1/needs",
+            &local,
+            serde_json::json!({"site_id": 5}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["error"], "bad_request");
+
+    let coord = app.token("coord").await;
+    for t in ["verify", "publish"] {
+        let (status, v) = app
+            .api(
+                "POST",
+                &format!("/api/v1/needs/{line}/status"),
+                &coord,
+                serde_json::json!({"transition": t}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{t}: {v}");
+    }
+    donor_with_pledge(&app.db, "hx", "Công ty Huế Xanh", 16_000_000).await;
+    donor_with_pledge(&app.db, "dt", "Đoàn Thanh niên", 16_000_000).await;
+    for p in ["p-hx", "p-dt"] {
+        storage::donors::commit(&app.db, p, &AuditActor::system("t"), Utc::now())
+            .await
+            .expect("commit");
+    }
+    let alloc = |pledge: &str, amount: i64| serde_json::json!({"need_line_id": line, "pledge_id": pledge, "amount": amount});
+    let (status, _) = app
+        .api(
+            "POST",
+            "/api/v1/allocations",
+            &coord,
+            alloc("p-hx", 16_000_000),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, v) = app
+        .api("POST", "/api/v1/allocations", &coord, alloc("p-dt", 1_000))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["error"], "allocation-error-overlap");
+    assert_eq!(v["excess"], 1_000);
+    assert_eq!(v["existing"][0]["source"], "Công ty Huế Xanh");
+    assert_eq!(v["existing"][0]["amount"], 16_000_000);
+    // A local officer may not allocate at all.
+    let (status, _) = app
+        .api("POST", "/api/v1/allocations", &local, alloc("p-dt", 1_000))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The public API shows the published line with a zero gap and no names
+    // of donors who did not consent (both consented here).
+    let r = app.get(&format!("/api/v1/needs/{line}"), "").await;
+    let v: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+    assert_eq!(v["gap"], 0);
+    assert_eq!(v["committed"], 16_000_000);
+    assert!(v.get("note").is_none(), "staff notes are not public");
+}
