@@ -549,3 +549,90 @@ async fn the_api_answers_an_overlap_with_409_naming_the_existing_coverage() {
     assert_eq!(v["committed"], 16_000_000);
     assert!(v.get("note").is_none(), "staff notes are not public");
 }
+
+#[tokio::test]
+async fn a_citizen_pledges_on_a_published_need_and_it_counts_only_once_confirmed() {
+    let app = app().await;
+    let local = app.token("local").await;
+    let (_, v) = app
+        .api("POST", "/api/v1/needs", &local, serde_json::json!({"site_id": "th-hk", "period_id": "winter", "package_id": app.package, "quantity": 10}))
+        .await;
+    let line = v["id"].as_str().expect("id").to_owned();
+    // Not yet published: no public page, no pledge.
+    let r = app.get(&format!("/needs/{line}"), "").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let coord = app.token("coord").await;
+    for t in ["verify", "publish"] {
+        app.api(
+            "POST",
+            &format!("/api/v1/needs/{line}/status"),
+            &coord,
+            serde_json::json!({"transition": t}),
+        )
+        .await;
+    }
+    let page = app.get(&format!("/needs/{line}"), "").await;
+    assert!(page.body.contains("public-pledge-submit"));
+    let pre = cookie(&page, "ct_pre").expect("pre-login cookie");
+    let csrf = hidden(&page.body, "csrf").expect("csrf");
+    let bad = app
+        .post(
+            &format!("/needs/{line}/pledge"),
+            &format!("ct_pre={pre}"),
+            &[("csrf", &csrf), ("name", "Lê Văn Tâm"), ("amount", "-5")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let ok = app
+        .post(
+            &format!("/needs/{line}/pledge"),
+            &format!("ct_pre={pre}"),
+            &[
+                ("csrf", &csrf),
+                ("name", "Lê Văn Tâm"),
+                ("contact", "0905123456"),
+                ("amount", "1.000.000"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert!(ok.body.contains("pledge-thanks"));
+    let n = storage::needs::get(&app.db, &line)
+        .await
+        .expect("q")
+        .expect("line");
+    assert_eq!(
+        (n.pledged, n.committed),
+        (1_000_000, 0),
+        "pledged, not yet counted"
+    );
+    // The public page never shows the name of a donor who did not consent.
+    let pledges = storage::donors::pledges(&app.db, None).await.expect("q");
+    let (p, _) = pledges
+        .iter()
+        .find(|(p, _)| p.origin == "public")
+        .expect("public pledge");
+    assert_eq!(p.need_line_id.as_deref(), Some(line.as_str()));
+    storage::donors::commit(&app.db, &p.id, &AuditActor::system("t"), Utc::now())
+        .await
+        .expect("commit");
+    let (status, _) = app
+        .api(
+            "POST",
+            "/api/v1/allocations",
+            &coord,
+            serde_json::json!({"need_line_id": line, "pledge_id": p.id, "amount": 1_000_000}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let public = app.get(&format!("/needs/{line}"), "").await;
+    assert!(
+        !public.body.contains("Lê Văn Tâm"),
+        "anonymous unless consent"
+    );
+    let n = storage::needs::get(&app.db, &line)
+        .await
+        .expect("q")
+        .expect("line");
+    assert_eq!(n.committed, 1_000_000);
+}

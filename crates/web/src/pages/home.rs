@@ -51,14 +51,17 @@ fn tiles(role: Role) -> Vec<(&'static str, &'static str, &'static str)> {
     let audit = ("/audit", "nav-audit", "tile-audit");
     let users = ("/admin/users", "nav-users", "tile-users");
     let account = ("/account", "nav-account", "tile-account");
+    let needs = ("/needs", "nav-needs", "tile-needs");
+    let enter = ("/needs/new", "need-new", "tile-need-new");
+    let donors = ("/donors", "nav-donors", "tile-donors");
+    let catalogue = ("/catalogue", "nav-catalogue", "tile-catalogue");
     match role {
-        Role::Admin => vec![users, audit, orgs, units, account],
-        Role::Coordinator => vec![classes, orgs, units, account],
-        Role::SectorOfficer | Role::LocalOfficer | Role::SiteOfficer => {
-            vec![orgs, units, classes, account]
-        }
-        Role::FinanceInspector => vec![audit, orgs, units, account],
-        Role::Donor | Role::Public => vec![units, classes, account],
+        Role::Admin => vec![users, audit, needs, orgs, units, account],
+        Role::Coordinator => vec![needs, donors, catalogue, classes, orgs, units, account],
+        Role::SectorOfficer => vec![needs, donors, orgs, units, classes, account],
+        Role::LocalOfficer | Role::SiteOfficer => vec![needs, enter, orgs, units, account],
+        Role::FinanceInspector => vec![audit, needs, orgs, units, account],
+        Role::Donor | Role::Public => vec![needs, units, classes, account],
     }
 }
 

@@ -53,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .route("/needs/{id}", get(needs::detail))
         .route("/needs/{id}/status", post(needs::change_status))
         .route("/needs/{id}/allocate", post(needs::allocate))
+        .route("/needs/{id}/pledge", post(needs::public_pledge))
         .route("/donors", get(donors::list).post(donors::create))
         .route("/donors/{id}", get(donors::detail))
         .route("/donors/{id}/pledges", post(donors::create_pledge))

@@ -211,6 +211,9 @@ struct DetailPage {
     can_override: bool,
     refusal: Option<String>,
     existing: Vec<CoveringFlow>,
+    /// The public may offer a pledge on a published line.
+    can_pledge: bool,
+    thanks: bool,
 }
 
 fn transition_of(name: &str) -> Option<Transition> {
@@ -249,6 +252,17 @@ async fn detail_page(
     id: &str,
     refusal: Option<String>,
     existing: Vec<CoveringFlow>,
+) -> Result<Response, AppError> {
+    detail_page_with(state, ctx, id, refusal, existing, false).await
+}
+
+async fn detail_page_with(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    refusal: Option<String>,
+    existing: Vec<CoveringFlow>,
+    thanks: bool,
 ) -> Result<Response, AppError> {
     let n = storage::needs::get(&state.db, id)
         .await?
@@ -290,6 +304,7 @@ async fn detail_page(
     } else {
         Vec::new()
     };
+    let can_pledge = !staff && n.status == NeedStatus::Published.as_str();
     render(&DetailPage {
         p: Page::new(ctx, "need-title"),
         cov: n.coverage(),
@@ -301,6 +316,8 @@ async fn detail_page(
         can_override: authorize(&ctx.actor, Action::OverrideOverlap, Target::Anywhere).is_ok(),
         refusal,
         existing,
+        can_pledge,
+        thanks,
     })
 }
 
@@ -465,4 +482,91 @@ pub fn refusal_message(lang: i18n::Lang, r: &AllocationRefusal) -> String {
         ),
         other => i18n::t(lang, other.message_key()),
     }
+}
+
+#[derive(Deserialize)]
+pub struct PublicPledgeForm {
+    name: String,
+    #[serde(default)]
+    contact: String,
+    amount: String,
+    #[serde(default)]
+    publish_name: Option<String>,
+}
+
+/// A citizen or business offers a pledge on a published need from the
+/// public page. It is recorded as `pledged` (not counted) and waits for the
+/// coordinator to confirm the commitment.
+pub async fn public_pledge(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    Form(form): Form<PublicPledgeForm>,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::ViewPublic, Target::Anywhere)?;
+    let n = storage::needs::get(&state.db, &id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if n.status != NeedStatus::Published.as_str() {
+        return Err(AppError::NotFound);
+    }
+    let name = domain::text::clean(&form.name);
+    let amount = form
+        .amount
+        .trim()
+        .replace(['.', ','], "")
+        .parse::<i64>()
+        .ok()
+        .filter(|a| *a > 0);
+    let (Some(amount), false) = (amount, name.is_empty()) else {
+        let mut resp = detail_page(
+            &state,
+            &ctx,
+            &id,
+            Some(i18n::t(ctx.lang, "public-pledge-error")),
+            Vec::new(),
+        )
+        .await?;
+        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(resp);
+    };
+    let contact = domain::text::clean(&form.contact);
+    let (phone, email) = if contact.contains('@') {
+        (None, Some(contact))
+    } else {
+        (Some(contact).filter(|c| !c.is_empty()), None)
+    };
+    let donor = storage::donors::Donor {
+        id: storage::new_id(),
+        kind: "individual".into(),
+        name,
+        origin: "domestic".into(),
+        donor_type: "individual".into(),
+        tax_code: None,
+        phone,
+        email,
+        publish_name: form.publish_name.is_some(),
+        anonymous: form.publish_name.is_none(),
+        is_demo: false,
+    };
+    let actor = actor_of(&ctx);
+    storage::donors::create(&state.db, &donor, &actor, Utc::now()).await?;
+    let pledge = Pledge {
+        id: storage::new_id(),
+        donor_id: donor.id.clone(),
+        kind: "money".into(),
+        amount,
+        status: "pledged".into(),
+        categories: Some(n.category.clone()),
+        unit_codes: Some(n.unit_code.clone()),
+        age_bands: None,
+        period_id: Some(n.period_id.clone()),
+        due_on: None,
+        origin: "public".into(),
+        need_line_id: Some(n.id.clone()),
+        note: String::new(),
+        is_demo: false,
+    };
+    storage::donors::create_pledge(&state.db, &pledge, &actor, Utc::now()).await?;
+    detail_page_with(&state, &ctx, &id, None, Vec::new(), true).await
 }
