@@ -181,3 +181,60 @@ pub async fn security_headers(
     set(h, "x-frame-options", "DENY");
     resp
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(path: &str) -> Ctx {
+        Ctx {
+            actor: domain::authz::Actor::public(),
+            user: None,
+            lang: Lang::Vi,
+            csrf: None,
+            session_hash: None,
+            via_token: false,
+            set_pre_csrf: None,
+            path: path.into(),
+            path_and_query: path.into(),
+        }
+    }
+
+    async fn body_of(resp: Response) -> String {
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    #[tokio::test]
+    async fn an_internal_error_page_shows_an_id_and_no_cause() {
+        let err = AppError::Storage(storage::StorageError::Corrupt("secret table detail".into()));
+        let resp = err.into_response_for(&ctx("/needs"));
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let html = body_of(resp).await;
+        assert!(html.contains("data-testid=\"error-id\""), "{html}");
+        assert!(html.contains("Đã xảy ra lỗi"));
+        assert!(
+            !html.contains("secret table detail"),
+            "the cause is logged, not shown"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_internal_api_error_is_json_with_an_id() {
+        let err = AppError::Storage(storage::StorageError::Corrupt("x".into()));
+        let resp = err.into_response_for(&ctx("/api/v1/needs"));
+        let v: serde_json::Value = serde_json::from_str(&body_of(resp).await).unwrap_or_default();
+        assert_eq!(v["error"], "internal");
+        assert!(v["error_id"].as_str().is_some_and(|id| id.len() > 20));
+    }
+
+    #[tokio::test]
+    async fn a_panic_becomes_a_500_page_with_an_id() {
+        let resp = panic_response(Box::new("boom"));
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let html = body_of(resp).await;
+        assert!(html.contains("error id") && !html.contains("boom"));
+    }
+}
