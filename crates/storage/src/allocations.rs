@@ -67,6 +67,156 @@ pub type AllocationOutcome = Result<(String, Option<String>), AllocationRefusal>
 
 type LineFacts = (String, String, String, String, String, i64, String);
 
+/// Decides and writes one allocation inside an open write transaction
+/// (the allocation lock already held). Evaluates to
+/// `Result<AllocationOutcome, StorageError>`; a refusal writes nothing.
+macro_rules! decide_and_write {
+    ($tx:ident, $req:expr, $actor:expr, $now:expr) => {
+        async {
+            let req: &AllocationRequest = $req;
+            let actor: &AuditActor = $actor;
+            let now: DateTime<Utc> = $now;
+        let line: Option<LineFacts> = sqlx::query_as(
+                "SELECT n.status, n.site_id, n.category, n.period_id, n.unit_code, n.amount, k.age_band \
+                 FROM need_lines n JOIN packages k ON k.id = n.package_id WHERE n.id = $1",
+            )
+            .bind(&req.need_line_id)
+            .fetch_optional(&mut *$tx)
+            .await?;
+            let Some((status, site_id, category, period_id, unit_code, line_need, age_band)) = line
+            else {
+                return Ok(Err(AllocationRefusal::UnknownLine));
+            };
+            if status != "verified" && status != "published" {
+                return Ok(Err(AllocationRefusal::LineNotOpen));
+            }
+            let pledge: Option<crate::donors::Pledge> = sqlx::query_as(
+                "SELECT id, donor_id, kind, amount, status, categories, unit_codes, age_bands, period_id, \
+                 due_on, origin, need_line_id, note, is_demo FROM pledges WHERE id = $1",
+            )
+            .bind(&req.pledge_id)
+            .fetch_optional(&mut *$tx)
+            .await?;
+            let Some(pledge) = pledge else {
+                return Ok(Err(AllocationRefusal::UnknownPledge));
+            };
+            if pledge.status != "committed" {
+                return Ok(Err(AllocationRefusal::PledgeNotCommitted));
+            }
+            let (Ok(cat), Ok(band)) = (category.parse::<Category>(), age_band.parse::<AgeBand>())
+            else {
+                return Err(StorageError::Corrupt(format!(
+                    "need line {}",
+                    req.need_line_id
+                )));
+            };
+            if !pledge
+                .restrictions()
+                .allow(cat, &unit_code, band, &period_id)
+            {
+                return Ok(Err(AllocationRefusal::Restricted));
+            }
+            let used: (i64,) = sqlx::query_as(
+                "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM allocations WHERE pledge_id = $1",
+            )
+            .bind(&req.pledge_id)
+            .fetch_one(&mut *$tx)
+            .await?;
+            let remaining = pledge.amount.saturating_sub(used.0);
+            if req.amount > remaining {
+                return Ok(Err(AllocationRefusal::BeyondPledge { remaining }));
+            }
+            // The group: open lines of the same site and category whose periods
+            // overlap this line's, and every flow that covers them.
+            let group: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT n.id, n.amount FROM need_lines n JOIN periods p ON p.id = n.period_id \
+                 JOIN periods q ON q.id = $3 \
+                 WHERE n.site_id = $1 AND n.category = $2 AND n.status <> 'cancelled' \
+                 AND p.starts_on < q.ends_on AND q.starts_on < p.ends_on",
+            )
+            .bind(&site_id)
+            .bind(&category)
+            .bind(&period_id)
+            .fetch_all(&mut *$tx)
+            .await?;
+            let group_need = group.iter().fold(0i64, |a, (_, n)| a.saturating_add(*n));
+            let flows: Vec<(String, String, i64, bool, bool)> = sqlx::query_as(
+                "SELECT a.need_line_id, d.name, a.amount, d.publish_name, d.anonymous FROM allocations a \
+                 JOIN pledges g ON g.id = a.pledge_id JOIN donors d ON d.id = g.donor_id \
+                 JOIN need_lines n ON n.id = a.need_line_id JOIN periods p ON p.id = n.period_id \
+                 JOIN periods q ON q.id = $3 \
+                 WHERE n.site_id = $1 AND n.category = $2 AND n.status <> 'cancelled' \
+                 AND p.starts_on < q.ends_on AND q.starts_on < p.ends_on ORDER BY a.created_at",
+            )
+            .bind(&site_id)
+            .bind(&category)
+            .bind(&period_id)
+            .fetch_all(&mut *$tx)
+            .await?;
+            let existing: Vec<CoveringFlow> = flows
+                .into_iter()
+                .map(|(line, name, amount, _, _)| CoveringFlow {
+                    need_line_id: line,
+                    source: name,
+                    amount,
+                })
+                .collect();
+            let reason = req.override_reason.as_deref().filter(|_| req.may_override);
+            let decision = check_overlap(
+                &req.need_line_id,
+                line_need,
+                group_need,
+                &existing,
+                req.amount,
+                reason,
+            );
+            let override_reason = match decision {
+                OverlapDecision::Allowed => None,
+                OverlapDecision::Overridden { reason, .. } => Some(reason),
+                OverlapDecision::NotPositive => return Ok(Err(AllocationRefusal::NotPositive)),
+                refused @ OverlapDecision::Refused { .. } => {
+                    return Ok(Err(AllocationRefusal::Overlap(refused)));
+                }
+            };
+            let id = crate::new_id();
+            sqlx::query(
+                "INSERT INTO allocations (id, province, need_line_id, pledge_id, amount, override_reason, created_by, \
+                 is_demo, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+            )
+            .bind(&id)
+            .bind(crate::admin_units::PROVINCE)
+            .bind(&req.need_line_id)
+            .bind(&req.pledge_id)
+            .bind(req.amount)
+            .bind(&override_reason)
+            .bind(&actor.name)
+            .bind(req.is_demo)
+            .bind(now)
+            .execute(&mut *$tx)
+            .await?;
+            let rec = AuditRecord {
+                actor: actor.clone(),
+                at: now,
+                action: if override_reason.is_some() {
+                    "allocate_override"
+                } else {
+                    "allocate"
+                },
+                entity: "allocation",
+                entity_id: id.clone(),
+                before: None,
+                after: Some(
+                    json!({"need_line_id": req.need_line_id, "pledge_id": req.pledge_id,
+                    "amount": req.amount, "override_reason": override_reason}),
+                ),
+            };
+            (*$tx).append(&rec).await?;
+            Ok::<AllocationOutcome, StorageError>(Ok((id, override_reason)))
+        }
+        .await
+    };
+}
+
 pub async fn allocate(
     db: &Db,
     req: &AllocationRequest,
@@ -76,151 +226,48 @@ pub async fn allocate(
     if req.amount <= 0 {
         return Ok(Err(AllocationRefusal::NotPositive));
     }
-    let lock = match db.backend() {
-        Backend::Postgres => Some("SELECT pg_advisory_xact_lock(4046588)"),
-        Backend::Sqlite => None,
-    };
+    let lock = allocation_lock(db);
     let outcome = db_tx!(db, |tx| {
         if let Some(sql) = lock {
             sqlx::query(sql).execute(&mut *tx).await?;
         }
-        // The line: (status, site, category, period, unit, amount, age band).
-        let line: Option<LineFacts> = sqlx::query_as(
-            "SELECT n.status, n.site_id, n.category, n.period_id, n.unit_code, n.amount, k.age_band \
-             FROM need_lines n JOIN packages k ON k.id = n.package_id WHERE n.id = $1",
-        )
-        .bind(&req.need_line_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((status, site_id, category, period_id, unit_code, line_need, age_band)) = line
-        else {
-            return Ok(Err(AllocationRefusal::UnknownLine));
-        };
-        if status != "verified" && status != "published" {
-            return Ok(Err(AllocationRefusal::LineNotOpen));
-        }
-        let pledge: Option<crate::donors::Pledge> = sqlx::query_as(
-            "SELECT id, donor_id, kind, amount, status, categories, unit_codes, age_bands, period_id, \
-             due_on, origin, need_line_id, note, is_demo FROM pledges WHERE id = $1",
-        )
-        .bind(&req.pledge_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(pledge) = pledge else {
-            return Ok(Err(AllocationRefusal::UnknownPledge));
-        };
-        if pledge.status != "committed" {
-            return Ok(Err(AllocationRefusal::PledgeNotCommitted));
-        }
-        let (Ok(cat), Ok(band)) = (category.parse::<Category>(), age_band.parse::<AgeBand>())
-        else {
-            return Err(StorageError::Corrupt(format!(
-                "need line {}",
-                req.need_line_id
-            )));
-        };
-        if !pledge
-            .restrictions()
-            .allow(cat, &unit_code, band, &period_id)
-        {
-            return Ok(Err(AllocationRefusal::Restricted));
-        }
-        let used: (i64,) = sqlx::query_as(
-            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM allocations WHERE pledge_id = $1",
-        )
-        .bind(&req.pledge_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let remaining = pledge.amount.saturating_sub(used.0);
-        if req.amount > remaining {
-            return Ok(Err(AllocationRefusal::BeyondPledge { remaining }));
-        }
-        // The group: open lines of the same site and category whose periods
-        // overlap this line's, and every flow that covers them.
-        let group: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT n.id, n.amount FROM need_lines n JOIN periods p ON p.id = n.period_id \
-             JOIN periods q ON q.id = $3 \
-             WHERE n.site_id = $1 AND n.category = $2 AND n.status <> 'cancelled' \
-             AND p.starts_on < q.ends_on AND q.starts_on < p.ends_on",
-        )
-        .bind(&site_id)
-        .bind(&category)
-        .bind(&period_id)
-        .fetch_all(&mut *tx)
-        .await?;
-        let group_need = group.iter().fold(0i64, |a, (_, n)| a.saturating_add(*n));
-        let flows: Vec<(String, String, i64, bool, bool)> = sqlx::query_as(
-            "SELECT a.need_line_id, d.name, a.amount, d.publish_name, d.anonymous FROM allocations a \
-             JOIN pledges g ON g.id = a.pledge_id JOIN donors d ON d.id = g.donor_id \
-             JOIN need_lines n ON n.id = a.need_line_id JOIN periods p ON p.id = n.period_id \
-             JOIN periods q ON q.id = $3 \
-             WHERE n.site_id = $1 AND n.category = $2 AND n.status <> 'cancelled' \
-             AND p.starts_on < q.ends_on AND q.starts_on < p.ends_on ORDER BY a.created_at",
-        )
-        .bind(&site_id)
-        .bind(&category)
-        .bind(&period_id)
-        .fetch_all(&mut *tx)
-        .await?;
-        let existing: Vec<CoveringFlow> = flows
-            .into_iter()
-            .map(|(line, name, amount, _, _)| CoveringFlow {
-                need_line_id: line,
-                source: name,
-                amount,
-            })
-            .collect();
-        let reason = req.override_reason.as_deref().filter(|_| req.may_override);
-        let decision = check_overlap(
-            &req.need_line_id,
-            line_need,
-            group_need,
-            &existing,
-            req.amount,
-            reason,
-        );
-        let override_reason = match decision {
-            OverlapDecision::Allowed => None,
-            OverlapDecision::Overridden { reason, .. } => Some(reason),
-            OverlapDecision::NotPositive => return Ok(Err(AllocationRefusal::NotPositive)),
-            refused @ OverlapDecision::Refused { .. } => {
-                return Ok(Err(AllocationRefusal::Overlap(refused)));
-            }
-        };
-        let id = crate::new_id();
-        sqlx::query(
-            "INSERT INTO allocations (id, province, need_line_id, pledge_id, amount, override_reason, created_by, \
-             is_demo, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
-        )
-        .bind(&id)
-        .bind(crate::admin_units::PROVINCE)
-        .bind(&req.need_line_id)
-        .bind(&req.pledge_id)
-        .bind(req.amount)
-        .bind(&override_reason)
-        .bind(&actor.name)
-        .bind(req.is_demo)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let rec = AuditRecord {
-            actor: actor.clone(),
-            at: now,
-            action: if override_reason.is_some() {
-                "allocate_override"
-            } else {
-                "allocate"
-            },
-            entity: "allocation",
-            entity_id: id.clone(),
-            before: None,
-            after: Some(
-                json!({"need_line_id": req.need_line_id, "pledge_id": req.pledge_id,
-                "amount": req.amount, "override_reason": override_reason}),
-            ),
-        };
-        (*tx).append(&rec).await?;
-        Ok::<AllocationOutcome, StorageError>(Ok((id, override_reason)))
-    })?;
+        decide_and_write!(tx, req, actor, now)?
+    });
     Ok(outcome)
+}
+
+/// Several allocations (an accepted proposal) in one transaction: all or
+/// none. The first refusal, with the index of its request, undoes the rest.
+pub async fn allocate_many(
+    db: &Db,
+    reqs: &[AllocationRequest],
+    actor: &AuditActor,
+    now: DateTime<Utc>,
+) -> Result<Result<Vec<String>, (usize, AllocationRefusal)>, StorageError> {
+    if let Some(i) = reqs.iter().position(|r| r.amount <= 0) {
+        return Ok(Err((i, AllocationRefusal::NotPositive)));
+    }
+    let lock = allocation_lock(db);
+    let outcome = db_tx!(db, |tx| {
+        if let Some(sql) = lock {
+            sqlx::query(sql).execute(&mut *tx).await?;
+        }
+        let mut ids = Vec::with_capacity(reqs.len());
+        for (i, req) in reqs.iter().enumerate() {
+            match decide_and_write!(tx, req, actor, now)? {
+                Ok((id, _)) => ids.push(id),
+                // Returning drops the transaction: nothing is kept.
+                Err(refusal) => return Ok(Err((i, refusal))),
+            }
+        }
+        Ok(ids)
+    });
+    Ok(outcome)
+}
+
+fn allocation_lock(db: &Db) -> Option<&'static str> {
+    match db.backend() {
+        Backend::Postgres => Some("SELECT pg_advisory_xact_lock(4046588)"),
+        Backend::Sqlite => None,
+    }
 }

@@ -520,3 +520,44 @@ async fn a_batch_with_one_bad_line_writes_nothing_and_names_every_problem() {
         .expect("valid batch");
     assert_eq!(ids.len(), 2);
 }
+
+#[tokio::test]
+async fn an_accepted_proposal_is_all_or_nothing() {
+    let w = world().await;
+    donor(&w.db, "d1", "Công ty Huế Xanh").await;
+    pledge(&w.db, "p1", "d1", 40_000_000, "committed", None).await;
+    let ok = storage::allocations::allocate_many(
+        &w.db,
+        &[
+            req(&w.line, "p1", 10_000_000),
+            req(&w.line, "p1", 12_000_000),
+        ],
+        &actor(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("both fit");
+    assert_eq!(ok.len(), 2);
+    // The second of these would cover the line beyond its need: neither is kept.
+    let refused = storage::allocations::allocate_many(
+        &w.db,
+        &[req(&w.line, "p1", 5_000_000), req(&w.line, "p1", 6_000_000)],
+        &actor(),
+        Utc::now(),
+    )
+    .await
+    .expect("q");
+    assert!(
+        matches!(refused, Err((1, AllocationRefusal::Overlap(_)))),
+        "{refused:?}"
+    );
+    let line = storage::needs::get(&w.db, &w.line)
+        .await
+        .expect("q")
+        .expect("line");
+    assert_eq!(
+        line.committed, 22_000_000,
+        "the first of the refused batch was undone"
+    );
+}
