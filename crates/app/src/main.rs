@@ -4,6 +4,7 @@ mod cli;
 mod cmd_allocate;
 mod cmd_dedupe;
 mod demo;
+mod demo_needs;
 mod setup;
 
 use std::process::ExitCode;
