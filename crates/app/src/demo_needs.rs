@@ -799,7 +799,7 @@ pub async fn load(db: &Db, actor: &AuditActor) -> Result<DemoNeedsSummary, AppEr
             date(2025, 11, 1)?,
             date(2026, 3, 1)?,
         ),
-        (P_SUMMER, "Hè 2026", date(2026, 6, 1)?, date(2026, 8, 31)?),
+        (P_SUMMER, "Hè 2026", date(2026, 6, 1)?, date(2026, 9, 1)?),
     ];
     for (id, name, starts_on, ends_on) in periods {
         let p = Period {
@@ -1051,17 +1051,17 @@ pub async fn load(db: &Db, actor: &AuditActor) -> Result<DemoNeedsSummary, AppEr
         } - i64::from(i <= 1);
         for _ in 0..count {
             let (lo, hi, step) = match (s.donor_type, s.foreign) {
-                ("fund", false) => (80_000_000, 500_000_000, 10_000_000),
-                ("fund", true) => (150_000_000, 900_000_000, 10_000_000),
-                ("mass_organisation", _) => (20_000_000, 200_000_000, 5_000_000),
-                ("business", _) => (10_000_000, 250_000_000, 5_000_000),
-                ("individual", true) => (10_000_000, 120_000_000, 1_000_000),
-                ("individual", false) => (1_000_000, 30_000_000, 500_000),
-                _ => (5_000_000, 80_000_000, 1_000_000),
+                ("fund", false) => (30_000_000, 150_000_000, 10_000_000),
+                ("fund", true) => (50_000_000, 250_000_000, 10_000_000),
+                ("mass_organisation", _) => (10_000_000, 80_000_000, 5_000_000),
+                ("business", _) => (5_000_000, 60_000_000, 5_000_000),
+                ("individual", true) => (5_000_000, 60_000_000, 1_000_000),
+                ("individual", false) => (500_000, 20_000_000, 500_000),
+                _ => (3_000_000, 40_000_000, 1_000_000),
             };
             let mut p = match s.flavour {
                 Flavour::Garment if rng.chance(700) => {
-                    let sets = rng.range(80, 400);
+                    let sets = rng.range(60, 250);
                     let mut p = new_pledge(
                         i,
                         "goods",
@@ -1072,7 +1072,7 @@ pub async fn load(db: &Db, actor: &AuditActor) -> Result<DemoNeedsSummary, AppEr
                     p
                 }
                 Flavour::Food if rng.chance(500) => {
-                    let boxes = rng.range(2_000, 12_000);
+                    let boxes = rng.range(1_500, 8_000);
                     let mut p = new_pledge(
                         i,
                         "goods",
@@ -1083,7 +1083,7 @@ pub async fn load(db: &Db, actor: &AuditActor) -> Result<DemoNeedsSummary, AppEr
                     p
                 }
                 Flavour::Clinic if rng.chance(600) => {
-                    let kids = rng.range(200, 900);
+                    let kids = rng.range(150, 600);
                     let mut p = new_pledge(
                         i,
                         "service",
@@ -1097,7 +1097,7 @@ pub async fn load(db: &Db, actor: &AuditActor) -> Result<DemoNeedsSummary, AppEr
                     let mut p = new_pledge(
                         i,
                         "service",
-                        rng.money(15_000_000, 60_000_000, 1_000_000),
+                        rng.money(10_000_000, 40_000_000, 1_000_000),
                         "Tổ chức đêm hội Trung thu và sân chơi cho học sinh".into(),
                     );
                     p.categories = Some("recreation".into());
