@@ -636,3 +636,119 @@ async fn a_citizen_pledges_on_a_published_need_and_it_counts_only_once_confirmed
         .expect("line");
     assert_eq!(n.committed, 1_000_000);
 }
+
+#[tokio::test]
+async fn the_coordinator_reviews_and_accepts_an_optimal_proposal() {
+    let app = app().await;
+    let sys = AuditActor::system("t");
+    // Two published lines: Hồng Kim (A Lưới, classified khu vực III) and Phú
+    // Bình (Huế); one pledge that cannot cover both.
+    let c = domain::classification::NewClassification {
+        unit_code: "20056".into(),
+        kind: domain::classification::ClassificationKind::KhuVucIII,
+        village: None,
+        valid_from: NaiveDate::from_ymd_opt(2021, 6, 4).expect("d"),
+        valid_to: None,
+        instrument: "QĐ 861/QĐ-TTg".into(),
+    };
+    storage::classifications::create(&app.db, &c, false, &sys, Utc::now())
+        .await
+        .expect("class");
+    let mut lines = Vec::new();
+    for (site, qty) in [("th-hk", 50), ("th-hue", 50)] {
+        let id = storage::needs::create(
+            &app.db,
+            &storage::needs::NewNeedLine {
+                site_id: site.into(),
+                period_id: "winter".into(),
+                package_id: app.package.clone(),
+                quantity: qty,
+                note: String::new(),
+                is_demo: false,
+            },
+            &sys,
+            Utc::now(),
+        )
+        .await
+        .expect("q")
+        .expect("line");
+        for (from, to) in [
+            (
+                domain::needs::NeedStatus::Assessed,
+                domain::needs::NeedStatus::Verified,
+            ),
+            (
+                domain::needs::NeedStatus::Verified,
+                domain::needs::NeedStatus::Published,
+            ),
+        ] {
+            storage::needs::set_status(&app.db, &id, from, to, None, &sys, Utc::now())
+                .await
+                .expect("status");
+        }
+        lines.push(id);
+    }
+    donor_with_pledge(&app.db, "hx", "Công ty Huế Xanh", 20_000_000).await;
+    storage::donors::commit(&app.db, "p-hx", &sys, Utc::now())
+        .await
+        .expect("commit");
+
+    let (coord, csrf) = app.login("coord").await;
+    let page = app.get("/allocations/propose", &coord).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("data-testid=\"proposal\""),
+        "{}",
+        page.body
+    );
+    // Each need is 16.000.000 ₫ (half: 8M). A Lưới has priority 3, so its
+    // first half is worth 6 per đồng and its second half 3, both above Huế's
+    // first half (2): the optimum gives A Lưới all 16M and Huế the last 4M.
+    let items: Vec<String> = page
+        .body
+        .split("name=\"item\" value=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next().map(str::to_owned))
+        .collect();
+    let amount_for = |line: &str| -> i64 {
+        items
+            .iter()
+            .filter(|i| i.split('|').nth(1) == Some(line))
+            .filter_map(|i| i.split('|').nth(2)?.parse::<i64>().ok())
+            .sum()
+    };
+    assert_eq!(amount_for(&lines[0]), 16_000_000, "{items:?}");
+    assert_eq!(amount_for(&lines[1]), 4_000_000, "{items:?}");
+    let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf)];
+    for i in &items {
+        form.push(("item", i));
+    }
+    let r = app.post("/allocations/propose", &coord, &form).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let a = storage::needs::get(&app.db, &lines[0])
+        .await
+        .expect("q")
+        .expect("l");
+    let b = storage::needs::get(&app.db, &lines[1])
+        .await
+        .expect("q")
+        .expect("l");
+    assert_eq!((a.committed, b.committed), (16_000_000, 4_000_000));
+    // Posting the same proposal again is refused as a whole: the pledge is spent.
+    let again = app.post("/allocations/propose", &coord, &form).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let b = storage::needs::get(&app.db, &lines[1])
+        .await
+        .expect("q")
+        .expect("l");
+    assert_eq!(
+        b.committed, 4_000_000,
+        "nothing of the refused batch was kept"
+    );
+    // Only coordinators see the optimiser.
+    let (local, _) = app.login("local").await;
+    assert_eq!(
+        app.get("/allocations/propose", &local).await.status,
+        StatusCode::FORBIDDEN
+    );
+}

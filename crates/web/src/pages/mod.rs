@@ -11,6 +11,7 @@ mod home;
 mod login;
 pub(crate) mod needs;
 mod organisations;
+mod propose;
 mod units;
 
 use axum::Router;
@@ -54,6 +55,10 @@ pub fn router() -> Router<AppState> {
         .route("/needs/{id}/status", post(needs::change_status))
         .route("/needs/{id}/allocate", post(needs::allocate))
         .route("/needs/{id}/pledge", post(needs::public_pledge))
+        .route(
+            "/allocations/propose",
+            get(propose::show).post(propose::accept),
+        )
         .route("/donors", get(donors::list).post(donors::create))
         .route("/donors/{id}", get(donors::detail))
         .route("/donors/{id}/pledges", post(donors::create_pledge))

@@ -46,6 +46,7 @@ struct ListPage {
     categories: Vec<&'static str>,
     statuses: Vec<&'static str>,
     can_enter: bool,
+    can_propose: bool,
     public: bool,
 }
 
@@ -82,6 +83,7 @@ pub async fn list(
         categories: Category::ALL.iter().map(|c| c.as_str()).collect(),
         statuses: NeedStatus::ALL.iter().map(|s| s.as_str()).collect(),
         can_enter: authorize(&ctx.actor, Action::EditUnitData, Target::Anywhere).is_ok(),
+        can_propose: authorize(&ctx.actor, Action::Allocate, Target::Anywhere).is_ok(),
         public,
     })
 }
