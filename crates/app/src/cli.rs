@@ -59,6 +59,8 @@ enum Command {
         #[command(subcommand)]
         command: TokensCommand,
     },
+    /// Import need lines or donors from CSV or XLSX (all rows or none).
+    Import(crate::cmd_import::ImportArgs),
     /// Optimal allocation of pledges to needs (min-cost flow), file to file.
     Allocate(crate::cmd_allocate::AllocateArgs),
     /// Find the records that are the same child, file to file.
@@ -151,6 +153,13 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         }
         Command::Users { command } => users(command).await,
         Command::Tokens { command } => tokens(command).await,
+        Command::Import(args) => {
+            // The map of Huế must be loaded before sites are resolved.
+            let db = Db::connect(&DbUrl::new(args.db.clone())).await?;
+            setup::prepare(&db).await?;
+            db.close().await;
+            crate::cmd_import::run(&args).await.map_err(Into::into)
+        }
         Command::Allocate(_) | Command::Dedupe(_) => Ok(()),
     }
 }

@@ -528,6 +528,13 @@ pub async fn load_if_empty(db: &Db) -> Result<Vec<&'static str>, AppError> {
         }
         created.push(username);
     }
-    tracing::info!(sites, classes, users = created.len(), "demo data loaded");
+    let year = crate::demo_needs::load(db, &actor).await?;
+    tracing::info!(
+        sites,
+        classes,
+        users = created.len(),
+        ?year,
+        "demo data loaded"
+    );
     Ok(created)
 }

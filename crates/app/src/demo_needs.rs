@@ -13,7 +13,6 @@
 //! periods already exist the loader does nothing and reports zeros.
 
 // Wired from demo.rs by the lead; until then only the tests call it.
-#![cfg_attr(not(test), allow(dead_code))]
 
 use std::collections::HashMap;
 

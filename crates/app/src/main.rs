@@ -3,6 +3,7 @@
 mod cli;
 mod cmd_allocate;
 mod cmd_dedupe;
+mod cmd_import;
 mod demo;
 mod demo_needs;
 mod setup;

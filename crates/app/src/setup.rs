@@ -31,6 +31,8 @@ pub enum AppError {
     Allocate(#[from] crate::cmd_allocate::AllocateCmdError),
     #[error("{0}")]
     Dedupe(#[from] crate::cmd_dedupe::DedupeCmdError),
+    #[error("{0}")]
+    Import(#[from] crate::cmd_import::ImportCmdError),
 }
 
 /// Migrate, then load the shipped map of Huế if the stored one is missing
