@@ -95,7 +95,7 @@ const NEED_SELECT: &str = "SELECT n.id, n.site_id, s.name AS site_name, n.unit_c
     k.version AS package_version, k.age_band, n.quantity, n.unit_value, n.amount, n.status, n.status_reason, \
     n.note, n.is_demo, \
     CAST(COALESCE((SELECT SUM(a.amount) FROM allocations a WHERE a.need_line_id = n.id), 0) \
-      + COALESCE((SELECT SUM(g.amount) FROM pledges g WHERE g.need_line_id = n.id AND g.status = 'pledged'), 0) \
+      + COALESCE((SELECT SUM(g.amount) FROM pledges g WHERE g.need_line_id = n.id AND g.status = 'pledged' AND g.origin <> 'public'), 0) \
       AS BIGINT) AS pledged, \
     CAST(COALESCE((SELECT SUM(a.amount) FROM allocations a WHERE a.need_line_id = n.id), 0) AS BIGINT) AS committed \
     FROM need_lines n JOIN organisations s ON s.id = n.site_id JOIN periods p ON p.id = n.period_id \

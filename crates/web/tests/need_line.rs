@@ -595,16 +595,38 @@ async fn a_citizen_pledges_on_a_published_need_and_it_counts_only_once_confirmed
             ],
         )
         .await;
-    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
-    assert!(ok.body.contains("pledge-thanks"));
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    assert_eq!(
+        location(&ok),
+        format!("/needs/{line}?thanks=1"),
+        "a reload cannot post it twice"
+    );
+    let thanks = app.get(&location(&ok), &format!("ct_pre={pre}")).await;
+    assert!(thanks.body.contains("pledge-thanks"));
+    let too_much = app
+        .post(
+            &format!("/needs/{line}/pledge"),
+            &format!("ct_pre={pre}"),
+            &[
+                ("csrf", &csrf),
+                ("name", "Spam"),
+                ("amount", "9000000000000"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        too_much.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "never more than the gap"
+    );
     let n = storage::needs::get(&app.db, &line)
         .await
         .expect("q")
         .expect("line");
     assert_eq!(
         (n.pledged, n.committed),
-        (1_000_000, 0),
-        "pledged, not yet counted"
+        (0, 0),
+        "an unconfirmed public offer is neither counted nor shown"
     );
     // The public page never shows the name of a donor who did not consent.
     let pledges = storage::donors::pledges(&app.db, None).await.expect("q");

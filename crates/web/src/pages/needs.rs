@@ -41,6 +41,8 @@ struct ListPage {
     p: Page,
     rows: Vec<NeedRow>,
     total: domain::needs::Coverage,
+    /// Σ of each line's own gap (an over-covered line does not hide another's).
+    total_gap: i64,
     query: ListQuery,
     periods: Vec<Period>,
     categories: Vec<&'static str>,
@@ -74,10 +76,14 @@ pub async fn list(
         .fold(domain::needs::Coverage::default(), |acc, r| {
             acc.plus(r.coverage())
         });
+    let total_gap = rows
+        .iter()
+        .fold(0i64, |acc, r| acc.saturating_add(r.coverage().gap()));
     render(&ListPage {
         p: Page::new(&ctx, "nav-needs"),
         rows,
         total,
+        total_gap,
         query: q,
         periods: storage::catalogue::periods(&state.db).await?,
         categories: Category::ALL.iter().map(|c| c.as_str()).collect(),
@@ -350,13 +356,20 @@ async fn eligible_pledges(
     Ok(out)
 }
 
+#[derive(Deserialize, Default)]
+pub struct DetailQuery {
+    #[serde(default)]
+    thanks: Option<String>,
+}
+
 pub async fn detail(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     Path(id): Path<String>,
+    Query(q): Query<DetailQuery>,
 ) -> Result<Response, AppError> {
     require(&ctx, Action::ViewPublic, Target::Anywhere)?;
-    detail_page(&state, &ctx, &id, None, Vec::new()).await
+    detail_page_with(&state, &ctx, &id, None, Vec::new(), q.thanks.is_some()).await
 }
 
 #[derive(Deserialize)]
@@ -513,13 +526,15 @@ pub async fn public_pledge(
         return Err(AppError::NotFound);
     }
     let name = domain::text::clean(&form.name);
+    // A public offer never exceeds what is still missing.
+    let gap = n.coverage().gap();
     let amount = form
         .amount
         .trim()
         .replace(['.', ','], "")
         .parse::<i64>()
         .ok()
-        .filter(|a| *a > 0);
+        .filter(|a| *a > 0 && *a <= gap);
     let (Some(amount), false) = (amount, name.is_empty()) else {
         let mut resp = detail_page(
             &state,
@@ -570,5 +585,6 @@ pub async fn public_pledge(
         is_demo: false,
     };
     storage::donors::create_pledge(&state.db, &pledge, &actor, Utc::now()).await?;
-    detail_page_with(&state, &ctx, &id, None, Vec::new(), true).await
+    // POST → redirect → GET, so a reload does not send the pledge again.
+    Ok(see_other(&format!("/needs/{id}?thanks=1")))
 }
