@@ -17,8 +17,7 @@ use chrono::{Duration, NaiveDate, Utc};
 use domain::authz::Visibility;
 use domain::organisation::OrgType;
 use domain::text::search_key;
-use imports::needs::SiteRef;
-use imports::{DonorRecord, Format, NeedRecord, Parsed, Problem};
+use imports::{DonorRecord, Format, NeedRecord, Parsed, Problem, SiteRef};
 use storage::audit::AuditActor;
 use storage::catalogue::{Package, Period};
 use storage::donors::Donor;
@@ -580,11 +579,11 @@ async fn import_donors(
     parsed: Parsed<DonorRecord>,
 ) -> Result<(), ImportCmdError> {
     if nothing_to_resolve(&parsed) {
-        return finish(parsed.problems, &[]);
+        return finish(parsed.problems, &parsed.warnings);
     }
     let db = open(args).await?;
     let donors: Vec<Donor> = parsed.rows.iter().map(donor_of).collect();
-    let mut warnings = Vec::new();
+    let mut warnings = parsed.warnings.clone();
     for (r, d) in parsed.rows.iter().zip(&donors) {
         for other in storage::donors::likely_duplicates(&db, d).await? {
             let mut same_vi = Vec::new();

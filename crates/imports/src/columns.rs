@@ -26,13 +26,15 @@ pub(crate) struct Field {
 const IGNORED: &[&str] = &["stt", "tt", "sott", "no", "number", ""];
 
 /// The outcome of parsing a file: the rows that are valid, every problem
-/// found, and the column labels (so a caller that checks rows against the
-/// database can name the column too). Import only when `problems` is
-/// empty.
+/// found, points to check that do not stop the import, and the column
+/// labels (so a caller that checks rows against the database can name the
+/// column too). Import only when `problems` is empty.
 #[derive(Debug, Clone)]
 pub struct Parsed<T> {
     pub rows: Vec<T>,
     pub problems: Vec<Problem>,
+    /// Not errors: shown, and the import goes ahead.
+    pub warnings: Vec<Problem>,
     labels: HashMap<&'static str, String>,
     fields: &'static [Field],
 }
@@ -65,6 +67,7 @@ impl<T> Parsed<T> {
         Parsed {
             rows: Vec::new(),
             problems,
+            warnings: Vec::new(),
             labels: HashMap::new(),
             fields,
         }
@@ -291,6 +294,7 @@ impl Sheet {
         Parsed {
             rows,
             problems,
+            warnings: Vec::new(),
             labels: self.labels,
             fields: self.fields,
         }

@@ -231,8 +231,10 @@ pub fn parse_donors(bytes: &[u8], format: Format) -> Parsed<DonorRecord> {
             Err(bad) => problems.extend(bad),
         }
     }
+    // The same donor twice: a shared tax code, phone or e-mail, or the same
+    // name with the same contacts. The same name with other contacts may be
+    // two people (Nguyễn Văn An is a common name): a warning.
     let checks: [DuplicateCheck; 4] = [
-        (NAME, "cùng tên", "same name", |d| Some(fold(&d.name))),
         (TAX_CODE, "cùng mã số thuế", "same tax code", |d| {
             d.tax_code.clone()
         }),
@@ -243,6 +245,20 @@ pub fn parse_donors(bytes: &[u8], format: Format) -> Parsed<DonorRecord> {
             |d| d.phone.clone(),
         ),
         (EMAIL, "cùng email", "same e-mail", |d| d.email.clone()),
+        (
+            NAME,
+            "cùng tên và liên hệ",
+            "same name and contacts",
+            |d| {
+                Some(format!(
+                    "{}\u{1f}{}\u{1f}{}\u{1f}{}",
+                    fold(&d.name),
+                    d.tax_code.as_deref().unwrap_or(""),
+                    d.phone.as_deref().unwrap_or(""),
+                    d.email.as_deref().unwrap_or("")
+                ))
+            },
+        ),
     ];
     let mut flagged = std::collections::HashSet::new();
     for (key, vi, en, get) in checks {
@@ -258,7 +274,21 @@ pub fn parse_donors(bytes: &[u8], format: Format) -> Parsed<DonorRecord> {
             }
         }
     }
-    sheet.into_parsed(rows, problems)
+    let mut warnings = Vec::new();
+    let names = rows.iter().map(|d| (d.row, fold(&d.name)));
+    for (row, earlier) in duplicates(names) {
+        if !flagged.contains(&(row, earlier)) {
+            warnings.push(Problem::at(
+                row,
+                sheet.label(NAME),
+                format!("cùng tên với dòng {earlier} nhưng khác liên hệ; kiểm tra đây có phải hai nhà tài trợ khác nhau"),
+                format!("same name as row {earlier} but other contacts; check that these are two different donors"),
+            ));
+        }
+    }
+    let mut parsed = sheet.into_parsed(rows, problems);
+    parsed.warnings = warnings;
+    parsed
 }
 
 fn donor_row(sheet: &Sheet, row: &Row) -> Result<DonorRecord, Vec<Problem>> {
@@ -661,32 +691,43 @@ mod tests {
     }
 
     #[test]
-    fn rows_repeating_a_name_tax_code_phone_or_email_in_the_file_are_flagged() {
+    fn rows_repeating_a_tax_code_phone_email_or_name_and_contacts_in_the_file_are_flagged() {
         let p = parse(&format!(
             "{HEADER}Công ty Đông Á,tổ chức,trong nước,doanh nghiệp,3301234567,,,,\n\
              CONG TY DONG A,tổ chức,trong nước,doanh nghiệp,,,,,\n\
              Công ty Tây Á,tổ chức,trong nước,doanh nghiệp,3301234567,,,,\n\
              An,cá nhân,trong nước,cá nhân,,0912345678,an@x.vn,,\n\
-             Bình,cá nhân,trong nước,cá nhân,,+84912345678,AN@x.vn,,\n"
+             Bình,cá nhân,trong nước,cá nhân,,+84912345678,AN@x.vn,,\n\
+             Chi,cá nhân,trong nước,cá nhân,,,,,\n\
+             chi,cá nhân,trong nước,cá nhân,,,,,\n"
         ));
         let m = messages(&p);
         assert!(
             m.iter()
-                .any(|s| s.starts_with("dòng 3, cột A (Tên): trùng với dòng 2 (cùng tên)")),
+                .any(|s| s
+                    .starts_with("dòng 4, cột E (Mã số thuế): trùng với dòng 2 (cùng mã số thuế)")),
             "{m:#?}"
         );
-        assert!(
-            m.iter()
-                .any(|s| s.starts_with("dòng 4, cột E (Mã số thuế): trùng với dòng 2")),
-            "{m:#?}"
-        );
+        // The same pair is reported once, under its first matching column.
         assert!(
             m.iter()
                 .any(|s| s.starts_with("dòng 6, cột F (Điện thoại): trùng với dòng 5")),
             "{m:#?}"
         );
-        // The same pair is reported once, under its first matching column.
+        assert!(
+            m.iter()
+                .any(|s| s
+                    .starts_with("dòng 8, cột A (Tên): trùng với dòng 7 (cùng tên và liên hệ)")),
+            "{m:#?}"
+        );
         assert_eq!(m.len(), 3, "{m:#?}");
+        // Same name, other contacts: perhaps two donors, so only a warning.
+        assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+        assert!(
+            p.warnings[0]
+                .to_string()
+                .starts_with("dòng 3, cột A (Tên): cùng tên với dòng 2")
+        );
     }
 
     #[test]

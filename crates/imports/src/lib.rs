@@ -21,7 +21,7 @@ pub mod values;
 
 pub use columns::Parsed;
 pub use donors::{DonorKind, DonorRecord, DonorType, Origin, parse_donors};
-pub use needs::{NeedRecord, parse_needs};
+pub use needs::{NeedRecord, SiteRef, parse_needs};
 pub use problem::{Problem, sort as sort_problems};
 pub use table::{Row, Table, read_table};
 pub use template::{
