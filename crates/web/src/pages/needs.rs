@@ -219,6 +219,8 @@ struct DetailPage {
     can_override: bool,
     refusal: Option<String>,
     existing: Vec<CoveringFlow>,
+    /// What the coordinator typed, kept after a refusal: (pledge, amount, reason).
+    prefill: (String, String, String),
     /// The public may offer a pledge on a published line.
     can_pledge: bool,
     thanks: bool,
@@ -272,6 +274,18 @@ async fn detail_page_with(
     existing: Vec<CoveringFlow>,
     thanks: bool,
 ) -> Result<Response, AppError> {
+    detail_page_full(state, ctx, id, refusal, existing, thanks, None).await
+}
+
+async fn detail_page_full(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    refusal: Option<String>,
+    existing: Vec<CoveringFlow>,
+    thanks: bool,
+    prefill: Option<(String, String, String)>,
+) -> Result<Response, AppError> {
     let n = storage::needs::get(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -324,6 +338,7 @@ async fn detail_page_with(
         can_override: authorize(&ctx.actor, Action::OverrideOverlap, Target::Anywhere).is_ok(),
         refusal,
         existing,
+        prefill: prefill.unwrap_or_default(),
         can_pledge,
         thanks,
     })
@@ -475,7 +490,21 @@ pub async fn allocate(
                 AllocationRefusal::Overlap(OverlapDecision::Refused { existing, .. }) => existing,
                 _ => Vec::new(),
             };
-            let mut resp = detail_page(&state, &ctx, &id, Some(message), existing).await?;
+            let prefill = (
+                form.pledge_id.clone(),
+                form.amount.clone(),
+                form.override_reason.clone(),
+            );
+            let mut resp = detail_page_full(
+                &state,
+                &ctx,
+                &id,
+                Some(message),
+                existing,
+                false,
+                Some(prefill),
+            )
+            .await?;
             *resp.status_mut() = axum::http::StatusCode::CONFLICT;
             Ok(resp)
         }
