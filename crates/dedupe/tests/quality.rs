@@ -8,12 +8,12 @@
 //! middle name, given-name-first order, a typo, partial or swapped birth dates, missing sex,
 //! guardian, commune or ID, an ID typo.
 //!
-//! Thresholds: pairwise precision ≥ 0.96 and recall ≥ 0.94. When written, this set measured
-//! P 0.979 / R 0.972 (12 980 records, 13 062 true pairs); the larger data of
-//! scripts/gen_dedupe_data.py (100 000 records, longer-tailed names, more corruption types)
-//! measure about P 0.97 / R 0.95 (docs/benchmarks.md). The target is F1 ≥ 0.97; the
-//! thresholds sit about two points under the measured values, so a real regression (e.g. lost
-//! twin or namesake handling, which costs precision, or a blocking rule dropped, which costs
+//! Thresholds: pairwise precision ≥ 0.97 and recall ≥ 0.95. When written, this set measured
+//! P 0.994 / R 0.979 (12 980 records, 13 062 true pairs). The target is F1 ≥ 0.97; the
+//! 100 000-record files of scripts/gen_dedupe_data.py (longer-tailed names, more corruption
+//! types, denser namesakes) measure P 0.984 / R 0.957 (docs/benchmarks.md). The thresholds sit
+//! two to three points under the measured values, so a real regression (twin or namesake
+//! handling lost, which costs precision; a blocking rule or a comparison level lost, which costs
 //! recall) fails the test while harmless retuning does not. The data are deterministic (fixed
 //! seed), so the test is not flaky.
 
@@ -272,6 +272,6 @@ fn precision_and_recall_on_synthetic_a_luoi_and_nam_dong_records_are_above_thres
         "records={} true_pairs={tt} predicted_pairs={pp} precision={precision:.4} recall={recall:.4}",
         records.len()
     );
-    assert!(precision >= 0.96, "precision {precision:.4}");
-    assert!(recall >= 0.94, "recall {recall:.4}");
+    assert!(precision >= 0.97, "precision {precision:.4}");
+    assert!(recall >= 0.95, "recall {recall:.4}");
 }
