@@ -323,3 +323,6 @@ propose-outranked = Gave way to needs of higher priority: { $by }
 propose-accept = Accept the proposal
 propose-short = Needs still short
 propose-refused = The proposal could not be accepted (item { $n }): { $why } The data may have just changed; the proposal was recomputed.
+download-csv = Download the table (CSV)
+import-templates = Import templates
+import-cli-hint = import with chungtay import needs FILE

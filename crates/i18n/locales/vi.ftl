@@ -323,3 +323,6 @@ propose-outranked = Nhường cho nhu cầu ưu tiên hơn: { $by }
 propose-accept = Chấp nhận đề xuất
 propose-short = Nhu cầu vẫn còn thiếu
 propose-refused = Không chấp nhận được đề xuất (khoản thứ { $n }): { $why } Dữ liệu có thể vừa thay đổi; đề xuất đã được tính lại.
+download-csv = Tải bảng (CSV)
+import-templates = Mẫu nhập liệu
+import-cli-hint = nhập bằng lệnh chungtay import needs TỆP

@@ -774,3 +774,47 @@ async fn the_coordinator_reviews_and_accepts_an_optimal_proposal() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn needs_download_as_csv_within_scope_and_templates_only_for_officers() {
+    let app = app().await;
+    let local = app.token("local").await;
+    let (_, v) = app
+        .api(
+            "POST",
+            "/api/v1/needs",
+            &local,
+            serde_json::json!({"site_id": "th-hk", "period_id": "winter", "package_id": app.package, "quantity": 7}),
+        )
+        .await;
+    assert!(v["id"].is_string(), "{v}");
+    // Not published: the public CSV has only the header.
+    let public = app.get("/needs.csv", "").await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(public.body.starts_with('\u{feff}'), "BOM for Excel");
+    assert_eq!(public.body.lines().count(), 1, "{}", public.body);
+    let (coord, _) = app.login("coord").await;
+    let staff = app.get("/needs.csv", &coord).await;
+    assert_eq!(staff.body.lines().count(), 2);
+    assert!(staff.body.contains("Trường Tiểu học Hồng Kim") && staff.body.contains("2240000"));
+    // Templates: officers only; the XLSX is a real zip container.
+    assert_eq!(
+        app.get("/templates/needs.xlsx", "").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let (local_cookie, _) = app.login("local").await;
+    let r = app
+        .send(
+            Request::get("/templates/needs.xlsx")
+                .header(header::COOKIE, &local_cookie)
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.starts_with("PK"), "xlsx is a zip");
+    assert_eq!(
+        app.get("/templates/other.xlsx", &local_cookie).await.status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -7,6 +7,7 @@ mod audit;
 mod catalogue;
 mod classifications;
 mod donors;
+mod exports;
 mod home;
 mod login;
 pub(crate) mod needs;
@@ -51,6 +52,8 @@ pub fn router() -> Router<AppState> {
         .route("/audit", get(audit::browse))
         .route("/needs", get(needs::list).post(needs::create))
         .route("/needs/new", get(needs::new_form))
+        .route("/needs.csv", get(exports::needs_csv))
+        .route("/templates/{name}", get(exports::template))
         .route("/needs/{id}", get(needs::detail))
         .route("/needs/{id}/status", post(needs::change_status))
         .route("/needs/{id}/allocate", post(needs::allocate))
