@@ -458,6 +458,14 @@ pub async fn load_if_empty(db: &Db) -> Result<Vec<&'static str>, AppError> {
     if storage::users::count(db).await? > 0 {
         return Ok(Vec::new());
     }
+    let created = load_base(db).await?;
+    let year = crate::demo_needs::load(db, &AuditActor::system("demo")).await?;
+    tracing::info!(?year, "demo year of the need line loaded");
+    Ok(created)
+}
+
+/// Organisations, classifications and the demo logins (no need line).
+pub(crate) async fn load_base(db: &Db) -> Result<Vec<&'static str>, AppError> {
     let actor = AuditActor::system("demo");
     let now = Utc::now();
     let map = domain::admin_units::embedded_map()?;
@@ -528,13 +536,6 @@ pub async fn load_if_empty(db: &Db) -> Result<Vec<&'static str>, AppError> {
         }
         created.push(username);
     }
-    let year = crate::demo_needs::load(db, &actor).await?;
-    tracing::info!(
-        sites,
-        classes,
-        users = created.len(),
-        ?year,
-        "demo data loaded"
-    );
+    tracing::info!(sites, classes, users = created.len(), "demo data loaded");
     Ok(created)
 }

@@ -1358,7 +1358,7 @@ mod tests {
 
     async fn fresh() -> Db {
         let db = storage::testing::fresh_db().await.expect("db");
-        crate::demo::load_if_empty(&db)
+        crate::demo::load_base(&db)
             .await
             .expect("demo organisations");
         db
