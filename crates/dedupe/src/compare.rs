@@ -237,15 +237,18 @@ struct RawName {
     written: usize,
 }
 
-struct RawPrepared {
-    name: RawName,
-    guardian: RawName,
-    dob: Option<PartialDate>,
-    sex: Option<Sex>,
-    commune: String,
-    village: String,
-    pid: Option<PersonalId>,
-    pid_invalid: bool,
+/// Index of a distinct (trimmed) string, adding it if new.
+fn slot<'a>(s: &'a str, index: &mut HashMap<&'a str, u32>, distinct: &mut Vec<&'a str>) -> u32 {
+    let s = s.trim();
+    if let Some(&k) = index.get(s) {
+        return k;
+    }
+    // At most 4 distinct strings per record: far below u32::MAX for any input that fits in
+    // memory.
+    let k = u32::try_from(distinct.len()).unwrap_or(u32::MAX);
+    index.insert(s, k);
+    distinct.push(s);
+    k
 }
 
 fn raw_name(s: &str) -> RawName {
@@ -276,36 +279,38 @@ impl PreparedSet {
             interner.intern("van".to_string()),
             interner.intern("thi".to_string()),
         ];
-        let mut out = Vec::with_capacity(records.len());
-        // In chunks, so that the temporary strings of only one chunk are alive at a time.
-        for chunk in records.chunks(1 << 15) {
-            let raw = Self::raw_chunk(chunk);
-            for r in raw {
-                let name = intern_name(&mut interner, r.name, &middle_markers);
-                let guardian = intern_name(&mut interner, r.guardian, &middle_markers);
-                out.push(Prepared {
-                    name,
-                    guardian,
-                    dob: r.dob,
-                    sex: r.sex,
-                    commune: interner.intern(r.commune),
-                    village: interner.intern(r.village),
-                    pid: r.pid,
-                    pid_invalid: r.pid_invalid,
-                });
+        // Names repeat (namesakes, one guardian for several children, the same spelling in
+        // several sources): normalise every distinct written form once. Index them first.
+        let (mut index, mut distinct): (HashMap<&str, u32>, Vec<&str>) = Default::default();
+        let (mut pindex, mut pdistinct): (HashMap<&str, u32>, Vec<&str>) = Default::default();
+        let mut ids = Vec::with_capacity(records.len());
+        for r in records {
+            ids.push([
+                slot(&r.full_name, &mut index, &mut distinct),
+                slot(&r.guardian_name, &mut index, &mut distinct),
+                slot(&r.commune_code, &mut pindex, &mut pdistinct),
+                slot(&r.village, &mut pindex, &mut pdistinct),
+            ]);
+        }
+        drop(index);
+        drop(pindex);
+        // Names in parallel (in chunks, so that the temporary strings of one chunk only are
+        // alive at a time), interned sequentially.
+        let mut names: Vec<PName> = Vec::with_capacity(distinct.len());
+        for chunk in distinct.chunks(1 << 15) {
+            let raw: Vec<RawName> = chunk.par_iter().map(|s| raw_name(s)).collect();
+            for name in raw {
+                names.push(intern_name(&mut interner, name, &middle_markers));
             }
         }
-        Self {
-            records: out,
-            interner,
-            middle_markers,
-        }
-    }
-
-    fn raw_chunk(records: &[Record]) -> Vec<RawPrepared> {
-        records
+        let places: Vec<u32> = pdistinct
+            .iter()
+            .map(|s| interner.intern(place_key(s)))
+            .collect();
+        let out: Vec<Prepared> = records
             .par_iter()
-            .map(|r| {
+            .zip(ids.par_iter())
+            .map(|(r, k)| {
                 let pid_text = r.personal_id.trim();
                 let (pid, pid_invalid) = if pid_text.is_empty() {
                     (None, false)
@@ -315,18 +320,25 @@ impl PreparedSet {
                         Err(_) => (None, true),
                     }
                 };
-                RawPrepared {
-                    name: raw_name(&r.full_name),
-                    guardian: raw_name(&r.guardian_name),
+                let name_of = |i: u32| names.get(i as usize).cloned().unwrap_or_default();
+                let place_of = |i: u32| places.get(i as usize).copied().unwrap_or(0);
+                Prepared {
+                    name: name_of(k[0]),
+                    guardian: name_of(k[1]),
                     dob: parse_date(&r.birth_date),
                     sex: r.sex,
-                    commune: place_key(&r.commune_code),
-                    village: place_key(&r.village),
+                    commune: place_of(k[2]),
+                    village: place_of(k[3]),
                     pid,
                     pid_invalid,
                 }
             })
-            .collect()
+            .collect();
+        Self {
+            records: out,
+            interner,
+            middle_markers,
+        }
     }
 
     /// Compares records `a` and `b`. Symmetric in its levels.
