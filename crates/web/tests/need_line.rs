@@ -818,3 +818,88 @@ async fn needs_download_as_csv_within_scope_and_templates_only_for_officers() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn donors_and_pledges_through_the_api_with_duplicate_hints() {
+    let app = app().await;
+    let coord = app.token("coord").await;
+    let donor = serde_json::json!({"name": "Công ty Cổ phần Sông Hương", "kind": "organisation",
+        "origin": "domestic", "donor_type": "business", "tax_code": "3300123456", "publish_name": true});
+    let (status, v) = app
+        .api("POST", "/api/v1/donors", &coord, donor.clone())
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().expect("id").to_owned();
+    // The same donor typed again without diacritics is a likely duplicate.
+    let mut again = donor.clone();
+    again["name"] = serde_json::json!("CONG TY CO PHAN SONG HUONG");
+    again["tax_code"] = serde_json::Value::Null;
+    let (status, v) = app
+        .api("POST", "/api/v1/donors", &coord, again.clone())
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["likely_duplicates"][0]["id"], id.as_str());
+    again["confirm"] = serde_json::json!(true);
+    let (status, _) = app.api("POST", "/api/v1/donors", &coord, again).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let pledge = |amount: i64, cats: serde_json::Value| {
+        serde_json::json!({"donor_id": id, "kind": "money", "amount": amount, "categories": cats,
+            "unit_codes": ["20056"], "due_on": "2026-12-15"})
+    };
+    let (status, v) = app
+        .api(
+            "POST",
+            "/api/v1/pledges",
+            &coord,
+            pledge(5_000_000, serde_json::json!(["warm_clothing"])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(v["status"], "pledged");
+    let pid = v["id"].as_str().expect("id").to_owned();
+    for (bad, why) in [
+        (pledge(0, serde_json::Value::Null), "zero amount"),
+        (pledge(5, serde_json::json!(["toys"])), "unknown category"),
+        (
+            pledge(5, serde_json::json!([])),
+            "a restriction list that names nothing",
+        ),
+    ] {
+        let (status, _) = app.api("POST", "/api/v1/pledges", &coord, bad).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{why}");
+    }
+    let (status, _) = app
+        .api(
+            "POST",
+            &format!("/api/v1/pledges/{pid}/commit"),
+            &coord,
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app
+        .api(
+            "POST",
+            &format!("/api/v1/pledges/{pid}/commit"),
+            &coord,
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "already committed"
+    );
+    // A donor account may not read the donor register.
+    let donor_token = app.token("donor").await;
+    let r = app
+        .send(
+            Request::get("/api/v1/donors")
+                .header(header::AUTHORIZATION, format!("Bearer {donor_token}"))
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

@@ -253,3 +253,248 @@ pub async fn catalogue(State(state): State<AppState>) -> Result<Response, AppErr
         .collect();
     Ok(Json(json!({"periods": periods, "packages": packages})).into_response())
 }
+
+fn donor_json(d: &storage::donors::Donor) -> Value {
+    json!({"id": d.id, "kind": d.kind, "name": d.name, "origin": d.origin, "donor_type": d.donor_type,
+        "tax_code": d.tax_code, "phone": d.phone, "email": d.email,
+        "publish_name": d.publish_name, "anonymous": d.anonymous})
+}
+
+pub async fn donors(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::ManageDonors, Target::Anywhere)?;
+    let list: Vec<Value> = storage::donors::list(&state.db, None)
+        .await?
+        .iter()
+        .map(donor_json)
+        .collect();
+    Ok(Json(json!({"donors": list})).into_response())
+}
+
+#[derive(Deserialize)]
+struct DonorIn {
+    name: String,
+    kind: String,
+    origin: String,
+    donor_type: String,
+    #[serde(default)]
+    tax_code: Option<String>,
+    #[serde(default)]
+    phone: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    publish_name: bool,
+    #[serde(default)]
+    anonymous: bool,
+    /// Save even when likely duplicates exist.
+    #[serde(default)]
+    confirm: bool,
+}
+
+pub async fn create_donor(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    bytes: Bytes,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::ManageDonors, Target::Anywhere)?;
+    let input: DonorIn = body(&bytes)?;
+    let name = domain::text::clean(&input.name);
+    let valid = |v: &str, allowed: &[&str]| allowed.contains(&v);
+    if name.is_empty()
+        || !valid(&input.kind, &["organisation", "individual"])
+        || !valid(&input.origin, &["domestic", "foreign"])
+        || !valid(
+            &input.donor_type,
+            &[
+                "business",
+                "fund",
+                "mass_organisation",
+                "individual",
+                "other",
+            ],
+        )
+    {
+        return Ok(unprocessable(&ctx, "donor-error", None, json!({})));
+    }
+    let clean = |v: Option<String>| v.map(|s| domain::text::clean(&s)).filter(|s| !s.is_empty());
+    let donor = storage::donors::Donor {
+        id: storage::new_id(),
+        kind: input.kind,
+        name,
+        origin: input.origin,
+        donor_type: input.donor_type,
+        tax_code: clean(input.tax_code),
+        phone: clean(input.phone),
+        email: clean(input.email),
+        publish_name: input.publish_name,
+        anonymous: input.anonymous,
+        is_demo: false,
+    };
+    if !input.confirm {
+        let dups = storage::donors::likely_duplicates(&state.db, &donor).await?;
+        if !dups.is_empty() {
+            let list: Vec<Value> = dups.iter().map(donor_json).collect();
+            let v = json!({"error": "donor-duplicates", "message": i18n::t(ctx.lang, "donor-duplicates"),
+                "likely_duplicates": list});
+            return Ok((StatusCode::CONFLICT, Json(v)).into_response());
+        }
+    }
+    storage::donors::create(&state.db, &donor, &actor_of(&ctx), Utc::now()).await?;
+    Ok((StatusCode::CREATED, Json(donor_json(&donor))).into_response())
+}
+
+#[derive(Deserialize)]
+struct PledgeIn {
+    donor_id: String,
+    kind: String,
+    amount: i64,
+    #[serde(default)]
+    categories: Option<Vec<String>>,
+    #[serde(default)]
+    unit_codes: Option<Vec<String>>,
+    #[serde(default)]
+    age_bands: Option<Vec<String>>,
+    #[serde(default)]
+    period_id: Option<String>,
+    /// `YYYY-MM-DD`.
+    #[serde(default)]
+    due_on: Option<String>,
+    #[serde(default)]
+    committed: bool,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn create_pledge(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    bytes: Bytes,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::ManageDonors, Target::Anywhere)?;
+    let input: PledgeIn = body(&bytes)?;
+    if storage::donors::get(&state.db, &input.donor_id)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::NotFound);
+    }
+    if input.amount <= 0 || !["money", "goods", "service"].contains(&input.kind.as_str()) {
+        return Ok(unprocessable(
+            &ctx,
+            "pledge-error-amount",
+            Some("amount"),
+            json!({}),
+        ));
+    }
+    let bad_list = |l: &Option<Vec<String>>| l.as_ref().is_some_and(|v| v.is_empty());
+    let bad_names = input
+        .categories
+        .iter()
+        .flatten()
+        .any(|c| c.parse::<domain::needs::Category>().is_err())
+        || input
+            .age_bands
+            .iter()
+            .flatten()
+            .any(|a| a.parse::<domain::needs::AgeBand>().is_err());
+    if bad_names
+        || bad_list(&input.categories)
+        || bad_list(&input.unit_codes)
+        || bad_list(&input.age_bands)
+    {
+        return Ok(unprocessable(
+            &ctx,
+            "pledge-error-restriction",
+            None,
+            json!({}),
+        ));
+    }
+    for u in input.unit_codes.iter().flatten() {
+        if storage::admin_units::versions_of(&state.db, u)
+            .await?
+            .is_empty()
+        {
+            return Ok(unprocessable(
+                &ctx,
+                "classification-error-unit",
+                Some("unit_codes"),
+                json!({"unit_code": u}),
+            ));
+        }
+    }
+    if let Some(p) = &input.period_id
+        && storage::catalogue::period(&state.db, p).await?.is_none()
+    {
+        return Ok(unprocessable(
+            &ctx,
+            "need-error-period",
+            Some("period_id"),
+            json!({}),
+        ));
+    }
+    let due_on = match input
+        .due_on
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(raw) => match chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => return Err(AppError::bad("api-bad-date", raw)),
+        },
+    };
+    let join = |v: Option<Vec<String>>| v.map(|l| l.join(","));
+    let pledge = storage::donors::Pledge {
+        id: storage::new_id(),
+        donor_id: input.donor_id,
+        kind: input.kind,
+        amount: input.amount,
+        status: if input.committed {
+            "committed"
+        } else {
+            "pledged"
+        }
+        .into(),
+        categories: join(input.categories),
+        unit_codes: join(input.unit_codes),
+        age_bands: join(input.age_bands),
+        period_id: input.period_id,
+        due_on,
+        origin: "officer".into(),
+        need_line_id: None,
+        note: domain::text::clean(&input.note),
+        is_demo: false,
+    };
+    storage::donors::create_pledge(&state.db, &pledge, &actor_of(&ctx), Utc::now()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": pledge.id, "status": pledge.status})),
+    )
+        .into_response())
+}
+
+pub async fn commit_pledge(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::ManageDonors, Target::Anywhere)?;
+    storage::donors::pledge(&state.db, &id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let changed = storage::donors::commit(&state.db, &id, &actor_of(&ctx), Utc::now()).await?;
+    if changed {
+        Ok(Json(json!({"id": id, "status": "committed"})).into_response())
+    } else {
+        Ok(unprocessable(
+            &ctx,
+            "need-error-transition",
+            Some("status"),
+            json!({}),
+        ))
+    }
+}

@@ -19,6 +19,9 @@ pub const PATHS: &[&str] = &[
     "/api/v1/needs/{id}/status",
     "/api/v1/allocations",
     "/api/v1/catalogue",
+    "/api/v1/donors",
+    "/api/v1/pledges",
+    "/api/v1/pledges/{id}/commit",
 ];
 
 fn unit_schema() -> Value {
@@ -105,7 +108,32 @@ pub async fn document() -> Json<Value> {
                             "existing": {"type": "array", "items": {"type": "object", "properties": {
                                 "need_line_id": {"type": "string"}, "source": {"type": "string"}, "amount": {"type": "integer"}}}}}}}}},
                     "401": err, "403": err, "404": err, "422": err}}},
-            "/api/v1/catalogue": {"get": {"summary": "Periods and current package versions", "responses": {"200": {"description": "catalogue"}}}}
+            "/api/v1/catalogue": {"get": {"summary": "Periods and current package versions", "responses": {"200": {"description": "catalogue"}}}},
+            "/api/v1/donors": {
+                "get": {"summary": "Donors (officers and coordinators)", "security": [{"bearer": []}],
+                    "responses": {"200": {"description": "donors"}, "401": err, "403": err}},
+                "post": {"summary": "Record a donor; likely duplicates answer 409 unless `confirm` is true", "security": [{"bearer": []}],
+                    "requestBody": {"content": {"application/json": {"schema": {"type": "object",
+                        "required": ["name","kind","origin","donor_type"],
+                        "properties": {"name": {"type": "string"}, "kind": {"type": "string", "enum": ["organisation","individual"]},
+                            "origin": {"type": "string", "enum": ["domestic","foreign"]},
+                            "donor_type": {"type": "string", "enum": ["business","fund","mass_organisation","individual","other"]},
+                            "tax_code": {"type": "string"}, "phone": {"type": "string"}, "email": {"type": "string"},
+                            "publish_name": {"type": "boolean"}, "anonymous": {"type": "boolean"}, "confirm": {"type": "boolean"}}}}}},
+                    "responses": {"201": {"description": "created"}, "409": err, "422": err}}},
+            "/api/v1/pledges": {"post": {"summary": "Record a pledge (counted only once committed)", "security": [{"bearer": []}],
+                "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["donor_id","kind","amount"],
+                    "properties": {"donor_id": {"type": "string"}, "kind": {"type": "string", "enum": ["money","goods","service"]},
+                        "amount": {"type": "integer", "minimum": 1},
+                        "categories": {"type": ["array","null"], "items": {"type": "string"}},
+                        "unit_codes": {"type": ["array","null"], "items": {"type": "string"}},
+                        "age_bands": {"type": ["array","null"], "items": {"type": "string"}},
+                        "period_id": {"type": "string"}, "due_on": {"type": "string", "format": "date"},
+                        "committed": {"type": "boolean"}, "note": {"type": "string"}}}}}},
+                "responses": {"201": {"description": "created"}, "404": err, "422": err}}},
+            "/api/v1/pledges/{id}/commit": {"post": {"summary": "Confirm a pledge as committed", "security": [{"bearer": []}],
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "committed"}, "404": err, "422": err}}}
         }
     }))
 }
