@@ -646,3 +646,102 @@ async fn import_donors(
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A migrated SQLite file with the map, the demo organisations and the
+    /// demo catalogue; returns its path.
+    async fn database() -> String {
+        let path = std::env::temp_dir()
+            .join(format!("ct-import-{}.sqlite3", storage::new_id()))
+            .to_string_lossy()
+            .into_owned();
+        let db = Db::connect(&DbUrl::new(path.clone())).await.expect("db");
+        crate::setup::prepare(&db).await.expect("prepare");
+        crate::demo::load_base(&db).await.expect("base demo");
+        crate::demo_needs::load(&db, &storage::audit::AuditActor::system("t"))
+            .await
+            .expect("demo year");
+        db.close().await;
+        path
+    }
+
+    async fn count(path: &str) -> usize {
+        let db = Db::connect(&DbUrl::new(path.to_owned())).await.expect("db");
+        let n = storage::needs::list(&db, &domain::authz::Visibility::All, &NeedFilter::default())
+            .await
+            .expect("q")
+            .len();
+        db.close().await;
+        n
+    }
+
+    fn file(content: &str) -> PathBuf {
+        let p = std::env::temp_dir().join(format!("ct-import-{}.csv", storage::new_id()));
+        std::fs::write(&p, content).expect("write");
+        p
+    }
+
+    async fn package_code(path: &str) -> String {
+        let db = Db::connect(&DbUrl::new(path.to_owned())).await.expect("db");
+        let k = storage::catalogue::current_packages(&db).await.expect("q");
+        db.close().await;
+        k.iter()
+            .find(|k| k.version.category == domain::needs::Category::WarmClothing)
+            .map(|k| k.version.code.clone())
+            .expect("a warm-clothing package")
+    }
+
+    #[tokio::test]
+    async fn a_file_with_one_bad_row_writes_nothing_and_a_good_one_writes_every_row() {
+        let db = database().await;
+        let before = count(&db).await;
+        let code = package_code(&db).await;
+        let head = "Mã điểm hỗ trợ,Mã gói,Đợt,Số trẻ,Ghi chú\n";
+        let bad = file(&format!(
+            "{head}th-20056,{code},Mùa đông 2025–2026,12,\nth-20056,{code},Mùa đông 2025–2026,-4,\n"
+        ));
+        let args = |f: PathBuf, dry_run: bool| ImportArgs {
+            what: ImportKind::Needs { file: f },
+            dry_run,
+            db: db.clone(),
+        };
+        let err = run(&args(bad, false)).await.expect_err("refused");
+        assert!(
+            matches!(err, ImportCmdError::Rejected { count: 1 }),
+            "{err}"
+        );
+        assert_eq!(count(&db).await, before, "nothing written");
+        // A new period makes these lines new (the demo already covers the winter).
+        let db_conn = Db::connect(&DbUrl::new(db.clone())).await.expect("db");
+        storage::catalogue::create_period(
+            &db_conn,
+            &storage::catalogue::Period {
+                id: "dong-2026".into(),
+                name: "Mùa đông 2026–2027".into(),
+                starts_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).expect("d"),
+                ends_on: chrono::NaiveDate::from_ymd_opt(2027, 3, 1).expect("d"),
+                is_demo: false,
+            },
+            &storage::audit::AuditActor::system("t"),
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("period");
+        db_conn.close().await;
+        let good = file(&format!(
+            "{head}th-20056,{code},Mùa đông 2026–2027,12,\nth-20047,{code},dong-2026,\"1.200\",\n"
+        ));
+        run(&args(good.clone(), true))
+            .await
+            .expect("dry run passes");
+        assert_eq!(count(&db).await, before, "a dry run writes nothing");
+        run(&args(good.clone(), false)).await.expect("imported");
+        assert_eq!(count(&db).await, before + 2);
+        // The same file again would count the needs twice: refused whole.
+        assert!(run(&args(good, false)).await.is_err());
+        assert_eq!(count(&db).await, before + 2);
+    }
+}
