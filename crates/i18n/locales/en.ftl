@@ -326,3 +326,4 @@ propose-refused = The proposal could not be accepted (item { $n }): { $why } The
 download-csv = Download the table (CSV)
 import-templates = Import templates
 import-cli-hint = import with chungtay import needs FILE
+propose-adjust = You may change any amount (0 drops the row) before accepting.

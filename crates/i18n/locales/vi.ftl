@@ -326,3 +326,4 @@ propose-refused = Không chấp nhận được đề xuất (khoản thứ { $n
 download-csv = Tải bảng (CSV)
 import-templates = Mẫu nhập liệu
 import-cli-hint = nhập bằng lệnh chungtay import needs TỆP
+propose-adjust = Có thể sửa số tiền từng dòng (đặt 0 để bỏ dòng) trước khi chấp nhận.

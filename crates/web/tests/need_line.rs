@@ -732,18 +732,27 @@ async fn the_coordinator_reviews_and_accepts_an_optimal_proposal() {
         .skip(1)
         .filter_map(|s| s.split('"').next().map(str::to_owned))
         .collect();
+    let amounts: Vec<String> = page
+        .body
+        .split("name=\"amount\" inputmode=\"numeric\" size=\"11\" value=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next().map(str::to_owned))
+        .collect();
+    assert_eq!(items.len(), amounts.len());
     let amount_for = |line: &str| -> i64 {
         items
             .iter()
-            .filter(|i| i.split('|').nth(1) == Some(line))
-            .filter_map(|i| i.split('|').nth(2)?.parse::<i64>().ok())
+            .zip(&amounts)
+            .filter(|(i, _)| i.split('|').nth(1) == Some(line))
+            .filter_map(|(_, a)| a.parse::<i64>().ok())
             .sum()
     };
-    assert_eq!(amount_for(&lines[0]), 16_000_000, "{items:?}");
-    assert_eq!(amount_for(&lines[1]), 4_000_000, "{items:?}");
+    assert_eq!(amount_for(&lines[0]), 16_000_000, "{items:?} {amounts:?}");
+    assert_eq!(amount_for(&lines[1]), 4_000_000, "{items:?} {amounts:?}");
     let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf)];
-    for i in &items {
+    for (i, a) in items.iter().zip(&amounts) {
         form.push(("item", i));
+        form.push(("amount", a));
     }
     let r = app.post("/allocations/propose", &coord, &form).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);

@@ -305,22 +305,36 @@ pub async fn accept(
 ) -> Result<Response, AppError> {
     require(&ctx, Action::Allocate, Target::Anywhere)?;
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    // Items (pledge|need) and their amounts come in the same order; the
+    // coordinator may have lowered an amount, or set it to 0 to drop a row.
+    let items: Vec<&String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "item")
+        .map(|(_, v)| v)
+        .collect();
+    let amounts: Vec<&String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "amount")
+        .map(|(_, v)| v)
+        .collect();
+    if items.len() != amounts.len() {
+        return Err(AppError::bad("error-generic", "item/amount"));
+    }
     let mut reqs = Vec::new();
-    for (k, v) in &pairs {
-        if k != "item" {
-            continue;
-        }
-        // item = pledge_id|need_id|amount
-        let parts: Vec<&str> = v.split('|').collect();
-        let [pledge, need, amount] = parts.as_slice() else {
+    for (item, amount) in items.iter().zip(&amounts) {
+        let Some((pledge, need)) = item.split_once('|') else {
             return Err(AppError::bad("error-generic", "item"));
         };
-        let amount = amount
-            .parse::<i64>()
-            .map_err(|_| AppError::bad("error-generic", "amount"))?;
+        let Ok(amount) = amount.trim().replace(['.', ','], "").parse::<i64>() else {
+            let msg = i18n::t(ctx.lang, "allocation-error-amount");
+            return page(&state, &ctx, Some(msg)).await;
+        };
+        if amount == 0 {
+            continue;
+        }
         reqs.push(AllocationRequest {
-            need_line_id: (*need).to_owned(),
-            pledge_id: (*pledge).to_owned(),
+            need_line_id: need.to_owned(),
+            pledge_id: pledge.to_owned(),
             amount,
             override_reason: None,
             may_override: false,
