@@ -59,6 +59,11 @@ enum Command {
         #[command(subcommand)]
         command: TokensCommand,
     },
+    /// Check the audit log's hash chain (every row, in order).
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Import need lines or donors from CSV or XLSX (all rows or none).
     Import(crate::cmd_import::ImportArgs),
     /// Optimal allocation of pledges to needs (min-cost flow), file to file.
@@ -112,6 +117,12 @@ enum UsersCommand {
 }
 
 #[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Recompute the hash chain; exits non-zero naming the first bad row.
+    Verify(DbArgs),
+}
+
+#[derive(Subcommand, Debug)]
 enum TokensCommand {
     /// Create an API token for a user; prints only the token.
     Create {
@@ -153,6 +164,14 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         }
         Command::Users { command } => users(command).await,
         Command::Tokens { command } => tokens(command).await,
+        Command::Audit {
+            command: AuditCommand::Verify(args),
+        } => {
+            let db = open(&args).await?;
+            let n = storage::audit::verify(&db).await?;
+            println!("ok: {n} audit rows, chain intact / chuỗi nhật ký nguyên vẹn");
+            Ok(())
+        }
         Command::Import(args) => {
             // The map of Huế must be loaded before sites are resolved.
             let db = Db::connect(&DbUrl::new(args.db.clone())).await?;
