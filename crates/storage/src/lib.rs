@@ -18,6 +18,7 @@ pub mod classifications;
 pub mod donors;
 pub mod needs;
 pub mod organisations;
+pub mod receipts;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

@@ -76,6 +76,9 @@ pub struct NeedRow {
     pub is_demo: bool,
     pub pledged: i64,
     pub committed: i64,
+    /// Filled from receipts after the query (see `receipts::received_by_line`).
+    #[sqlx(skip)]
+    pub received: i64,
 }
 
 impl NeedRow {
@@ -85,6 +88,7 @@ impl NeedRow {
             pledged: self.pledged,
             committed: self.committed,
             allocated: self.committed,
+            received: self.received,
             ..Coverage::default()
         }
     }
@@ -265,6 +269,10 @@ pub async fn list(
             }
         })
         .collect();
+    let received = crate::receipts::received_by_line(db).await?;
+    for r in &mut rows {
+        r.received = received.get(&r.id).copied().unwrap_or(0);
+    }
     rows.sort_by(|a, b| {
         b.coverage()
             .gap()
@@ -275,7 +283,7 @@ pub async fn list(
 }
 
 pub async fn get(db: &Db, id: &str) -> Result<Option<NeedRow>, StorageError> {
-    let row = db_run!(db, |pool| {
+    let mut row = db_run!(db, |pool| {
         sqlx::query_as::<_, NeedRow>(sqlx::AssertSqlSafe(format!(
             "{NEED_SELECT} WHERE n.id = $1"
         )))
@@ -283,6 +291,13 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<NeedRow>, StorageError> {
         .fetch_optional(pool)
         .await?
     });
+    if let Some(r) = &mut row {
+        r.received = crate::receipts::received_by_line(db)
+            .await?
+            .get(id)
+            .copied()
+            .unwrap_or(0);
+    }
     Ok(row)
 }
 

@@ -561,3 +561,106 @@ async fn an_accepted_proposal_is_all_or_nothing() {
         "the first of the refused batch was undone"
     );
 }
+
+#[tokio::test]
+async fn receipts_are_numbered_per_receiver_and_year_and_fill_allocations_in_order() {
+    use storage::receipts::{NewReceipt, ReceiptRefusal};
+    let w = world().await;
+    donor(&w.db, "d1", "Công ty Huế Xanh").await;
+    pledge(&w.db, "p1", "d1", 30_000_000, "committed", None).await;
+    pledge(&w.db, "p2", "d1", 5_000_000, "pledged", None).await;
+    allocate(&w.db, &req(&w.line, "p1", 20_000_000), &actor(), Utc::now())
+        .await
+        .expect("q")
+        .expect("allocated");
+    let receipt = |pledge: &str, amount: i64, on: NaiveDate| NewReceipt {
+        pledge_id: pledge.into(),
+        kind: "money".into(),
+        amount,
+        method: "bank".into(),
+        account: "Quỹ BTTE — 0123456789 Vietcombank Huế".into(),
+        receiver_id: "th-hong-kim".into(),
+        received_on: on,
+        is_demo: false,
+    };
+    let r1 = storage::receipts::create(
+        &w.db,
+        &receipt("p1", 12_000_000, date(2026, 11, 20)),
+        &actor(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("received");
+    assert_eq!(r1.receipt_no, "2026/00001");
+    let line = storage::needs::get(&w.db, &w.line)
+        .await
+        .expect("q")
+        .expect("line");
+    assert_eq!((line.committed, line.received), (20_000_000, 12_000_000));
+    let r2 = storage::receipts::create(
+        &w.db,
+        &receipt("p1", 15_000_000, date(2026, 12, 1)),
+        &actor(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("received");
+    assert_eq!(r2.receipt_no, "2026/00002");
+    let r3 = storage::receipts::create(
+        &w.db,
+        &receipt("p1", 1_000_000, date(2027, 1, 5)),
+        &actor(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("received");
+    assert_eq!(r3.receipt_no, "2027/00001", "a new series each year");
+    // 28M received, but only 20M were allocated to the line: it has received 20M.
+    let line = storage::needs::get(&w.db, &w.line)
+        .await
+        .expect("q")
+        .expect("line");
+    assert_eq!(line.received, 20_000_000);
+    assert_eq!(
+        storage::receipts::create(
+            &w.db,
+            &receipt("p1", 3_000_000, date(2027, 1, 6)),
+            &actor(),
+            Utc::now()
+        )
+        .await
+        .expect("q"),
+        Err(ReceiptRefusal::BeyondCommitment {
+            remaining: 2_000_000
+        })
+    );
+    assert_eq!(
+        storage::receipts::create(
+            &w.db,
+            &receipt("p2", 1_000, date(2027, 1, 6)),
+            &actor(),
+            Utc::now()
+        )
+        .await
+        .expect("q"),
+        Err(ReceiptRefusal::NotCommitted)
+    );
+    let mut goods_by_bank = receipt("p1", 1_000, date(2027, 1, 6));
+    goods_by_bank.kind = "goods".into();
+    assert_eq!(
+        storage::receipts::create(&w.db, &goods_by_bank, &actor(), Utc::now())
+            .await
+            .expect("q"),
+        Err(ReceiptRefusal::BadMethod)
+    );
+    assert_eq!(
+        storage::receipts::for_pledge(&w.db, "p1")
+            .await
+            .expect("q")
+            .len(),
+        3
+    );
+}

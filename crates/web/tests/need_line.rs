@@ -912,3 +912,88 @@ async fn donors_and_pledges_through_the_api_with_duplicate_hints() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_receipt_is_numbered_printable_and_shows_as_received_on_the_line() {
+    let app = app().await;
+    let local = app.token("local").await;
+    let (_, v) = app
+        .api(
+            "POST",
+            "/api/v1/needs",
+            &local,
+            serde_json::json!({"site_id": "th-hk", "period_id": "winter", "package_id": app.package, "quantity": 10}),
+        )
+        .await;
+    let line = v["id"].as_str().expect("id").to_owned();
+    let coord_token = app.token("coord").await;
+    for t in ["verify", "publish"] {
+        app.api(
+            "POST",
+            &format!("/api/v1/needs/{line}/status"),
+            &coord_token,
+            serde_json::json!({"transition": t}),
+        )
+        .await;
+    }
+    donor_with_pledge(&app.db, "hx", "Công ty Huế Xanh", 3_200_000).await;
+    let sys = AuditActor::system("t");
+    storage::donors::commit(&app.db, "p-hx", &sys, Utc::now())
+        .await
+        .expect("commit");
+    app.api(
+        "POST",
+        "/api/v1/allocations",
+        &coord_token,
+        serde_json::json!({"need_line_id": line, "pledge_id": "p-hx", "amount": 3_200_000}),
+    )
+    .await;
+    let (coord, csrf) = app.login("coord").await;
+    let form = |amount: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("kind", "money".to_owned()),
+            ("method", "bank".to_owned()),
+            ("amount", amount.to_owned()),
+            ("account", "Quỹ BTTE — 0123456789".to_owned()),
+            ("receiver_id", "th-hk".to_owned()),
+            ("received_on", "2026-12-01".to_owned()),
+        ]
+    };
+    let post = |f: Vec<(&'static str, String)>| {
+        let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let body = serde_urlencoded::to_string(&pairs).expect("form");
+        Request::post("/pledges/p-hx/receipts")
+            .header(header::COOKIE, &coord)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("req")
+    };
+    let too_much = app.send(post(form("4000000"))).await;
+    assert!(
+        too_much.body.contains("form-error"),
+        "beyond the commitment is refused"
+    );
+    let r = app.send(post(form("2.000.000"))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let receipt = app.get(&location(&r), &coord).await;
+    assert!(
+        receipt
+            .body
+            .contains("data-testid=\"receipt-no\">2026/00001"),
+        "{}",
+        receipt.body
+    );
+    assert!(receipt.body.contains("Công ty Huế Xanh") && receipt.body.contains("2.000.000"));
+    let page = app.get(&format!("/needs/{line}"), &coord).await;
+    assert!(
+        page.body.contains("data-testid=\"received\">2.000.000"),
+        "received on the line"
+    );
+    // Receipts are for officers only.
+    let (donor, _) = app.login("donor").await;
+    assert_eq!(
+        app.get(&location(&r), &donor).await.status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -13,6 +13,7 @@ mod login;
 pub(crate) mod needs;
 mod organisations;
 mod propose;
+mod receipts;
 mod units;
 
 use axum::Router;
@@ -66,6 +67,8 @@ pub fn router() -> Router<AppState> {
         .route("/donors/{id}", get(donors::detail))
         .route("/donors/{id}/pledges", post(donors::create_pledge))
         .route("/pledges/{id}/commit", post(donors::commit_pledge))
+        .route("/pledges/{id}/receipts", get(receipts::list).post(receipts::create))
+        .route("/receipts/{id}", get(receipts::show))
         .route("/catalogue", get(catalogue::show))
         .route("/catalogue/periods", post(catalogue::create_period))
         .route("/catalogue/packages", post(catalogue::create_package))
