@@ -29,7 +29,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/needs/{id}/status", post(needs::change_status))
         .route("/api/v1/allocations", post(needs::allocate))
         .route("/api/v1/catalogue", get(needs::catalogue))
-        .route("/api/v1/donors", get(needs::donors).post(needs::create_donor))
+        .route(
+            "/api/v1/donors",
+            get(needs::donors).post(needs::create_donor),
+        )
         .route("/api/v1/pledges", post(needs::create_pledge))
         .route("/api/v1/pledges/{id}/commit", post(needs::commit_pledge))
 }

@@ -67,7 +67,10 @@ pub fn router() -> Router<AppState> {
         .route("/donors/{id}", get(donors::detail))
         .route("/donors/{id}/pledges", post(donors::create_pledge))
         .route("/pledges/{id}/commit", post(donors::commit_pledge))
-        .route("/pledges/{id}/receipts", get(receipts::list).post(receipts::create))
+        .route(
+            "/pledges/{id}/receipts",
+            get(receipts::list).post(receipts::create),
+        )
         .route("/receipts/{id}", get(receipts::show))
         .route("/catalogue", get(catalogue::show))
         .route("/catalogue/periods", post(catalogue::create_period))
