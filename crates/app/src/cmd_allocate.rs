@@ -149,16 +149,17 @@ mod tests {
             r#"{"needs":[{"id":"N1","commune":"20056","category":"warm_clothing","age_band":"primary","value":4800000,"priority":3}],
                 "pledges":[{"id":"P1","value":25000000,"categories":["warm_clothing"],"communes":null,"age_bands":null}]}"#,
         )
-        .unwrap();
+        .expect("test setup");
         let args = AllocateArgs {
             input: input.clone(),
             output: output.clone(),
             no_report: false,
             pretty: false,
         };
-        run(&args).unwrap();
+        run(&args).expect("test setup");
         let v: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(&output).unwrap()).unwrap();
+            serde_json::from_slice(&std::fs::read(&output).expect("test setup"))
+                .expect("test setup");
         assert_eq!(v["objective"], 3 * (2 * 2_400_000 + 2_400_000));
         assert_eq!(v["allocations"][0]["value"], 4_800_000);
         assert!(v["report"]["summary"].is_object());
@@ -173,7 +174,7 @@ mod tests {
             &input,
             r#"{"needs":[{"id":"N3","commune":"1","category":"nutrition","age_band":"primary","value":0,"priority":1}],"pledges":[]}"#,
         )
-        .unwrap();
+        .expect("test setup");
         let args = AllocateArgs {
             input: input.clone(),
             output: tmp("never.json"),
