@@ -70,10 +70,11 @@ async function shot(page, name) {
   assert.ok(kb < 600, `${file} is ${kb.toFixed(0)} KB`);
 }
 
-/** The row of the axes table as { need, pledged, committed, gap } text. */
+/** The row of the axes table as { need, pledged, committed, received, gap } text. */
 async function axes(page) {
   const cells = (await page.locator('table[data-testid=axes] tbody tr').first().locator('td').allInnerTexts()).map(norm);
-  return { need: cells[0], pledged: cells[1], committed: cells[2], gap: cells[3] };
+  // Columns: need, pledged, committed, received, gap.
+  return { need: cells[0], pledged: cells[1], committed: cells[2], received: cells[3], gap: cells[4] };
 }
 
 // State shared by the steps of the walk (each step needs the previous one).
@@ -275,6 +276,8 @@ step('need line 5: an anonymous visitor pledges from the public page; the commit
     const afterPledge = await axes(page);
     console.log(`axes before ${JSON.stringify(before)} after ${JSON.stringify(afterPledge)}`);
     assert.equal(afterPledge.committed, before.committed, 'a public pledge is not counted as committed');
+    assert.equal(afterPledge.pledged, before.pledged, 'an unconfirmed public pledge is not shown as pledged');
+    assert.ok(new URL(page.url()).search.includes('thanks=1'), 'POST/redirect/GET: a reload cannot send it twice');
     assert.equal(afterPledge.gap, vnd(s.need), 'the gap is unchanged by an unconfirmed pledge');
     const body = norm(await page.locator('main').innerText());
     assert.ok(!body.includes(s.publicDonor), 'the visitor (who did not consent to publish) is not named on the page');
