@@ -3,26 +3,19 @@
 //! the first donor) and then overridden with a reason; the gap shrinks.
 //! SQLite by default, PostgreSQL with `TEST_DATABASE_URL`.
 
-use axum::Router;
-use axum::body::{Body, to_bytes};
+mod common;
+
+use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::{NaiveDate, Utc};
+use common::{Client, PASSWORD, cookie, hidden, location};
 use domain::needs::{AgeBand, Category, PackageItem, PackageVersion};
 use storage::audit::AuditActor;
-use tower::ServiceExt;
-
-const PASSWORD: &str = "mat-khau-thu-nghiem";
 
 struct App {
-    router: Router,
+    client: Client,
     db: storage::Db,
     package: String,
-}
-
-struct Resp {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
 }
 
 async fn app() -> App {
@@ -116,66 +109,22 @@ async fn app() -> App {
         .id;
     let state = web::AppState::new(db.clone(), web::WebConfig::default());
     App {
-        router: web::router(state),
+        client: Client {
+            router: web::router(state),
+        },
         db,
         package,
     }
 }
 
+impl std::ops::Deref for App {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
 impl App {
-    async fn send(&self, req: Request<Body>) -> Resp {
-        let resp = self.router.clone().oneshot(req).await.expect("infallible");
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let bytes = to_bytes(resp.into_body(), 8 * 1024 * 1024)
-            .await
-            .expect("body");
-        Resp {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
-    }
-
-    async fn get(&self, path: &str, cookie: &str) -> Resp {
-        self.send(
-            Request::get(path)
-                .header(header::COOKIE, cookie)
-                .body(Body::empty())
-                .expect("req"),
-        )
-        .await
-    }
-
-    async fn post(&self, path: &str, cookie: &str, form: &[(&str, &str)]) -> Resp {
-        let body = serde_urlencoded::to_string(form).expect("form");
-        self.send(
-            Request::post(path)
-                .header(header::COOKIE, cookie)
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(body))
-                .expect("req"),
-        )
-        .await
-    }
-
-    async fn login(&self, user: &str) -> (String, String) {
-        let r = self.get("/login", "").await;
-        let pre = cookie(&r, "ct_pre").expect("pre");
-        let csrf = hidden(&r.body, "csrf").expect("csrf");
-        let r = self
-            .post(
-                "/login",
-                &format!("ct_pre={pre}"),
-                &[("csrf", &csrf), ("username", user), ("password", PASSWORD)],
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "login {user}");
-        let sid = format!("ct_sid={}", cookie(&r, "ct_sid").expect("sid"));
-        let home = self.get("/home", &sid).await;
-        (sid, hidden(&home.body, "csrf").expect("csrf"))
-    }
-
     async fn token(&self, user: &str) -> String {
         let (uid, _) = storage::users::find_for_login(&self.db, user)
             .await
@@ -194,54 +143,6 @@ impl App {
         .expect("token");
         token
     }
-
-    async fn api(
-        &self,
-        method: &str,
-        path: &str,
-        token: &str,
-        json: serde_json::Value,
-    ) -> (StatusCode, serde_json::Value) {
-        let r = self
-            .send(
-                Request::builder()
-                    .method(method)
-                    .uri(path)
-                    .header(header::AUTHORIZATION, format!("Bearer {token}"))
-                    .header(header::CONTENT_TYPE, "application/json")
-                    .body(Body::from(json.to_string()))
-                    .expect("req"),
-            )
-            .await;
-        (
-            r.status,
-            serde_json::from_str(&r.body).unwrap_or(serde_json::Value::Null),
-        )
-    }
-}
-
-fn cookie(r: &Resp, name: &str) -> Option<String> {
-    r.headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix(&format!("{name}=")))
-        .map(|v| v.split(';').next().unwrap_or("").to_owned())
-}
-
-fn hidden(html: &str, name: &str) -> Option<String> {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker)? + marker.len();
-    let end = html[start..].find('"')?;
-    Some(html[start..start + end].to_owned())
-}
-
-fn location(r: &Resp) -> String {
-    r.headers
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned()
 }
 
 async fn donor_with_pledge(db: &storage::Db, id: &str, name: &str, amount: i64) {

@@ -1,14 +1,13 @@
 //! The web layer end to end through the router (no socket), on SQLite by
 //! default and on PostgreSQL when `TEST_DATABASE_URL` is set.
 
-use axum::Router;
-use axum::body::{Body, to_bytes};
+mod common;
+
+use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::Utc;
+use common::{Client, PASSWORD, cookie, json};
 use storage::audit::AuditActor;
-use tower::ServiceExt;
-
-const PASSWORD: &str = "mat-khau-thu-nghiem";
 
 /// (username, role, scope) of the seeded users.
 const USERS: [(&str, &str, &[&str]); 7] = [
@@ -22,7 +21,7 @@ const USERS: [(&str, &str, &[&str]); 7] = [
 ];
 
 struct App {
-    router: Router,
+    client: Client,
     db: storage::Db,
 }
 
@@ -63,110 +62,18 @@ async fn app() -> App {
     }
     let state = web::AppState::new(db.clone(), web::WebConfig::default());
     App {
-        router: web::router(state),
+        client: Client {
+            router: web::router(state),
+        },
         db,
     }
 }
 
-struct Resp {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
-    raw_len: usize,
-}
-
-impl App {
-    async fn send(&self, req: Request<Body>) -> Resp {
-        let resp = self.router.clone().oneshot(req).await.expect("infallible");
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let bytes = to_bytes(resp.into_body(), 8 * 1024 * 1024)
-            .await
-            .expect("body");
-        Resp {
-            status,
-            headers,
-            raw_len: bytes.len(),
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+impl std::ops::Deref for App {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
     }
-
-    async fn get(&self, path: &str, cookie: &str) -> Resp {
-        let req = Request::get(path)
-            .header(header::COOKIE, cookie)
-            .body(Body::empty())
-            .expect("request");
-        self.send(req).await
-    }
-
-    async fn post(&self, path: &str, cookie: &str, form: &[(&str, &str)]) -> Resp {
-        let body = serde_urlencoded::to_string(form).expect("form");
-        let req = Request::post(path)
-            .header(header::COOKIE, cookie)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body))
-            .expect("request");
-        self.send(req).await
-    }
-
-    /// GET /login: the pre-login cookie and the form's CSRF token.
-    async fn login_form(&self) -> (String, String) {
-        let r = self.get("/login", "").await;
-        let cookie = set_cookie(&r, "ct_pre").expect("pre-login cookie");
-        let csrf = hidden(&r.body, "csrf").expect("csrf field");
-        (format!("ct_pre={cookie}"), csrf)
-    }
-
-    async fn try_login(&self, user: &str, password: &str) -> Resp {
-        let (cookie, csrf) = self.login_form().await;
-        self.post(
-            "/login",
-            &cookie,
-            &[
-                ("csrf", &csrf),
-                ("username", user),
-                ("password", password),
-                ("next", "/home"),
-            ],
-        )
-        .await
-    }
-
-    /// Logs in; returns the session cookie header and the session's CSRF token.
-    async fn login(&self, user: &str) -> (String, String) {
-        let r = self.try_login(user, PASSWORD).await;
-        assert_eq!(
-            r.status,
-            StatusCode::SEE_OTHER,
-            "login of {user}: {}",
-            r.body
-        );
-        let sid = set_cookie(&r, "ct_sid").expect("session cookie");
-        let cookie = format!("ct_sid={sid}");
-        let home = self.get("/home", &cookie).await;
-        let csrf = hidden(&home.body, "csrf").expect("csrf on home");
-        (cookie, csrf)
-    }
-}
-
-fn set_cookie(r: &Resp, name: &str) -> Option<String> {
-    r.headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix(&format!("{name}=")))
-        .map(|v| v.split(';').next().unwrap_or("").to_owned())
-}
-
-fn hidden(html: &str, name: &str) -> Option<String> {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker)? + marker.len();
-    let end = html[start..].find('"')?;
-    Some(html[start..start + end].to_owned())
-}
-
-fn json(r: &Resp) -> serde_json::Value {
-    serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", r.body))
 }
 
 #[tokio::test]
@@ -272,7 +179,7 @@ async fn unknown_user_and_wrong_password_get_the_same_answer() {
     assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
     let msg = "Tên đăng nhập hoặc mật khẩu không đúng.";
     assert!(wrong.body.contains(msg) && unknown.body.contains(msg));
-    assert!(set_cookie(&wrong, "ct_sid").is_none());
+    assert!(cookie(&wrong, "ct_sid").is_none());
 }
 
 #[tokio::test]
@@ -554,7 +461,7 @@ async fn pages_switch_language_and_keep_it() {
     let r = app.get("/lang/en?next=/units", "").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.headers[header::LOCATION], "/units");
-    assert_eq!(set_cookie(&r, "ct_lang").as_deref(), Some("en"));
+    assert_eq!(cookie(&r, "ct_lang").as_deref(), Some("en"));
     let en = app.get("/units", "ct_lang=en").await;
     assert!(en.body.contains("<html lang=\"en\">"));
     assert!(en.body.contains("Map of administrative units"));
