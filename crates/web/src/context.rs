@@ -43,7 +43,15 @@ async fn actor_for(state: &AppState, user: &User) -> Result<Actor, storage::Stor
     let role: Role = user.role.parse().unwrap_or(Role::Public);
     let scope = if role.is_scoped() {
         let codes = storage::users::scopes(&state.db, &user.id).await?;
-        Scope::new(storage::admin_units::expand_scope(&state.db, &codes).await?)
+        let expanded = match state.scopes.get(&codes) {
+            Some(e) => e,
+            None => {
+                let e = storage::admin_units::expand_scope(&state.db, &codes).await?;
+                state.scopes.put(codes, e.clone());
+                e
+            }
+        };
+        Scope::new(expanded)
     } else {
         Scope::default()
     };

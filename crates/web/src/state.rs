@@ -1,6 +1,7 @@
 //! Shared state handed to every handler.
 
-use std::sync::Arc;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use storage::Db;
@@ -36,6 +37,32 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<WebConfig>,
     pub(crate) limiter: Arc<LoginLimiter>,
+    /// Expanded scopes by the unit codes a user was given. The map of units
+    /// is reference data loaded before the server starts, so an expansion
+    /// never goes stale while the process runs.
+    pub(crate) scopes: Arc<ScopeCache>,
+}
+
+/// Unit codes as stored → their expansion (descendants and predecessors).
+#[derive(Default)]
+pub(crate) struct ScopeCache {
+    map: Mutex<HashMap<Vec<String>, BTreeSet<String>>>,
+}
+
+impl ScopeCache {
+    pub(crate) fn get(&self, codes: &[String]) -> Option<BTreeSet<String>> {
+        let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(codes).cloned()
+    }
+
+    pub(crate) fn put(&self, codes: Vec<String>, expanded: BTreeSet<String>) {
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        // Distinct scopes are few (one per area); bound it all the same.
+        if map.len() >= 10_000 {
+            map.clear();
+        }
+        map.insert(codes, expanded);
+    }
 }
 
 impl AppState {
@@ -45,6 +72,7 @@ impl AppState {
             db,
             config: Arc::new(config),
             limiter,
+            scopes: Arc::new(ScopeCache::default()),
         }
     }
 }
