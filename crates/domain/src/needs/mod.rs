@@ -10,6 +10,7 @@ pub mod category;
 pub mod coverage;
 pub mod need_line;
 pub mod package;
+pub mod pledge_code;
 
 pub use category::{AgeBand, Category};
 pub use coverage::{Coverage, CoveringFlow, OverlapDecision, Restrictions, check_overlap};
