@@ -346,24 +346,31 @@ fn strip(items: Vec<Located>) -> Vec<Tlv> {
 /// Parses a VietQR transfer payload: checks the ID/length/value structure,
 /// the CRC, and the NAPAS fields, and returns every field.
 pub fn parse(payload: &str) -> Result<Parsed, VietQrError> {
-    let root = tlv::decode(payload, 0)?;
-
-    // The CRC must be the last object and cover everything before its value.
-    let crc_field = &root.last().ok_or(VietQrError::MissingCrc)?.tlv;
-    if crc_field.id != ID_CRC {
+    // The CRC comes first: any changed character is reported as a CRC
+    // mismatch, before the structure is looked at.
+    let bytes = payload.as_bytes();
+    let n = bytes.len();
+    if n < 8 || &bytes[n - 8..n - 4] != b"6304" {
         return Err(VietQrError::MissingCrc);
     }
-    let found = &crc_field.value;
-    if found.len() != 4 || !found.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(invalid("63", found));
+    let found = &bytes[n - 4..];
+    let found_text = String::from_utf8_lossy(found).into_owned();
+    if !found.iter().all(u8::is_ascii_hexdigit) {
+        return Err(invalid("63", &found_text));
     }
-    let covered = &payload.as_bytes()[..payload.len() - found.len()];
-    let crc = crc16_ccitt_false(covered);
-    if u16::from_str_radix(found, 16).ok() != Some(crc) {
+    let crc = crc16_ccitt_false(&bytes[..n - 4]);
+    if u16::from_str_radix(&found_text, 16).ok() != Some(crc) {
         return Err(VietQrError::CrcMismatch {
             expected: format!("{crc:04X}"),
-            found: found.clone(),
+            found: found_text,
         });
+    }
+
+    let root = tlv::decode(payload, 0)?;
+    // "6304" must be the CRC object itself, not the tail of another value.
+    let crc_object = root.last().map(|l| (l.tlv.id, l.tlv.value.len()));
+    if crc_object != Some((ID_CRC, 4)) {
+        return Err(VietQrError::MissingCrc);
     }
     no_duplicates(&root)?;
 
