@@ -1,5 +1,6 @@
-//! Spreadsheet imports: need lines and donors from CSV or XLSX, and the
-//! templates officers download to fill in.
+//! Spreadsheet imports: need lines and donors from CSV or XLSX, the
+//! templates officers download to fill in, and bank statements (money in,
+//! with the pledge codes in the memos).
 //!
 //! Pure: bytes in, typed rows or a list of problems out. No database, no
 //! files, no clock. Names and codes (sites, packages, periods) are resolved
@@ -15,6 +16,7 @@ mod columns;
 pub mod donors;
 pub mod needs;
 mod problem;
+pub mod statements;
 mod table;
 pub mod template;
 pub mod values;
@@ -23,6 +25,10 @@ pub use columns::Parsed;
 pub use donors::{DonorKind, DonorRecord, DonorType, Origin, parse_donors};
 pub use needs::{NeedRecord, SiteRef, parse_needs};
 pub use problem::{Problem, sort as sort_problems};
+pub use statements::{
+    AmountSign, ColumnMapping, ImportProblems, Preset, SkipReason, SkippedRow, Statement,
+    StatementLine, detect, parse_statement, presets,
+};
 pub use table::{Row, Table, read_table};
 pub use template::{
     TemplateError, donors_template_csv, donors_template_xlsx, needs_template_csv,

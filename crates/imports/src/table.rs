@@ -47,7 +47,28 @@ pub fn read_table(bytes: &[u8], format: Format) -> Result<Table, Vec<Problem>> {
 }
 
 /// A merged region: first and last (row, column), zero-based.
-type Merge = ((u32, u32), (u32, u32));
+pub(crate) type Merge = ((u32, u32), (u32, u32));
+
+/// A sheet as read, before a header row is chosen: every row (blank ones
+/// included) with its spreadsheet number, the merged regions, and the
+/// problems found while reading (cells holding a formula error, a CSV line
+/// that cannot be read).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Grid {
+    pub rows: Vec<(usize, Vec<String>)>,
+    pub merges: Vec<Merge>,
+    pub problems: Vec<Problem>,
+}
+
+/// Reads a file into a [`Grid`], for imports whose header is not on the
+/// first row (bank statements put title rows above it). Unreadable files
+/// are refused as by [`read_table`]; an empty grid is not refused here.
+pub(crate) fn read_grid(bytes: &[u8], format: Format) -> Result<Grid, Vec<Problem>> {
+    match format {
+        Format::Csv => csv_grid(bytes),
+        Format::Xlsx => xlsx_grid(bytes),
+    }
+}
 
 fn build(grid: Vec<(usize, Vec<String>)>, merges: &[Merge], mut problems: Vec<Problem>) -> Table {
     let mut rows = grid
@@ -108,6 +129,15 @@ fn build(grid: Vec<(usize, Vec<String>)>, merges: &[Merge], mut problems: Vec<Pr
 }
 
 fn read_xlsx(bytes: &[u8]) -> Result<Table, Vec<Problem>> {
+    let grid = xlsx_grid(bytes)?;
+    let table = build(grid.rows, &grid.merges, grid.problems);
+    if table.headers.is_empty() {
+        return Err(vec![empty_file()]);
+    }
+    Ok(table)
+}
+
+fn xlsx_grid(bytes: &[u8]) -> Result<Grid, Vec<Problem>> {
     let unreadable = |e: &dyn std::fmt::Display| {
         vec![Problem::file(
             format!(
@@ -157,11 +187,11 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, Vec<Problem>> {
         }
         grid.push((number, row));
     }
-    let table = build(grid, &merges, problems);
-    if table.headers.is_empty() {
-        return Err(vec![empty_file()]);
-    }
-    Ok(table)
+    Ok(Grid {
+        rows: grid,
+        merges,
+        problems,
+    })
 }
 
 /// The text of a cell as a person would read it. Whole numbers lose their
@@ -206,8 +236,24 @@ fn empty_file() -> Problem {
 }
 
 fn read_csv(bytes: &[u8]) -> Result<Table, Vec<Problem>> {
+    let grid = csv_grid(bytes)?;
+    let table = build(grid.rows, &[], grid.problems);
+    if table.headers.is_empty() {
+        return Err(vec![empty_file()]);
+    }
+    Ok(table)
+}
+
+fn csv_grid(bytes: &[u8]) -> Result<Grid, Vec<Problem>> {
     let text = decode(bytes)?;
-    let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    // The first line with a separator: a title line above the header (as
+    // bank statements have) may hold none.
+    let first_line = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(30)
+        .find(|l| l.contains([',', ';', '\t']))
+        .unwrap_or("");
     let delimiter = sniff_delimiter(first_line);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -236,11 +282,11 @@ fn read_csv(bytes: &[u8]) -> Result<Table, Vec<Problem>> {
             }
         }
     }
-    let table = build(grid, &[], problems);
-    if table.headers.is_empty() {
-        return Err(vec![empty_file()]);
-    }
-    Ok(table)
+    Ok(Grid {
+        rows: grid,
+        merges: Vec::new(),
+        problems,
+    })
 }
 
 /// The line a record starts on. The reader reports the position where it
