@@ -73,7 +73,11 @@ pub fn date_line(place: &str, date: NaiveDate) -> String {
     } else {
         format!("{place}, ")
     };
-    format!("{prefix}ngày {:02} tháng {month} năm {}", date.day(), date.year())
+    format!(
+        "{prefix}ngày {:02} tháng {month} năm {}",
+        date.day(),
+        date.year()
+    )
 }
 
 /// "Nơi nhận" lines: "- Như trên;" … and a full stop after the last one,
@@ -114,15 +118,28 @@ mod tests {
 
     #[test]
     fn the_date_line_pads_days_and_the_first_two_months() {
-        assert_eq!(date_line("Huế", day(2026, 11, 28)), "Huế, ngày 28 tháng 11 năm 2026");
-        assert_eq!(date_line("Huế", day(2026, 3, 5)), "Huế, ngày 05 tháng 3 năm 2026");
-        assert_eq!(date_line("Huế", day(2026, 2, 1)), "Huế, ngày 01 tháng 02 năm 2026");
+        assert_eq!(
+            date_line("Huế", day(2026, 11, 28)),
+            "Huế, ngày 28 tháng 11 năm 2026"
+        );
+        assert_eq!(
+            date_line("Huế", day(2026, 3, 5)),
+            "Huế, ngày 05 tháng 3 năm 2026"
+        );
+        assert_eq!(
+            date_line("Huế", day(2026, 2, 1)),
+            "Huế, ngày 01 tháng 02 năm 2026"
+        );
         assert_eq!(date_line("", day(2026, 1, 9)), "ngày 09 tháng 01 năm 2026");
     }
 
     #[test]
     fn recipients_end_with_semicolons_and_a_full_stop() {
-        let lines = recipient_lines(&["Như trên".into(), "- UBND thành phố".into(), "Lưu: VT".into()]);
+        let lines = recipient_lines(&[
+            "Như trên".into(),
+            "- UBND thành phố".into(),
+            "Lưu: VT".into(),
+        ]);
         assert_eq!(lines, ["- Như trên;", "- UBND thành phố;", "- Lưu: VT."]);
     }
 

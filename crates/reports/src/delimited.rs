@@ -61,12 +61,29 @@ mod tests {
         let table = Table {
             title: "t".into(),
             columns: vec![
-                Column { header: "Xã".into(), kind: ColumnKind::Text },
-                Column { header: "Số tiền (đồng)".into(), kind: ColumnKind::Money },
-                Column { header: "Tỷ lệ".into(), kind: ColumnKind::Percent },
+                Column {
+                    header: "Xã".into(),
+                    kind: ColumnKind::Text,
+                },
+                Column {
+                    header: "Số tiền (đồng)".into(),
+                    kind: ColumnKind::Money,
+                },
+                Column {
+                    header: "Tỷ lệ".into(),
+                    kind: ColumnKind::Percent,
+                },
             ],
-            rows: vec![vec![Cell::Text("A Lưới 1, \"mới\"".into()), Cell::Money(1_234_567), Cell::Percent(1234)]],
-            total_row: Some(vec![Cell::Text("Tổng".into()), Cell::Money(1_234_567), Cell::Empty]),
+            rows: vec![vec![
+                Cell::Text("A Lưới 1, \"mới\"".into()),
+                Cell::Money(1_234_567),
+                Cell::Percent(1234),
+            ]],
+            total_row: Some(vec![
+                Cell::Text("Tổng".into()),
+                Cell::Money(1_234_567),
+                Cell::Empty,
+            ]),
         };
         let bytes = write(&table);
         assert!(bytes.starts_with(BOM));

@@ -4,7 +4,9 @@ use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum ReportError {
-    #[error("table {table:?}: row {row} has {cells} cells but the table has {columns} columns (row 0 = total row)")]
+    #[error(
+        "table {table:?}: row {row} has {cells} cells but the table has {columns} columns (row 0 = total row)"
+    )]
     RaggedRow {
         table: String,
         row: usize,
@@ -26,7 +28,9 @@ pub enum ReportError {
 }
 
 impl ReportError {
-    pub(crate) fn xlsx(context: impl Into<String>) -> impl FnOnce(rust_xlsxwriter::XlsxError) -> Self {
+    pub(crate) fn xlsx(
+        context: impl Into<String>,
+    ) -> impl FnOnce(rust_xlsxwriter::XlsxError) -> Self {
         let context = context.into();
         move |source| ReportError::Xlsx { context, source }
     }

@@ -19,7 +19,12 @@ pub(crate) enum Style {
 
 impl Style {
     #[cfg(test)]
-    pub(crate) const ALL: [Style; 4] = [Style::Regular, Style::Bold, Style::Italic, Style::BoldItalic];
+    pub(crate) const ALL: [Style; 4] = [
+        Style::Regular,
+        Style::Bold,
+        Style::Italic,
+        Style::BoldItalic,
+    ];
 
     pub(crate) fn bytes(self) -> &'static [u8] {
         match self {
@@ -63,10 +68,13 @@ impl Font {
             message: e.to_string(),
         })?;
         let units_per_em = f32::from(face.units_per_em());
-        let fallback = face.glyph_index('?').map(|g| g.0).ok_or(ReportError::Font {
-            font,
-            message: "no glyph for '?'".to_owned(),
-        })?;
+        let fallback = face
+            .glyph_index('?')
+            .map(|g| g.0)
+            .ok_or(ReportError::Font {
+                font,
+                message: "no glyph for '?'".to_owned(),
+            })?;
         Ok(Font {
             face,
             units_per_em,
@@ -188,6 +196,32 @@ impl Fonts {
         lines
     }
 
+    /// Like `wrap`, but with lines of even length: the narrowest width that
+    /// needs no more lines ("ỦY BAN NHÂN DÂN / THÀNH PHỐ HUẾ" rather than
+    /// "ỦY BAN NHÂN DÂN THÀNH / PHỐ HUẾ"), as centred headings are set.
+    pub(crate) fn wrap_balanced(
+        &self,
+        style: Style,
+        size: f32,
+        text: &str,
+        max: f32,
+    ) -> Vec<String> {
+        let lines = self.wrap(style, size, text, max);
+        if lines.len() < 2 {
+            return lines;
+        }
+        let (mut low, mut high) = (max / lines.len() as f32, max);
+        for _ in 0..20 {
+            let mid = (low + high) / 2.0;
+            if self.wrap(style, size, text, mid).len() <= lines.len() {
+                high = mid;
+            } else {
+                low = mid;
+            }
+        }
+        self.wrap(style, size, text, high)
+    }
+
     /// Column widths for a table `total` points wide, with `pad` points of
     /// padding on each side of a cell: numbers never wrap, text wraps at
     /// spaces; spare room goes to the columns that would like more.
@@ -246,7 +280,8 @@ impl Fonts {
 /// True when every cell of the row is numeric or empty (used for alignment
 /// of total rows, whose label is text).
 pub(crate) fn align_right(cell: &Cell, column_kind: crate::model::ColumnKind) -> bool {
-    cell.is_numeric() || (matches!(cell, Cell::Empty) && column_kind != crate::model::ColumnKind::Text)
+    cell.is_numeric()
+        || (matches!(cell, Cell::Empty) && column_kind != crate::model::ColumnKind::Text)
 }
 
 #[cfg(test)]
@@ -281,8 +316,16 @@ mod tests {
         let fonts = Fonts::load().expect("embedded fonts parse");
         for style in Style::ALL {
             let font = fonts.get(style);
-            for ch in letters.iter().copied().chain(['₫', '\u{a0}', '–', '“', '”']) {
-                assert!(font.glyph(ch).is_some(), "{style:?} lacks {ch:?} (U+{:04X})", ch as u32);
+            for ch in letters
+                .iter()
+                .copied()
+                .chain(['₫', '\u{a0}', '–', '“', '”'])
+            {
+                assert!(
+                    font.glyph(ch).is_some(),
+                    "{style:?} lacks {ch:?} (U+{:04X})",
+                    ch as u32
+                );
             }
         }
     }
@@ -308,5 +351,25 @@ mod tests {
         assert!(long.len() > 1);
         assert_eq!(long.concat(), "x".repeat(100));
         assert_eq!(fonts.wrap(Style::Regular, 10.0, "a\nb", 500.0), ["a", "b"]);
+        let size = crate::decree::HEADER_PT;
+        let column = 177.0;
+        assert_eq!(
+            fonts.wrap(
+                Style::Regular,
+                size,
+                "ỦY BAN NHÂN DÂN THÀNH PHỐ HUẾ",
+                column
+            ),
+            ["ỦY BAN NHÂN DÂN THÀNH", "PHỐ HUẾ"]
+        );
+        assert_eq!(
+            fonts.wrap_balanced(
+                Style::Regular,
+                size,
+                "ỦY BAN NHÂN DÂN THÀNH PHỐ HUẾ",
+                column
+            ),
+            ["ỦY BAN NHÂN DÂN", "THÀNH PHỐ HUẾ"]
+        );
     }
 }

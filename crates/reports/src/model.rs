@@ -168,7 +168,10 @@ impl Chart {
                 };
                 Table {
                     title,
-                    columns: vec![col("Nội dung", ColumnKind::Text), col(&header, ColumnKind::Integer)],
+                    columns: vec![
+                        col("Nội dung", ColumnKind::Text),
+                        col(&header, ColumnKind::Integer),
+                    ],
                     rows: items
                         .iter()
                         .map(|(label, value)| vec![Cell::Text(label.clone()), Cell::Int(*value)])
@@ -230,7 +233,10 @@ impl Chart {
             }
             Chart::UnitGrid { items, .. } => Table {
                 title,
-                columns: vec![col("Đơn vị", ColumnKind::Text), col("Tỷ lệ bao phủ", ColumnKind::Percent)],
+                columns: vec![
+                    col("Đơn vị", ColumnKind::Text),
+                    col("Tỷ lệ bao phủ", ColumnKind::Percent),
+                ],
                 rows: items
                     .iter()
                     .map(|(name, ratio)| {
@@ -273,7 +279,8 @@ impl Chart {
 
 /// `part / whole` in basis points, `None` when the whole is not positive.
 pub(crate) fn ratio_bp(part: i64, whole: i64) -> Option<i64> {
-    (whole > 0).then(|| ((i128::from(part) * 10_000 + i128::from(whole) / 2) / i128::from(whole)) as i64)
+    (whole > 0)
+        .then(|| ((i128::from(part) * 10_000 + i128::from(whole) / 2) / i128::from(whole)) as i64)
 }
 
 fn nfc(text: &str) -> String {

@@ -111,7 +111,14 @@ impl Svg {
             if x + width > WIDTH - PAD && x > PAD {
                 break;
             }
-            self.rect(x, y - 9.0, 10.0, 10.0, fill, r##" stroke="#555" stroke-width="0.5""##);
+            self.rect(
+                x,
+                y - 9.0,
+                10.0,
+                10.0,
+                fill,
+                r##" stroke="#555" stroke-width="0.5""##,
+            );
             self.text(x + 14.0, y, label, r#" font-size="11""#);
             x += width;
         }
@@ -150,7 +157,12 @@ pub fn bar_chart(title: &str, items: &[(String, i64)], unit: &str) -> String {
         .join("; ");
     let row = 36.0;
     let top = 30.0;
-    let mut svg = Svg::new("bar", title, &format!("Biểu đồ cột. {desc}."), top + row * items.len() as f32 + 4.0);
+    let mut svg = Svg::new(
+        "bar",
+        title,
+        &format!("Biểu đồ cột. {desc}."),
+        top + row * items.len() as f32 + 4.0,
+    );
     let max = items.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1) as f32;
     let bar_space = WIDTH - 2.0 * PAD - 100.0;
     for (i, (label, value)) in items.iter().enumerate() {
@@ -158,7 +170,12 @@ pub fn bar_chart(title: &str, items: &[(String, i64)], unit: &str) -> String {
         svg.text(PAD, y + 12.0, label, "");
         let w = bar_space * ((*value).max(0) as f32 / max);
         svg.rect(PAD, y + 16.0, w, 14.0, BLUE, "");
-        svg.text(PAD + w + 4.0, y + 27.0, &with_unit(*value, unit), r#" font-size="11""#);
+        svg.text(
+            PAD + w + 4.0,
+            y + 27.0,
+            &with_unit(*value, unit),
+            r#" font-size="11""#,
+        );
     }
     svg.finish()
 }
@@ -170,17 +187,29 @@ pub fn target_vs_actual(title: &str, items: &[(String, i64, i64)]) -> String {
         return empty_chart("target", title);
     }
     let note = |target: i64, actual: i64| match crate::model::ratio_bp(actual, target) {
-        Some(bp) => format!("{}/{} ({})", format_int(actual), format_int(target), format_percent_bp(bp)),
+        Some(bp) => format!(
+            "{}/{} ({})",
+            format_int(actual),
+            format_int(target),
+            format_percent_bp(bp)
+        ),
         None => format!("{}/{}", format_int(actual), format_int(target)),
     };
     let desc = items
         .iter()
-        .map(|(label, target, actual)| format!("{label}: thực hiện/chỉ tiêu {}", note(*target, *actual)))
+        .map(|(label, target, actual)| {
+            format!("{label}: thực hiện/chỉ tiêu {}", note(*target, *actual))
+        })
         .collect::<Vec<_>>()
         .join("; ");
     let row = 38.0;
     let top = 46.0;
-    let mut svg = Svg::new("target", title, &format!("Chỉ tiêu và thực hiện. {desc}."), top + row * items.len() as f32 + 4.0);
+    let mut svg = Svg::new(
+        "target",
+        title,
+        &format!("Chỉ tiêu và thực hiện. {desc}."),
+        top + row * items.len() as f32 + 4.0,
+    );
     svg.legend(
         36.0,
         &[
@@ -200,9 +229,21 @@ pub fn target_vs_actual(title: &str, items: &[(String, i64, i64)]) -> String {
         svg.text(PAD, y + 12.0, label, "");
         let tw = bar_space * ((*target).max(0) as f32 / max);
         let aw = bar_space * ((*actual).max(0) as f32 / max);
-        svg.rect(PAD, y + 16.0, tw, 16.0, "#d9d9d9", r##" stroke="#555" stroke-width="0.5""##);
+        svg.rect(
+            PAD,
+            y + 16.0,
+            tw,
+            16.0,
+            "#d9d9d9",
+            r##" stroke="#555" stroke-width="0.5""##,
+        );
         svg.rect(PAD, y + 20.0, aw, 8.0, BLUE, "");
-        svg.text(PAD + tw.max(aw) + 4.0, y + 29.0, &note(*target, *actual), r#" font-size="11""#);
+        svg.text(
+            PAD + tw.max(aw) + 4.0,
+            y + 29.0,
+            &note(*target, *actual),
+            r#" font-size="11""#,
+        );
     }
     svg.finish()
 }
@@ -210,7 +251,8 @@ pub fn target_vs_actual(title: &str, items: &[(String, i64, i64)]) -> String {
 /// One line per series over time (e.g. money received and money spent), a
 /// dash pattern and a marker per series besides its colour.
 pub fn line_chart(title: &str, series: &[(String, Vec<(NaiveDate, i64)>)]) -> String {
-    let points: Vec<(NaiveDate, i64)> = series.iter().flat_map(|(_, p)| p.iter().copied()).collect();
+    let points: Vec<(NaiveDate, i64)> =
+        series.iter().flat_map(|(_, p)| p.iter().copied()).collect();
     let (Some(first), Some(last)) = (
         points.iter().map(|(d, _)| *d).min(),
         points.iter().map(|(d, _)| *d).max(),
@@ -262,16 +304,31 @@ pub fn line_chart(title: &str, series: &[(String, Vec<(NaiveDate, i64)>)]) -> St
             svg.out,
             r##"<line x1="{left}" y1="{y:.1}" x2="{right}" y2="{y:.1}" stroke="#ddd" stroke-width="1"/>"##
         );
-        svg.text(left - 4.0, y + 4.0, &format_compact(tick as i64), r#" font-size="10" text-anchor="end""#);
+        svg.text(
+            left - 4.0,
+            y + 4.0,
+            &format_compact(tick as i64),
+            r#" font-size="10" text-anchor="end""#,
+        );
         tick += step;
     }
     let _ = write!(
         svg.out,
         r##"<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#555" stroke-width="1"/>"##
     );
-    svg.text(left, bottom + 16.0, &format_date(first), r#" font-size="10""#);
+    svg.text(
+        left,
+        bottom + 16.0,
+        &format_date(first),
+        r#" font-size="10""#,
+    );
     if first != last {
-        svg.text(right, bottom + 16.0, &format_date(last), r#" font-size="10" text-anchor="end""#);
+        svg.text(
+            right,
+            bottom + 16.0,
+            &format_date(last),
+            r#" font-size="10" text-anchor="end""#,
+        );
     }
 
     for (i, (_, p)) in series.iter().enumerate() {
@@ -338,7 +395,12 @@ pub fn unit_grid(title: &str, items: &[(String, Option<f64>)]) -> String {
     let rows = items.len().div_ceil(columns);
     let top = 30.0;
     let legend_y = top + rows as f32 * (tile_h + gap) + 14.0;
-    let mut svg = Svg::new("grid", title, &format!("Tỷ lệ bao phủ theo đơn vị. {desc}."), legend_y + 36.0);
+    let mut svg = Svg::new(
+        "grid",
+        title,
+        &format!("Tỷ lệ bao phủ theo đơn vị. {desc}."),
+        legend_y + 36.0,
+    );
     svg.hatch("none", "#f0f0f0", "#a0a0a0");
     for (i, (name, ratio)) in items.iter().enumerate() {
         let x = PAD + (i % columns) as f32 * (tile_w + gap);
@@ -346,13 +408,28 @@ pub fn unit_grid(title: &str, items: &[(String, Option<f64>)]) -> String {
         let (fill, ink) = match ratio {
             Some(r) => {
                 let class = ((r.clamp(0.0, 1.0) * 5.0).floor() as usize).min(4);
-                (BLUES[class].to_owned(), if class >= 3 { "#ffffff" } else { "#1a1a1a" })
+                (
+                    BLUES[class].to_owned(),
+                    if class >= 3 { "#ffffff" } else { "#1a1a1a" },
+                )
             }
             None => (svg.pattern_ref("none"), "#1a1a1a"),
         };
         let value = ratio.map_or("—".to_owned(), percent);
-        let _ = write!(svg.out, "<g><title>{}: {}</title>", escape(name), escape(&value));
-        svg.rect(x, y, tile_w, tile_h, &fill, r##" stroke="#888" stroke-width="0.5" rx="3""##);
+        let _ = write!(
+            svg.out,
+            "<g><title>{}: {}</title>",
+            escape(name),
+            escape(&value)
+        );
+        svg.rect(
+            x,
+            y,
+            tile_w,
+            tile_h,
+            &fill,
+            r##" stroke="#888" stroke-width="0.5" rx="3""##,
+        );
         let lines = tile_lines(name, 13);
         for (j, line) in lines.iter().enumerate() {
             svg.text(

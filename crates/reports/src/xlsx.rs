@@ -15,8 +15,10 @@
 use crate::ReportError;
 use crate::decree;
 use crate::model::{Cell, ColumnKind, Document, Table};
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet};
 use chrono::Datelike;
+use rust_xlsxwriter::{
+    DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet,
+};
 use std::collections::HashSet;
 
 const INFO_SHEET: &str = "Thông tin";
@@ -97,18 +99,27 @@ pub(crate) fn write(doc: &Document) -> Result<Vec<u8>, ReportError> {
         sheet
             .set_name(&name)
             .map_err(ReportError::xlsx(format!("naming sheet {name:?}")))?;
-        write_table(sheet, &table, &formats).map_err(ReportError::xlsx(format!("sheet {name:?}")))?;
+        write_table(sheet, &table, &formats)
+            .map_err(ReportError::xlsx(format!("sheet {name:?}")))?;
     }
     workbook
         .save_to_buffer()
         .map_err(ReportError::xlsx("saving the workbook"))
 }
 
-fn write_info(sheet: &mut Worksheet, doc: &Document, f: &Formats) -> Result<(), rust_xlsxwriter::XlsxError> {
+fn write_info(
+    sheet: &mut Worksheet,
+    doc: &Document,
+    f: &Formats,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
     sheet.set_column_width(0, 24)?;
     sheet.set_column_width(1, 100)?;
     let mut row = 0u32;
-    let pair = |sheet: &mut Worksheet, row: &mut u32, label: &str, value: &str| -> Result<(), rust_xlsxwriter::XlsxError> {
+    let pair = |sheet: &mut Worksheet,
+                row: &mut u32,
+                label: &str,
+                value: &str|
+     -> Result<(), rust_xlsxwriter::XlsxError> {
         sheet.write_string_with_format(*row, 0, label, &f.label)?;
         sheet.write_string_with_format(*row, 1, value, &f.wrap)?;
         *row += 1;
@@ -117,7 +128,12 @@ fn write_info(sheet: &mut Worksheet, doc: &Document, f: &Formats) -> Result<(), 
     pair(sheet, &mut row, "Cơ quan chủ quản", &doc.issuer_parent)?;
     pair(sheet, &mut row, "Cơ quan ban hành", &doc.issuer)?;
     pair(sheet, &mut row, "Số, ký hiệu", &doc.number_symbol)?;
-    pair(sheet, &mut row, "Địa danh, ngày", &decree::date_line(&doc.place, doc.date))?;
+    pair(
+        sheet,
+        &mut row,
+        "Địa danh, ngày",
+        &decree::date_line(&doc.place, doc.date),
+    )?;
     pair(sheet, &mut row, "Loại văn bản", &doc.kind)?;
     pair(sheet, &mut row, "Trích yếu", &doc.title)?;
     row += 1;
@@ -143,15 +159,33 @@ fn write_info(sheet: &mut Worksheet, doc: &Document, f: &Formats) -> Result<(), 
         }
         row += 1;
     }
-    pair(sheet, &mut row, "Nơi nhận", &decree::recipient_lines(&doc.recipients).join("\n"))?;
-    pair(sheet, &mut row, "Người ký", &format!("{}\n{}", doc.signer_title, doc.signer_name))?;
+    pair(
+        sheet,
+        &mut row,
+        "Nơi nhận",
+        &decree::recipient_lines(&doc.recipients).join("\n"),
+    )?;
+    pair(
+        sheet,
+        &mut row,
+        "Người ký",
+        &format!("{}\n{}", doc.signer_title, doc.signer_name),
+    )?;
     Ok(())
 }
 
-fn write_table(sheet: &mut Worksheet, table: &Table, f: &Formats) -> Result<(), rust_xlsxwriter::XlsxError> {
+fn write_table(
+    sheet: &mut Worksheet,
+    table: &Table,
+    f: &Formats,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
     const HEADER_ROW: u32 = 1;
     sheet.write_string_with_format(0, 0, &table.title, &f.title)?;
-    let mut widths: Vec<usize> = table.columns.iter().map(|c| longest_word(&c.header).max(8)).collect();
+    let mut widths: Vec<usize> = table
+        .columns
+        .iter()
+        .map(|c| longest_word(&c.header).max(8))
+        .collect();
     for (col, column) in table.columns.iter().enumerate() {
         sheet.write_string_with_format(HEADER_ROW, col as u16, &column.header, &f.header)?;
     }
@@ -174,10 +208,18 @@ fn write_table(sheet: &mut Worksheet, table: &Table, f: &Formats) -> Result<(), 
             };
             match cell {
                 Cell::Text(text) => sheet.write_string_with_format(r, c, text, text_fmt)?,
-                Cell::Int(v) | Cell::Money(v) => sheet.write_number_with_format(r, c, *v as f64, int_fmt)?,
-                Cell::Percent(bp) => sheet.write_number_with_format(r, c, *bp as f64 / 10_000.0, pct_fmt)?,
+                Cell::Int(v) | Cell::Money(v) => {
+                    sheet.write_number_with_format(r, c, *v as f64, int_fmt)?
+                }
+                Cell::Percent(bp) => {
+                    sheet.write_number_with_format(r, c, *bp as f64 / 10_000.0, pct_fmt)?
+                }
                 Cell::Empty => {
-                    let fmt = if column.kind == ColumnKind::Text { text_fmt } else { int_fmt };
+                    let fmt = if column.kind == ColumnKind::Text {
+                        text_fmt
+                    } else {
+                        int_fmt
+                    };
                     sheet.write_blank(r, c, fmt)?
                 }
             };
@@ -191,7 +233,10 @@ fn write_table(sheet: &mut Worksheet, table: &Table, f: &Formats) -> Result<(), 
 }
 
 fn longest_word(text: &str) -> usize {
-    text.split_whitespace().map(|w| w.chars().count()).max().unwrap_or(0)
+    text.split_whitespace()
+        .map(|w| w.chars().count())
+        .max()
+        .unwrap_or(0)
 }
 
 /// A sheet name from a table title: Excel's forbidden characters replaced,
@@ -216,7 +261,12 @@ fn sheet_base_name(title: &str, index: usize) -> String {
 }
 
 fn truncate_chars(text: &str, max: usize) -> String {
-    text.chars().take(max).collect::<String>().trim_end().trim_end_matches('\'').to_owned()
+    text.chars()
+        .take(max)
+        .collect::<String>()
+        .trim_end()
+        .trim_end_matches('\'')
+        .to_owned()
 }
 
 /// Names already used; Excel compares them without regard to case.
@@ -231,7 +281,10 @@ impl SheetNames {
         let mut n = 2;
         while self.taken.contains(&name.to_lowercase()) {
             let suffix = format!(" ({n})");
-            name = format!("{}{suffix}", truncate_chars(base, SHEET_NAME_MAX - suffix.chars().count()));
+            name = format!(
+                "{}{suffix}",
+                truncate_chars(base, SHEET_NAME_MAX - suffix.chars().count())
+            );
             n += 1;
         }
         self.taken.insert(name.to_lowercase());
@@ -252,7 +305,10 @@ mod tests {
         assert_ne!(a, b);
         for name in [&a, &b] {
             assert!(name.chars().count() <= 31, "{name}");
-            assert!(!name.contains(['[', ']', ':', '*', '?', '/', '\\']), "{name}");
+            assert!(
+                !name.contains(['[', ']', ':', '*', '?', '/', '\\']),
+                "{name}"
+            );
         }
         assert!(b.ends_with(" (2)"));
         assert_eq!(sheet_base_name("  ", 3), "Bảng 3");

@@ -147,7 +147,12 @@ fn big() -> Document {
 fn all_tables(doc: &Document) -> Vec<Table> {
     doc.sections
         .iter()
-        .flat_map(|s| s.tables.iter().cloned().chain(s.charts.iter().map(Chart::data_table)))
+        .flat_map(|s| {
+            s.tables
+                .iter()
+                .cloned()
+                .chain(s.charts.iter().map(Chart::data_table))
+        })
         .collect()
 }
 
@@ -180,7 +185,10 @@ mod xlsx {
         let mut seen = std::collections::HashSet::new();
         for name in &names {
             assert!(!name.is_empty() && name.chars().count() <= 31, "{name:?}");
-            assert!(!name.contains(['[', ']', ':', '*', '?', '/', '\\']), "{name:?}");
+            assert!(
+                !name.contains(['[', ']', ':', '*', '?', '/', '\\']),
+                "{name:?}"
+            );
             assert!(seen.insert(name.to_lowercase()), "duplicate sheet {name:?}");
         }
 
@@ -192,7 +200,10 @@ mod xlsx {
                 "sheet {name} starts with the title"
             );
             for (c, column) in table.columns.iter().enumerate() {
-                assert_eq!(range.get_value((1, c as u32)), Some(&Data::String(column.header.clone())));
+                assert_eq!(
+                    range.get_value((1, c as u32)),
+                    Some(&Data::String(column.header.clone()))
+                );
             }
             let rows = table.rows.iter().chain(table.total_row.iter());
             for (r, row) in rows.enumerate() {
@@ -204,9 +215,14 @@ mod xlsx {
                         }
                         Cell::Percent(bp) => {
                             let got = number(got).expect("a percentage is a number");
-                            assert!((got - *bp as f64 / 10_000.0).abs() < 1e-12, "{name} r{r} c{c}: {got}")
+                            assert!(
+                                (got - *bp as f64 / 10_000.0).abs() < 1e-12,
+                                "{name} r{r} c{c}: {got}"
+                            )
                         }
-                        Cell::Text(t) => assert_eq!(got, Some(&Data::String(t.clone())), "{name} r{r} c{c}"),
+                        Cell::Text(t) => {
+                            assert_eq!(got, Some(&Data::String(t.clone())), "{name} r{r} c{c}")
+                        }
                         Cell::Empty => assert!(
                             matches!(got, None | Some(Data::Empty)),
                             "{name} r{r} c{c}: {got:?}"
@@ -219,7 +235,10 @@ mod xlsx {
         let info = book.worksheet_range("Thông tin").expect("info sheet");
         let text: Vec<String> = info.rows().flatten().map(|d| d.to_string()).collect();
         assert!(text.contains(&"SỞ Y TẾ".to_owned()), "{text:?}");
-        assert!(text.contains(&"Huế, ngày 28 tháng 11 năm 2026".to_owned()), "{text:?}");
+        assert!(
+            text.contains(&"Huế, ngày 28 tháng 11 năm 2026".to_owned()),
+            "{text:?}"
+        );
         let nfc: String = doc.sections[0].paragraphs[0].nfc().collect();
         assert!(text.contains(&nfc), "the narrative is there, in NFC");
     }
@@ -239,14 +258,18 @@ mod xlsx {
             .expect("first table sheet")
             .read_to_string(&mut sheet)
             .expect("utf-8");
-        assert!(sheet.contains("<pane ") && sheet.contains(r#"state="frozen""#), "header row frozen");
+        assert!(
+            sheet.contains("<pane ") && sheet.contains(r#"state="frozen""#),
+            "header row frozen"
+        );
     }
 }
 
 // ---------------------------------------------------------------- DOCX
 
 fn docx_part(bytes: &[u8], part: &str) -> String {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).expect("the DOCX is a zip archive");
+    let mut zip =
+        zip::ZipArchive::new(Cursor::new(bytes.to_vec())).expect("the DOCX is a zip archive");
     let mut xml = String::new();
     zip.by_name(part)
         .expect("part exists")
@@ -289,20 +312,30 @@ fn docx_follows_decree_30() {
     // 13 pt body = 26 half-points, 12 pt header = 24.
     assert!(xml.contains(r#"<w:sz w:val="26" />"#) || xml.contains(r#"<w:sz w:val="26"/>"#));
     let header = docx_part(&bytes, "word/header1.xml");
-    assert!(header.contains("PAGE"), "page number field in the header: {header}");
+    assert!(
+        header.contains("PAGE"),
+        "page number field in the header: {header}"
+    );
 }
 
 // ---------------------------------------------------------------- PDF
 
 fn pdftotext(pdf: &[u8], page: Option<usize>) -> String {
-    let dir = std::env::temp_dir().join(format!("reports-test-{}-{:?}", std::process::id(), std::thread::current().id()));
+    let dir = std::env::temp_dir().join(format!(
+        "reports-test-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("doc.pdf");
     std::fs::write(&path, pdf).expect("write pdf");
     let mut cmd = Command::new("pdftotext");
     cmd.arg("-enc").arg("UTF-8");
     if let Some(p) = page {
-        cmd.arg("-f").arg(p.to_string()).arg("-l").arg(p.to_string());
+        cmd.arg("-f")
+            .arg(p.to_string())
+            .arg("-l")
+            .arg(p.to_string());
     }
     let out = cmd.arg(&path).arg("-").output().unwrap_or_else(|e| {
         panic!(
@@ -310,7 +343,11 @@ fn pdftotext(pdf: &[u8], page: Option<usize>) -> String {
              the PDF test reads the text back with it and does not skip."
         )
     });
-    assert!(out.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "pdftotext failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let _ = std::fs::remove_dir_all(&dir);
     String::from_utf8(out.stdout).expect("pdftotext writes UTF-8")
 }
@@ -321,7 +358,9 @@ fn squash(text: &str) -> String {
 
 fn page_count(pdf: &[u8]) -> usize {
     let text = String::from_utf8_lossy(pdf);
-    text.matches("/Type /Page\n").count() + text.matches("/Type /Page/").count() + text.matches("/Type /Page>").count()
+    text.matches("/Type /Page\n").count()
+        + text.matches("/Type /Page/").count()
+        + text.matches("/Type /Page>").count()
 }
 
 /// `REPORTS_SAMPLE_DIR=/tmp/x cargo test -p reports` leaves the sample
@@ -330,11 +369,24 @@ fn keep_samples(doc: &Document, name: &str) {
     if let Ok(dir) = std::env::var("REPORTS_SAMPLE_DIR") {
         let dir = std::path::Path::new(&dir);
         std::fs::create_dir_all(dir).expect("sample dir");
-        std::fs::write(dir.join(format!("{name}.pdf")), reports::pdf(doc).expect("pdf")).expect("write");
-        std::fs::write(dir.join(format!("{name}.docx")), reports::docx(doc).expect("docx")).expect("write");
-        std::fs::write(dir.join(format!("{name}.xlsx")), reports::xlsx(doc).expect("xlsx")).expect("write");
+        std::fs::write(
+            dir.join(format!("{name}.pdf")),
+            reports::pdf(doc).expect("pdf"),
+        )
+        .expect("write");
+        std::fs::write(
+            dir.join(format!("{name}.docx")),
+            reports::docx(doc).expect("docx"),
+        )
+        .expect("write");
+        std::fs::write(
+            dir.join(format!("{name}.xlsx")),
+            reports::xlsx(doc).expect("xlsx"),
+        )
+        .expect("write");
         for (i, chart) in doc.sections.iter().flat_map(|s| &s.charts).enumerate() {
-            std::fs::write(dir.join(format!("{name}-chart{i}.svg")), chart.to_svg()).expect("write");
+            std::fs::write(dir.join(format!("{name}-chart{i}.svg")), chart.to_svg())
+                .expect("write");
         }
     }
 }
@@ -351,12 +403,25 @@ fn pdf_is_well_formed_and_embeds_its_font() {
     let bytes = reports::pdf(&sample()).expect("pdf");
     assert!(bytes.starts_with(b"%PDF-"));
     let raw = String::from_utf8_lossy(&bytes);
-    assert!(raw.contains("\nxref\n") && raw.contains("trailer") && raw.trim_end().ends_with("%%EOF"));
+    assert!(
+        raw.contains("\nxref\n") && raw.contains("trailer") && raw.trim_end().ends_with("%%EOF")
+    );
     assert!(raw.contains("/FontFile2"), "TrueType font embedded");
     assert!(raw.contains("/ToUnicode"), "text extractable");
-    assert!(raw.contains("+LiberationSerif"), "subset font named with a tag");
-    assert!(bytes.len() < 200_000, "a two-page report is small: {} bytes", bytes.len());
-    eprintln!("sample PDF: {} bytes, {} pages", bytes.len(), page_count(&bytes));
+    assert!(
+        raw.contains("+LiberationSerif"),
+        "subset font named with a tag"
+    );
+    assert!(
+        bytes.len() < 200_000,
+        "a two-page report is small: {} bytes",
+        bytes.len()
+    );
+    eprintln!(
+        "sample PDF: {} bytes, {} pages",
+        bytes.len(),
+        page_count(&bytes)
+    );
 }
 
 #[test]
@@ -364,7 +429,11 @@ fn pdf_text_comes_back_exactly_in_nfc() {
     let doc = sample();
     let bytes = reports::pdf(&doc).expect("pdf");
     let text = pdftotext(&bytes, None);
-    assert_eq!(text, text.nfc().collect::<String>(), "extracted text is NFC");
+    assert_eq!(
+        text,
+        text.nfc().collect::<String>(),
+        "extracted text is NFC"
+    );
     let flat = squash(&text);
     let paragraph: String = doc.sections[0].paragraphs[0].nfc().collect();
     for needle in [
@@ -391,7 +460,10 @@ fn pdf_text_comes_back_exactly_in_nfc() {
         "PHÓ GIÁM ĐỐC",
         "Nguyễn Thị Hương",
     ] {
-        assert!(flat.contains(needle), "pdftotext lacks {needle:?} in:\n{text}");
+        assert!(
+            flat.contains(needle),
+            "pdftotext lacks {needle:?} in:\n{text}"
+        );
     }
 }
 
@@ -404,13 +476,29 @@ fn a_long_table_paginates_with_its_header_repeated_and_numbered_pages() {
     for page in 2..=pages {
         let text = pdftotext(&bytes, Some(page));
         let flat = squash(&text);
-        assert!(flat.contains("Số tiền (đồng)"), "page {page} repeats the header:\n{text}");
-        let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
-        assert_eq!(first_line.trim(), page.to_string(), "page {page} is numbered at the top");
+        assert!(
+            flat.contains("Số tiền (đồng)"),
+            "page {page} repeats the header:\n{text}"
+        );
+        let first_line = text
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or_default();
+        assert_eq!(
+            first_line.trim(),
+            page.to_string(),
+            "page {page} is numbered at the top"
+        );
     }
     let first = pdftotext(&bytes, Some(1));
-    let first_line = first.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
-    assert!(first_line.contains("ỦY BAN NHÂN DÂN"), "page 1 starts with the header, no number: {first_line}");
+    let first_line = first
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default();
+    assert!(
+        first_line.contains("ỦY BAN NHÂN DÂN"),
+        "page 1 starts with the header, no number: {first_line}"
+    );
     let all = squash(&pdftotext(&bytes, None));
     assert!(all.contains("Hộ gia đình thôn Hồng Thủy số 500"));
     assert!(all.contains("75.000.000"), "row 500's money");
@@ -422,7 +510,10 @@ fn a_ragged_table_is_refused_with_context() {
     doc.sections[0].tables[0].rows[1].pop();
     for result in [reports::pdf(&doc), reports::docx(&doc), reports::xlsx(&doc)] {
         let err = result.expect_err("ragged row refused").to_string();
-        assert!(err.contains("row 2") && err.contains("Tiền vận động"), "{err}");
+        assert!(
+            err.contains("row 2") && err.contains("Tiền vận động"),
+            "{err}"
+        );
     }
 }
 
@@ -434,7 +525,10 @@ fn an_empty_report_is_honest_in_every_format() {
     let pdf = reports::pdf(&doc).expect("pdf");
     assert!(pdf.starts_with(b"%PDF-"));
     let text = squash(&pdftotext(&pdf, None));
-    assert!(text.contains("Không có số liệu trong kỳ báo cáo."), "{text}");
+    assert!(
+        text.contains("Không có số liệu trong kỳ báo cáo."),
+        "{text}"
+    );
     assert!(text.contains("Độc lập - Tự do - Hạnh phúc"));
 
     let docx = reports::docx(&doc).expect("docx");
@@ -446,15 +540,23 @@ fn an_empty_report_is_honest_in_every_format() {
     let mut book = calamine::Xlsx::new(Cursor::new(xlsx)).expect("opens");
     assert_eq!(book.sheet_names(), ["Thông tin"]);
     let info = book.worksheet_range("Thông tin").expect("sheet");
-    assert!(info.rows().flatten().any(|d| d.to_string() == "Không có số liệu trong kỳ báo cáo."));
+    assert!(info.rows().flatten().any(
+        |d| matches!(d, calamine::Data::String(s) if s == "Không có số liệu trong kỳ báo cáo.")
+    ));
 
     let table = Table {
         title: "Trống".into(),
-        columns: vec![col("Xã", ColumnKind::Text), col("Số tiền (đồng)", ColumnKind::Money)],
+        columns: vec![
+            col("Xã", ColumnKind::Text),
+            col("Số tiền (đồng)", ColumnKind::Money),
+        ],
         rows: vec![],
         total_row: None,
     };
-    assert_eq!(reports::csv(&table), "\u{feff}Xã,Số tiền (đồng)\r\n".as_bytes());
+    assert_eq!(
+        reports::csv(&table),
+        "\u{feff}Xã,Số tiền (đồng)\r\n".as_bytes()
+    );
     let mut with_empty_table = empty();
     with_empty_table.sections.push(Section {
         heading: "1. Không có gì".into(),
@@ -478,14 +580,23 @@ fn assert_well_formed(svg: &str) {
             Ok(quick_xml::events::Event::End(_)) => depth -= 1,
             Ok(quick_xml::events::Event::Eof) => break,
             Ok(_) => {}
-            Err(e) => panic!("not well-formed at {}: {e}\n{svg}", reader.buffer_position()),
+            Err(e) => panic!(
+                "not well-formed at {}: {e}\n{svg}",
+                reader.buffer_position()
+            ),
         }
         assert!(depth >= 0, "{svg}");
     }
     assert_eq!(depth, 0, "unbalanced tags: {svg}");
     assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>"));
-    assert!(svg.contains("viewBox=\"0 0 360 "), "sized for a 360-px phone");
-    assert!(svg.contains("<title id=") && svg.contains("<desc id="), "accessible");
+    assert!(
+        svg.contains("viewBox=\"0 0 360 "),
+        "sized for a 360-px phone"
+    );
+    assert!(
+        svg.contains("<title id=") && svg.contains("<desc id="),
+        "accessible"
+    );
     assert!(!svg.contains("<script"), "no script");
 }
 
@@ -497,14 +608,31 @@ fn day(m: u32, d: u32) -> NaiveDate {
 fn every_chart_is_well_formed_svg_with_escaped_text() {
     let evil = "Xã <A&B> \"Lưới\" 'x'".to_owned();
     let charts = [
-        reports::svg::bar_chart("Trẻ em <&>", &[(evil.clone(), 12), ("Xã Long Quảng".into(), 1_045)], "trẻ <em>"),
+        reports::svg::bar_chart(
+            "Trẻ em <&>",
+            &[(evil.clone(), 12), ("Xã Long Quảng".into(), 1_045)],
+            "trẻ <em>",
+        ),
         reports::svg::bar_chart("Trống", &[], ""),
-        reports::svg::target_vs_actual("Chỉ tiêu", &[(evil.clone(), 100, 87), ("Xã B".into(), 0, 5)]),
+        reports::svg::target_vs_actual(
+            "Chỉ tiêu",
+            &[(evil.clone(), 100, 87), ("Xã B".into(), 0, 5)],
+        ),
         reports::svg::line_chart(
             "Thu & chi",
             &[
-                ("Thu".into(), vec![(day(1, 5), 1_000_000), (day(3, 1), 25_000_000), (day(6, 30), 40_000_000)]),
-                (evil.clone(), vec![(day(2, 1), 500_000), (day(6, 30), 30_000_000)]),
+                (
+                    "Thu".into(),
+                    vec![
+                        (day(1, 5), 1_000_000),
+                        (day(3, 1), 25_000_000),
+                        (day(6, 30), 40_000_000),
+                    ],
+                ),
+                (
+                    evil.clone(),
+                    vec![(day(2, 1), 500_000), (day(6, 30), 30_000_000)],
+                ),
             ],
         ),
         reports::svg::line_chart("Một điểm", &[("Thu".into(), vec![(day(1, 5), -5)])]),
@@ -519,19 +647,28 @@ fn every_chart_is_well_formed_svg_with_escaped_text() {
                 ("Phường Thuận Hóa rất dài tên gọi".into(), Some(0.85)),
             ],
         ),
-        reports::svg::completeness("Nộp báo cáo", &[(evil.clone(), 4, 2, 1, 1), ("Xã B".into(), 0, 0, 0, 0)]),
+        reports::svg::completeness(
+            "Nộp báo cáo",
+            &[(evil.clone(), 4, 2, 1, 1), ("Xã B".into(), 0, 0, 0, 0)],
+        ),
     ];
     for svg in &charts {
         assert_well_formed(svg);
         assert!(!svg.contains("<A&B>"), "raw text escaped: {svg}");
     }
     for svg in [&charts[0], &charts[2], &charts[3], &charts[6], &charts[7]] {
-        assert!(svg.contains("Xã &lt;A&amp;B&gt; &quot;Lưới&quot; &apos;x&apos;"), "{svg}");
+        assert!(
+            svg.contains("Xã &lt;A&amp;B&gt; &quot;Lưới&quot; &apos;x&apos;"),
+            "{svg}"
+        );
     }
     assert!(charts[0].contains("1.045 trẻ &lt;em&gt;"));
     assert!(charts[1].contains("Không có dữ liệu"));
     assert!(charts[6].contains("<pattern"), "no data is hatched");
-    assert!(charts[6].contains("Không có dữ liệu"), "legend names the hatch");
+    assert!(
+        charts[6].contains("Không có dữ liệu"),
+        "legend names the hatch"
+    );
     assert!(charts[2].contains("87/100 (87,00%)"));
     // Two charts on one page do not share ids.
     assert_ne!(

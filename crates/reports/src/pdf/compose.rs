@@ -21,10 +21,10 @@ pub(crate) fn compose(doc: &Document, fonts: &Fonts) -> Vec<Page> {
     let mut flow = Flow::new(fonts);
     national_header(&mut flow, doc);
     flow.gap(line_height(decree::BODY_PT));
-    flow.paragraph(&doc.kind.to_uppercase(), Style::Bold, decree::TITLE_PT, Align::Center, 0.0, 0.0);
-    flow.paragraph(&doc.title, Style::Bold, decree::TITLE_PT, Align::Center, 0.0, 2.0);
+    flow.centred(&doc.kind.to_uppercase(), Style::Bold, decree::TITLE_PT);
+    flow.centred(&doc.title, Style::Bold, decree::TITLE_PT);
     let kind_width = fonts.width(Style::Bold, &doc.kind, decree::TITLE_PT);
-    let (left, width, y) = (flow.left, flow.width, flow.y);
+    let (left, width, y) = (flow.left, flow.width, flow.y - 3.0);
     flow.rule(left, width, kind_width * 0.5, y);
     flow.gap(line_height(decree::BODY_PT));
 
@@ -40,8 +40,18 @@ pub(crate) fn compose(doc: &Document, fonts: &Fonts) -> Vec<Page> {
 }
 
 fn body(flow: &mut Flow, text: &str) {
-    flow.paragraph(text, Style::Regular, decree::BODY_PT, Align::Justify, mm_to_pt(10.0), 6.0);
+    flow.paragraph(
+        text,
+        Style::Regular,
+        decree::BODY_PT,
+        Align::Justify,
+        mm_to_pt(10.0),
+        6.0,
+    );
 }
+
+/// Height taken by a rule under a line of a header.
+const RULE_SPACE: f32 = 8.0;
 
 /// A column of centred lines: text (wrapped to the column) and rules.
 enum Piece {
@@ -54,9 +64,10 @@ fn stack_height(flow: &Flow, pieces: &[Piece], width: f32) -> f32 {
         .iter()
         .map(|piece| match piece {
             Piece::Text(text, style, size) => {
-                flow.fonts.wrap(*style, *size, text, width).len() as f32 * line_height(*size)
+                flow.fonts.wrap_balanced(*style, *size, text, width).len() as f32
+                    * line_height(*size)
             }
-            Piece::Rule(_) => 6.0,
+            Piece::Rule(_) => RULE_SPACE,
         })
         .sum()
 }
@@ -66,14 +77,14 @@ fn draw_stack(flow: &mut Flow, pieces: &[Piece], x: f32, width: f32, top: f32) {
     for piece in pieces {
         match piece {
             Piece::Text(text, style, size) => {
-                for line in flow.fonts.wrap(*style, *size, text, width) {
+                for line in flow.fonts.wrap_balanced(*style, *size, text, width) {
                     flow.text_at(&line, *style, *size, x, width, y, Align::Center);
                     y -= line_height(*size);
                 }
             }
             Piece::Rule(length) => {
-                flow.rule(x, width, *length, y - 1.0);
-                y -= 6.0;
+                flow.rule(x, width, *length, y - 2.5);
+                y -= RULE_SPACE;
             }
         }
     }
@@ -91,17 +102,23 @@ fn national_header(flow: &mut Flow, doc: &Document) {
     let issuer = doc.issuer.to_uppercase();
     let issuer_width = flow
         .fonts
-        .wrap(Style::Bold, size, &issuer, left_w)
+        .wrap_balanced(Style::Bold, size, &issuer, left_w)
         .iter()
         .map(|l| flow.fonts.width(Style::Bold, l, size))
         .fold(0.0, f32::max);
     let mut left = Vec::new();
     if !doc.issuer_parent.trim().is_empty() {
-        left.push(Piece::Text(doc.issuer_parent.to_uppercase(), Style::Regular, size));
+        left.push(Piece::Text(
+            doc.issuer_parent.to_uppercase(),
+            Style::Regular,
+            size,
+        ));
     }
     left.push(Piece::Text(issuer, Style::Bold, size));
     left.push(Piece::Rule(issuer_width * 0.4));
-    let motto_width = flow.fonts.width(Style::Bold, decree::MOTTO, decree::MOTTO_PT);
+    let motto_width = flow
+        .fonts
+        .width(Style::Bold, decree::MOTTO, decree::MOTTO_PT);
     let right = [
         Piece::Text(decree::NATIONAL_NAME.to_owned(), Style::Bold, size),
         Piece::Text(decree::MOTTO.to_owned(), Style::Bold, decree::MOTTO_PT),
@@ -112,7 +129,11 @@ fn national_header(flow: &mut Flow, doc: &Document) {
     draw_stack(flow, &right, right_x, right_w, top);
     let upper = stack_height(flow, &left, left_w).max(stack_height(flow, &right, right_w)) + 2.0;
     // "Số: …" and the date line share a baseline, under the taller column.
-    let second = [Piece::Text(doc.number_symbol.clone(), Style::Regular, decree::BODY_PT)];
+    let second = [Piece::Text(
+        doc.number_symbol.clone(),
+        Style::Regular,
+        decree::BODY_PT,
+    )];
     let date = [Piece::Text(
         decree::date_line(&doc.place, doc.date),
         Style::Italic,
@@ -128,9 +149,19 @@ fn section(flow: &mut Flow, section: &Section) {
     let lh = line_height(decree::BODY_PT);
     flow.gap(4.0);
     // Keep the heading with two lines of what follows.
-    let heading_lines = flow.fonts.wrap(Style::Bold, decree::BODY_PT, &section.heading, flow.width).len();
+    let heading_lines = flow
+        .fonts
+        .wrap(Style::Bold, decree::BODY_PT, &section.heading, flow.width)
+        .len();
     flow.ensure(lh * (heading_lines as f32 + 2.0));
-    flow.paragraph(&section.heading, Style::Bold, decree::BODY_PT, Align::Left, 0.0, 4.0);
+    flow.paragraph(
+        &section.heading,
+        Style::Bold,
+        decree::BODY_PT,
+        Align::Left,
+        0.0,
+        4.0,
+    );
     if section.paragraphs.is_empty() && section.tables.is_empty() && section.charts.is_empty() {
         body(flow, decree::NO_DATA_SECTION);
     }
@@ -188,7 +219,10 @@ fn row_lines(flow: &Flow, texts: &[String], widths: &[f32], style: Style) -> Vec
     texts
         .iter()
         .zip(widths)
-        .map(|(text, w)| flow.fonts.wrap(style, decree::TABLE_PT, text, w - 2.0 * PAD_X))
+        .map(|(text, w)| {
+            flow.fonts
+                .wrap(style, decree::TABLE_PT, text, w - 2.0 * PAD_X)
+        })
         .collect()
 }
 
@@ -219,7 +253,15 @@ fn draw_row(
         });
         let mut y = top - PAD_Y;
         for line in cell {
-            flow.text_at(line, style, decree::TABLE_PT, x + PAD_X, w - 2.0 * PAD_X, y, *align);
+            flow.text_at(
+                line,
+                style,
+                decree::TABLE_PT,
+                x + PAD_X,
+                w - 2.0 * PAD_X,
+                y,
+                *align,
+            );
             y -= line_height(decree::TABLE_PT);
         }
         x += w;
@@ -228,7 +270,9 @@ fn draw_row(
 }
 
 fn table(flow: &mut Flow, table: &Table) {
-    let widths = flow.fonts.column_widths(table, decree::TABLE_PT, flow.width, PAD_X);
+    let widths = flow
+        .fonts
+        .column_widths(table, decree::TABLE_PT, flow.width, PAD_X);
     let headers: Vec<String> = table.columns.iter().map(|c| c.header.clone()).collect();
     let header_lines = row_lines(flow, &headers, &widths, Style::Bold);
     let header_h = row_height(&header_lines);
@@ -275,12 +319,33 @@ fn table(flow: &mut Flow, table: &Table) {
     flow.gap(4.0);
     let first_row_h = rows.first().map_or(0.0, |(lines, _, _)| row_height(lines));
     flow.ensure(title_h + header_h + first_row_h + 4.0);
-    flow.paragraph(&table.title, Style::Bold, decree::BODY_PT, Align::Center, 0.0, 4.0);
-    draw_row(flow, &header_lines, &widths, &centre, Style::Bold, Some(HEADER_FILL));
+    flow.paragraph(
+        &table.title,
+        Style::Bold,
+        decree::BODY_PT,
+        Align::Center,
+        0.0,
+        4.0,
+    );
+    draw_row(
+        flow,
+        &header_lines,
+        &widths,
+        &centre,
+        Style::Bold,
+        Some(HEADER_FILL),
+    );
     for (lines, aligns, style) in &rows {
         if row_height(lines) > flow.room() {
             flow.new_page();
-            draw_row(flow, &header_lines, &widths, &centre, Style::Bold, Some(HEADER_FILL));
+            draw_row(
+                flow,
+                &header_lines,
+                &widths,
+                &centre,
+                Style::Bold,
+                Some(HEADER_FILL),
+            );
         }
         draw_row(flow, lines, &widths, aligns, *style, None);
     }
@@ -353,7 +418,15 @@ fn bars(flow: &mut Flow, title: &str, rows: &[BarRow]) {
             stroke: None,
         });
         let end = bar_x + length.max(bar_w * (row.target.unwrap_or(0).max(0) as f32 / max));
-        flow.text_at(&row.note, Style::Regular, size, end + 4.0, note_w, top, Align::Left);
+        flow.text_at(
+            &row.note,
+            Style::Regular,
+            size,
+            end + 4.0,
+            note_w,
+            top,
+            Align::Left,
+        );
         flow.y = top - h;
     }
     flow.gap(8.0);
@@ -368,7 +441,9 @@ fn signature(flow: &mut Flow, doc: &Document) {
     let mut left_h = line_height(decree::RECIPIENTS_LABEL_PT);
     let mut recipient_lines = Vec::new();
     for r in &recipients {
-        let lines = flow.fonts.wrap(Style::Regular, decree::RECIPIENTS_PT, r, left_w - 4.0);
+        let lines = flow
+            .fonts
+            .wrap(Style::Regular, decree::RECIPIENTS_PT, r, left_w - 4.0);
         left_h += lines.len() as f32 * line_height(decree::RECIPIENTS_PT);
         recipient_lines.extend(lines);
     }
@@ -394,7 +469,15 @@ fn signature(flow: &mut Flow, doc: &Document) {
     );
     y -= line_height(decree::RECIPIENTS_LABEL_PT);
     for line in &recipient_lines {
-        flow.text_at(line, Style::Regular, decree::RECIPIENTS_PT, left_x, left_w, y, Align::Left);
+        flow.text_at(
+            line,
+            Style::Regular,
+            decree::RECIPIENTS_PT,
+            left_x,
+            left_w,
+            y,
+            Align::Left,
+        );
         y -= line_height(decree::RECIPIENTS_PT);
     }
 
@@ -404,7 +487,15 @@ fn signature(flow: &mut Flow, doc: &Document) {
         y -= line_height(body);
     }
     y -= signing_space;
-    flow.text_at(&doc.signer_name, Style::Bold, body, right_x, right_w, y, Align::Center);
+    flow.text_at(
+        &doc.signer_name,
+        Style::Bold,
+        body,
+        right_x,
+        right_w,
+        y,
+        Align::Center,
+    );
     flow.y = top - left_h.max(right_h);
 }
 

@@ -109,7 +109,16 @@ impl<'f> Flow<'f> {
 
     /// Draws one line of text in the box (x, width) with its top at `top`.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn text_at(&mut self, text: &str, style: Style, size: f32, x: f32, width: f32, top: f32, align: Align) {
+    pub(crate) fn text_at(
+        &mut self,
+        text: &str,
+        style: Style,
+        size: f32,
+        x: f32,
+        width: f32,
+        top: f32,
+        align: Align,
+    ) {
         let font = self.fonts.get(style);
         let printable: String = text.chars().map(|c| font.printable(c)).collect();
         let printable = printable.trim_end().to_owned();
@@ -144,7 +153,15 @@ impl<'f> Flow<'f> {
     /// indent; justified text leaves its last line (and lines before a
     /// newline) ragged, as typesetters do.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn paragraph(&mut self, text: &str, style: Style, size: f32, align: Align, indent: f32, space_after: f32) {
+    pub(crate) fn paragraph(
+        &mut self,
+        text: &str,
+        style: Style,
+        size: f32,
+        align: Align,
+        indent: f32,
+        space_after: f32,
+    ) {
         let lh = line_height(size);
         let mut first = true;
         let hard_lines: Vec<&str> = text.split('\n').collect();
@@ -174,6 +191,17 @@ impl<'f> Flow<'f> {
             }
         }
         self.y -= space_after;
+    }
+
+    /// Centred lines of even length (titles), flowing across pages.
+    pub(crate) fn centred(&mut self, text: &str, style: Style, size: f32) {
+        let lh = line_height(size);
+        for line in self.fonts.wrap_balanced(style, size, text, self.width) {
+            self.ensure(lh);
+            let (left, width, top) = (self.left, self.width, self.y);
+            self.text_at(&line, style, size, left, width, top, Align::Center);
+            self.y -= lh;
+        }
     }
 
     /// A horizontal rule centred in (x, width), `length` long, at `y`.

@@ -94,13 +94,16 @@ fn serialize(doc: &Document, fonts: &Fonts, pages: &[Page]) -> Result<Vec<u8>, R
     for (index, (style, used)) in usage.iter().enumerate() {
         let font = fonts.get(*style);
         let name = style.postscript_name();
-        let remapper = GlyphRemapper::new_from_glyphs_sorted(&used.glyphs.keys().copied().collect::<Vec<_>>());
-        let subset = subsetter::subset(style.bytes(), 0, &remapper).map_err(|e| ReportError::Subset {
-            font: name,
-            message: e.to_string(),
-        })?;
+        let remapper =
+            GlyphRemapper::new_from_glyphs_sorted(&used.glyphs.keys().copied().collect::<Vec<_>>());
+        let subset =
+            subsetter::subset(style.bytes(), 0, &remapper).map_err(|e| ReportError::Subset {
+                font: name,
+                message: e.to_string(),
+            })?;
         let base_font = format!("{}+{name}", subset_tag(*style, &used.glyphs));
-        let (type0_id, cid_id, descriptor_id, file_id, cmap_id) = (alloc(), alloc(), alloc(), alloc(), alloc());
+        let (type0_id, cid_id, descriptor_id, file_id, cmap_id) =
+            (alloc(), alloc(), alloc(), alloc(), alloc());
         let resource = format!("F{}", index + 1);
         font_refs.push((resource.clone(), type0_id));
 
@@ -110,7 +113,10 @@ fn serialize(doc: &Document, fonts: &Fonts, pages: &[Page]) -> Result<Vec<u8>, R
             .descendant_font(cid_id)
             .to_unicode(cmap_id);
 
-        let widths: Vec<f32> = remapper.remapped_gids().map(|old| font.advance_milli(old)).collect();
+        let widths: Vec<f32> = remapper
+            .remapped_gids()
+            .map(|old| font.advance_milli(old))
+            .collect();
         let mut cid = pdf.cid_font(cid_id);
         cid.subtype(CidFontType::Type2)
             .base_font(Name(base_font.as_bytes()))
@@ -150,7 +156,10 @@ fn serialize(doc: &Document, fonts: &Fonts, pages: &[Page]) -> Result<Vec<u8>, R
         let compressed = compress(&subset);
         pdf.stream(file_id, &compressed)
             .filter(Filter::FlateDecode)
-            .pair(Name(b"Length1"), i32::try_from(subset.len()).unwrap_or(i32::MAX));
+            .pair(
+                Name(b"Length1"),
+                i32::try_from(subset.len()).unwrap_or(i32::MAX),
+            );
 
         let mut cmap = pdf_writer::types::UnicodeCmap::new(
             Name(b"Custom"),
@@ -185,7 +194,8 @@ fn serialize(doc: &Document, fonts: &Fonts, pages: &[Page]) -> Result<Vec<u8>, R
     for (page, (page_id, content_id)) in pages.iter().zip(&page_refs) {
         let content = draw(page, fonts, &embedded);
         let compressed = compress(&content);
-        pdf.stream(*content_id, &compressed).filter(Filter::FlateDecode);
+        pdf.stream(*content_id, &compressed)
+            .filter(Filter::FlateDecode);
         let mut p = pdf.page(*page_id);
         p.parent(tree_id)
             .media_box(Rect::new(0.0, 0.0, width, height))
