@@ -202,10 +202,18 @@ pub enum Action {
     Allocate,
     /// Cover a line beyond its need, with a logged reason.
     OverrideOverlap,
+    /// Draft, edit and submit a unit's yearly report; ask for an exception
+    /// to its deadline (`reporting`).
+    SubmitReport,
+    /// Approve or return a submitted report, lock an approved one, decide
+    /// exceptions to a deadline.
+    ApproveReport,
+    /// Unlock a locked report (it goes back to approved).
+    UnlockReport,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 15] = [
         Action::ViewPublic,
         Action::ManageOwnAccount,
         Action::ViewOrganisations,
@@ -218,6 +226,9 @@ impl Action {
         Action::ManageDonors,
         Action::Allocate,
         Action::OverrideOverlap,
+        Action::SubmitReport,
+        Action::ApproveReport,
+        Action::UnlockReport,
     ];
 }
 
@@ -272,7 +283,23 @@ fn role_grants(role: Role, action: Action) -> bool {
             R::Admin | R::Coordinator | R::SectorOfficer | R::LocalOfficer
         ),
         A::Allocate | A::OverrideOverlap => matches!(role, R::Admin | R::Coordinator),
+        // Districts, communes, departments and organisations report (R24);
+        // schools and health stations do not.
+        A::SubmitReport => matches!(
+            role,
+            R::Admin | R::Coordinator | R::SectorOfficer | R::LocalOfficer
+        ),
+        A::ApproveReport | A::UnlockReport => matches!(role, R::Admin | R::Coordinator),
     }
+}
+
+/// The roles that hold `action` (somewhere in their scope), in [`Role::ALL`]
+/// order — e.g. to tell a user who can unlock a report.
+pub fn roles_granted(action: Action) -> Vec<Role> {
+    Role::ALL
+        .into_iter()
+        .filter(|&r| role_grants(r, action))
+        .collect()
 }
 
 /// The single decision function. Every handler calls it (through the web
@@ -341,6 +368,12 @@ mod tests {
         Allocate            out Y Y R R R R R L
         OverrideOverlap     in  Y Y R R R R R L
         OverrideOverlap     out Y Y R R R R R L
+        SubmitReport        in  Y Y Y Y R R R L
+        SubmitReport        out Y Y S S R R R L
+        ApproveReport       in  Y Y R R R R R L
+        ApproveReport       out Y Y R R R R R L
+        UnlockReport        in  Y Y R R R R R L
+        UnlockReport        out Y Y R R R R R L
     ";
 
     fn action_named(name: &str) -> Action {
@@ -390,6 +423,24 @@ mod tests {
             authorize(&a, Action::ViewUnitData, Target::Unit("20056")),
             Err(Denial::OutOfScope)
         );
+    }
+
+    #[test]
+    fn roles_granted_lists_the_roles_of_the_matrix() {
+        assert_eq!(
+            roles_granted(Action::UnlockReport),
+            vec![Role::Admin, Role::Coordinator]
+        );
+        assert_eq!(
+            roles_granted(Action::SubmitReport),
+            vec![
+                Role::Admin,
+                Role::Coordinator,
+                Role::SectorOfficer,
+                Role::LocalOfficer
+            ]
+        );
+        assert_eq!(roles_granted(Action::ViewPublic), Role::ALL.to_vec());
     }
 
     #[test]

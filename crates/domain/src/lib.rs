@@ -6,4 +6,5 @@ pub mod authz;
 pub mod classification;
 pub mod needs;
 pub mod organisation;
+pub mod reporting;
 pub mod text;
