@@ -38,7 +38,7 @@ use chrono::NaiveDate;
 use crate::authz::Role;
 
 pub use completeness::{
-    Counts, RollUpLevel, Standing, UnitCompleteness, completeness, rate_bp, standing,
+    Completeness, Counts, RollUpLevel, Standing, UnitCompleteness, completeness, rate_bp, standing,
 };
 pub use draft::{ChangedField, Changes, Conflict, Draft, SavePolicy, Saved};
 pub use error::ReportingError;
@@ -47,7 +47,9 @@ pub use figures::{
     Difference, FlaggedDifference, Tolerance, check_figure, check_figure_f64, compare,
     compare_figures, parse_figure,
 };
-pub use migration::{Migration, MoveReason, MoveRecord, MoveStep, ObligationMove, migrate};
+pub use migration::{
+    Migration, MoveReason, MoveRecord, MoveStep, ObligationMove, filed_keys, migrate,
+};
 pub use obligation::{
     Obligation, ObligationKey, ReportingPeriod, ReportingUnit, ReportingUnitInfo, Template,
     TemplateId, UnitKind, admin_reporting_units, expected_obligations,
