@@ -631,6 +631,17 @@ struct Candidate {
     headers: Vec<String>,
 }
 
+/// A header cell as text: a line break (a bilingual header on two lines,
+/// `Nợ` above `Debit`) becomes ` / `; NFC, spaces collapsed.
+fn header_text(cell: &str) -> String {
+    let lines: Vec<String> = cell
+        .lines()
+        .map(domain::text::clean)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.join(" / ")
+}
+
 /// Header cells of a row: NFC, trimmed; a blank cell under a merge that
 /// starts on a row above (a two-row header: `Ngày giao dịch` merged over
 /// two rows, `Ghi nợ` / `Ghi có` under a merged `Số tiền`) takes the merged
@@ -641,7 +652,7 @@ fn header_cells(grid: &Grid, rows: &HashMap<usize, &Vec<String>>, number: usize)
         .iter()
         .enumerate()
         .map(|(col, cell)| {
-            let text = domain::text::clean(cell);
+            let text = header_text(cell);
             if !text.is_empty() {
                 return text;
             }
@@ -654,7 +665,7 @@ fn header_cells(grid: &Grid, rows: &HashMap<usize, &Vec<String>>, number: usize)
                     (first < number && number <= last && c0 == col).then(|| {
                         rows.get(&first)
                             .and_then(|r| r.get(c0))
-                            .map(|t| domain::text::clean(t))
+                            .map(|t| header_text(t))
                     })?
                 })
                 .unwrap_or_default()
@@ -1228,6 +1239,12 @@ fn read_lines(
                     format!("merged cells ({area}); every transaction row needs its own value — unmerge them or download the statement again"),
                 );
             }
+        }
+        if !reader.problems.is_empty() {
+            // A merged cell: its other problems (a blank date) follow from
+            // the merge.
+            problems.append(&mut reader.problems);
+            continue;
         }
         let date = reader.date(&mapping.date_format);
         let credit = reader.amount(Field::Credit);

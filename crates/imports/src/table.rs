@@ -246,15 +246,7 @@ fn read_csv(bytes: &[u8]) -> Result<Table, Vec<Problem>> {
 
 fn csv_grid(bytes: &[u8]) -> Result<Grid, Vec<Problem>> {
     let text = decode(bytes)?;
-    // The first line with a separator: a title line above the header (as
-    // bank statements have) may hold none.
-    let first_line = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .take(30)
-        .find(|l| l.contains([',', ';', '\t']))
-        .unwrap_or("");
-    let delimiter = sniff_delimiter(first_line);
+    let delimiter = sniff_delimiter(&text);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -263,11 +255,18 @@ fn csv_grid(bytes: &[u8]) -> Result<Grid, Vec<Problem>> {
     let mut grid = Vec::new();
     let mut problems = Vec::new();
     let mut record = csv::StringRecord::new();
+    // Line breaks inside the cells read so far.
+    let mut folded_lines = 0usize;
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let number = record.position().map_or(0, |p| record_line(&text, p));
+                // The row as a spreadsheet shows it: a cell holding a line
+                // break (quoted) spans several lines of the file but is one
+                // row.
+                let line = record.position().map_or(0, |p| record_line(&text, p));
+                let number = line.saturating_sub(folded_lines);
+                folded_lines += record.iter().map(line_breaks).sum::<usize>();
                 grid.push((number, record.iter().map(str::to_owned).collect()));
             }
             Err(e) => {
@@ -287,6 +286,11 @@ fn csv_grid(bytes: &[u8]) -> Result<Grid, Vec<Problem>> {
         merges: Vec::new(),
         problems,
     })
+}
+
+/// Line breaks in a cell, counted as the CSV reader counts lines (`\n`).
+fn line_breaks(cell: &str) -> usize {
+    cell.matches('\n').count()
 }
 
 /// The line a record starts on. The reader reports the position where it
@@ -364,21 +368,34 @@ fn utf8(bytes: &[u8]) -> Result<String, Vec<Problem>> {
     }
 }
 
-/// The separator used in the header line: `,`, `;` (Excel with Vietnamese
-/// regional settings) or tab, whichever occurs most outside quotes.
-fn sniff_delimiter(line: &str) -> u8 {
+/// The separator of the first record that has one (a title line above
+/// the header, as bank statements have, may hold none): `,`, `;` (Excel
+/// with Vietnamese regional settings) or tab, whichever occurs most
+/// outside quotes. A quoted cell may span lines. Looks at 30 records at
+/// most; `,` when none has a separator.
+fn sniff_delimiter(text: &str) -> u8 {
+    let candidates = [b',', b';', b'\t'];
     let mut counts = [0usize; 3];
     let mut quoted = false;
-    for c in line.chars() {
+    let mut records = 0;
+    for c in text.chars() {
         match c {
             '"' => quoted = !quoted,
             ',' if !quoted => counts[0] += 1,
             ';' if !quoted => counts[1] += 1,
             '\t' if !quoted => counts[2] += 1,
+            '\n' | '\r' if !quoted => {
+                if counts.iter().any(|&n| n > 0) {
+                    break;
+                }
+                records += 1;
+                if records >= 30 {
+                    break;
+                }
+            }
             _ => {}
         }
     }
-    let candidates = [b',', b';', b'\t'];
     let mut best = 0;
     for i in 1..3 {
         if counts[i] > counts[best] {
@@ -432,6 +449,22 @@ mod tests {
         let numbers: Vec<usize> = t.rows.iter().map(|r| r.number).collect();
         assert_eq!(numbers, vec![3, 6]);
         assert_eq!(t.header_row, 1);
+    }
+
+    #[test]
+    fn a_cell_with_line_breaks_is_one_row_as_in_a_spreadsheet() {
+        let t = csv("\"Nợ\nDebit\";\"Có\r\nCredit\"\n\n1;\"a\nb\"\n2;x\n");
+        assert_eq!(t.headers, vec!["Nợ Debit", "Có Credit"]);
+        let numbers: Vec<usize> = t.rows.iter().map(|r| r.number).collect();
+        assert_eq!(numbers, vec![3, 4]);
+    }
+
+    #[test]
+    fn a_title_line_without_separators_does_not_decide_the_separator() {
+        let t = csv("SAO KÊ TÀI KHOẢN\nNgày;Có\n01/11/2026;1.000\n");
+        assert_eq!(t.headers, vec!["SAO KÊ TÀI KHOẢN"]);
+        assert_eq!(t.rows[0].cells, vec!["Ngày", "Có"]);
+        assert_eq!(t.rows[1].cells, vec!["01/11/2026", "1.000"]);
     }
 
     #[test]
