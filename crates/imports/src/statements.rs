@@ -319,7 +319,7 @@ impl Preset {
     }
 }
 
-fn named(s: &str) -> Option<String> {
+fn column(s: &str) -> Option<String> {
     Some(s.to_owned())
 }
 
@@ -333,13 +333,13 @@ static PRESETS: LazyLock<Vec<Preset>> = LazyLock::new(|| {
             mapping: ColumnMapping {
                 date: "Ngày giao dịch".to_owned(),
                 credit: "Số tiền ghi có".to_owned(),
-                debit: named("Số tiền ghi nợ"),
+                debit: column("Số tiền ghi nợ"),
                 amount_sign: AmountSign::Separate,
                 memo: "Mô tả".to_owned(),
-                reference: named("Số tham chiếu"),
+                reference: column("Số tham chiếu"),
                 counterparty: None,
                 counterparty_account: None,
-                balance: named("Số dư"),
+                balance: column("Số dư"),
                 date_format: Vec::new(),
                 header_row: None,
             },
@@ -352,13 +352,13 @@ static PRESETS: LazyLock<Vec<Preset>> = LazyLock::new(|| {
             mapping: ColumnMapping {
                 date: "Ngày hạch toán".to_owned(),
                 credit: "Có".to_owned(),
-                debit: named("Nợ"),
+                debit: column("Nợ"),
                 amount_sign: AmountSign::Separate,
                 memo: "Mô tả giao dịch".to_owned(),
-                reference: named("Mã giao dịch"),
-                counterparty: named("Tên TK đối ứng"),
-                counterparty_account: named("Số TK đối ứng"),
-                balance: named("Số dư"),
+                reference: column("Mã giao dịch"),
+                counterparty: column("Tên TK đối ứng"),
+                counterparty_account: column("Số TK đối ứng"),
+                balance: column("Số dư"),
                 date_format: Vec::new(),
                 header_row: None,
             },
@@ -371,13 +371,13 @@ static PRESETS: LazyLock<Vec<Preset>> = LazyLock::new(|| {
             mapping: ColumnMapping {
                 date: "Ngày hiệu lực".to_owned(),
                 credit: "Ghi có".to_owned(),
-                debit: named("Ghi nợ"),
+                debit: column("Ghi nợ"),
                 amount_sign: AmountSign::Separate,
                 memo: "Mô tả".to_owned(),
                 reference: None,
                 counterparty: None,
                 counterparty_account: None,
-                balance: named("Số dư"),
+                balance: column("Số dư"),
                 date_format: Vec::new(),
                 header_row: None,
             },
@@ -1065,33 +1065,40 @@ fn amount_problem(raw: &str, e: NumberError, field: Field) -> (String, String) {
     }
 }
 
-/// Cells hidden under a merge (all but its top-left cell), below a row,
-/// with the merged area's name.
-fn shadowed_cells(grid: &Grid, below: usize) -> HashMap<(usize, usize), String> {
-    let mut out = HashMap::new();
-    for &((r0, c0), (r1, c1)) in &grid.merges {
-        let (Ok(r0), Ok(r1), Ok(c0), Ok(c1)) = (
-            usize::try_from(r0),
-            usize::try_from(r1),
-            usize::try_from(c0),
-            usize::try_from(c1),
-        ) else {
-            continue;
-        };
-        let (first, last) = (r0 + 1, r1 + 1);
-        if last <= below {
-            continue;
-        }
-        let area = format!("{}{first}:{}{last}", column_letters(c0), column_letters(c1));
-        for r in first.max(below + 1)..=last {
-            for c in c0..=c1 {
-                if (r, c) != (first, c0) {
-                    out.insert((r, c), area.clone());
-                }
-            }
-        }
+/// A merged region below the header: rows and columns (1-based rows,
+/// zero-based columns) and its name (`B12:B13`).
+struct Merged {
+    rows: std::ops::RangeInclusive<usize>,
+    columns: std::ops::RangeInclusive<usize>,
+    area: String,
+}
+
+impl Merged {
+    /// Whether a cell is hidden under the merge (inside it, not its
+    /// top-left cell, which holds the value).
+    fn hides(&self, row: usize, col: usize) -> bool {
+        self.rows.contains(&row)
+            && self.columns.contains(&col)
+            && (row, col) != (*self.rows.start(), *self.columns.start())
     }
-    out
+}
+
+/// The merged regions that reach below the header row.
+fn merges_below(grid: &Grid, header_row: usize) -> Vec<Merged> {
+    grid.merges
+        .iter()
+        .filter_map(|&((r0, c0), (r1, c1))| {
+            let first = usize::try_from(r0).ok()? + 1;
+            let last = usize::try_from(r1).ok()? + 1;
+            let c0 = usize::try_from(c0).ok()?;
+            let c1 = usize::try_from(c1).ok()?;
+            (last > header_row).then(|| Merged {
+                rows: first..=last,
+                columns: c0..=c1,
+                area: format!("{}{first}:{}{last}", column_letters(c0), column_letters(c1)),
+            })
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------- parsing
@@ -1164,7 +1171,7 @@ fn read_lines(
     headers: Vec<String>,
     columns: &Columns,
 ) -> Result<Statement, ImportProblems> {
-    let shadowed = shadowed_cells(grid, header_row);
+    let merges = merges_below(grid, header_row);
     let header_key: Vec<String> = headers.iter().map(|h| exact_key(h)).collect();
     let mut lines = Vec::new();
     let mut skipped = Vec::new();
@@ -1232,7 +1239,7 @@ fn read_lines(
             continue;
         }
         for (&field, &col) in &columns.index {
-            if let Some(area) = shadowed.get(&(row.number, col)) {
+            if let Some(Merged { area, .. }) = merges.iter().find(|m| m.hides(row.number, col)) {
                 reader.problem(
                     field,
                     format!("ô bị gộp ({area}); mỗi dòng giao dịch cần giá trị riêng — hãy bỏ gộp ô (Unmerge) hoặc tải lại sao kê từ ngân hàng"),
