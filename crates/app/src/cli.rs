@@ -39,6 +39,8 @@ pub struct ServeArgs {
     /// Mark cookies Secure (set when served over HTTPS).
     #[arg(long, env = "CHUNGTAY_SECURE_COOKIES")]
     secure_cookies: bool,
+    #[command(flatten)]
+    key: crate::cmd_ledger::KeyArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -70,6 +72,33 @@ enum Command {
     Allocate(crate::cmd_allocate::AllocateArgs),
     /// Find the records that are the same child, file to file.
     Dedupe(crate::cmd_dedupe::DedupeArgs),
+    /// The public ledger: verify it, sign a tree head, rotate the key.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum LedgerCommand {
+    /// Recompute every leaf from the database, rebuild the tree, check every
+    /// signed tree head; exits non-zero naming the first entry that differs.
+    Verify(DbArgs),
+    /// Publish a signed tree head over the log as it is now.
+    Sign {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        key: crate::cmd_ledger::KeyArgs,
+    },
+    /// Replace the signing key (the old one is kept, renamed, and its public
+    /// key stays published so that old heads still verify).
+    RotateKey {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        key: crate::cmd_ledger::KeyArgs,
+    },
 }
 
 impl Cli {
@@ -148,6 +177,11 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         },
         addr: std::env::var("CHUNGTAY_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.into()),
         secure_cookies: false,
+        key: crate::cmd_ledger::KeyArgs {
+            path: std::env::var("CHUNGTAY_LEDGER_KEY")
+                .unwrap_or_else(|_| crate::cmd_ledger::DEFAULT_KEY_PATH.into())
+                .into(),
+        },
     }));
     match command {
         Command::Serve(args) => serve(args, false).await,
@@ -180,6 +214,26 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             crate::cmd_import::run(&args).await.map_err(Into::into)
         }
         Command::Allocate(_) | Command::Dedupe(_) => Ok(()),
+        Command::Ledger { command } => match command {
+            LedgerCommand::Verify(args) => {
+                let db = Db::connect(&DbUrl::new(args.db.clone())).await?;
+                db.migrate().await?;
+                if crate::cmd_ledger::verify(&db).await? {
+                    Ok(())
+                } else {
+                    Err(AppError::LedgerInvalid)
+                }
+            }
+            LedgerCommand::Sign { db, key } => {
+                let db = open(&db).await?;
+                let key = crate::cmd_ledger::load_or_create(&key.path)?;
+                crate::cmd_ledger::sign(&db, &key).await
+            }
+            LedgerCommand::RotateKey { db, key } => {
+                let db = open(&db).await?;
+                crate::cmd_ledger::rotate(&db, &key.path).await
+            }
+        },
     }
 }
 
@@ -217,7 +271,22 @@ async fn serve(args: ServeArgs, demo: bool) -> Result<(), AppError> {
         secure_cookies: args.secure_cookies,
         ..web::WebConfig::default()
     };
-    let state = web::AppState::new(db.clone(), config);
+    let key = crate::cmd_ledger::load_or_create(&args.key.path)?;
+    crate::cmd_ledger::register(&db, &key).await?;
+    let state = web::AppState::new(db.clone(), config).with_signing_key(key);
+    // Tree heads: published at least daily (and on request when the log
+    // has grown, see web::LedgerState::current_head).
+    let ledger = state.ledger.clone();
+    let db_for_heads = db.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = ledger.current_head(&db_for_heads, Utc::now()).await {
+                tracing::warn!(cause = %e, "could not publish a tree head");
+            }
+        }
+    });
     web::serve(state, listener).await.map_err(AppError::Serve)?;
     db.close().await;
     Ok(())

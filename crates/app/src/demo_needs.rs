@@ -1347,6 +1347,7 @@ fn new_pledge(donor: usize, kind: &str, amount: i64, note: String) -> Pledge {
         need_line_id: None,
         note,
         is_demo: true,
+        number: None,
     }
 }
 

@@ -4,6 +4,7 @@ mod cli;
 mod cmd_allocate;
 mod cmd_dedupe;
 mod cmd_import;
+mod cmd_ledger;
 mod demo;
 mod demo_needs;
 mod setup;

@@ -33,6 +33,10 @@ pub enum AppError {
     Dedupe(#[from] crate::cmd_dedupe::DedupeCmdError),
     #[error("{0}")]
     Import(#[from] crate::cmd_import::ImportCmdError),
+    #[error("{0}")]
+    LedgerKey(#[from] crate::cmd_ledger::KeyError),
+    #[error("sổ cái không toàn vẹn (xem trên) / the ledger does not verify (see above)")]
+    LedgerInvalid,
 }
 
 /// Migrate, then load the shipped map of Huế if the stored one is missing
@@ -47,6 +51,13 @@ pub async fn prepare(db: &Db) -> Result<(), AppError> {
             units = map.units.len(),
             edges = map.edges.len(),
             "loaded the map of Huế"
+        );
+    }
+    let appended = storage::ledger::backfill(db, chrono::Utc::now()).await?;
+    if appended > 0 {
+        tracing::info!(
+            appended,
+            "ledger: recorded receipts and allocations made before it existed"
         );
     }
     Ok(())

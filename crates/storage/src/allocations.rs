@@ -12,6 +12,7 @@ use domain::needs::{AgeBand, Category, CoveringFlow, OverlapDecision, check_over
 use serde_json::json;
 
 use crate::audit::{AuditActor, AuditConn, AuditRecord};
+use crate::ledger::LedgerConn;
 use crate::{Backend, Db, StorageError, db_tx};
 
 /// A request to allocate part of a committed pledge to a need line.
@@ -92,7 +93,7 @@ macro_rules! decide_and_write {
             }
             let pledge: Option<crate::donors::Pledge> = sqlx::query_as(
                 "SELECT id, donor_id, kind, amount, status, categories, unit_codes, age_bands, period_id, \
-                 due_on, origin, need_line_id, note, is_demo FROM pledges WHERE id = $1",
+                 due_on, origin, need_line_id, note, is_demo, number FROM pledges WHERE id = $1",
             )
             .bind(&req.pledge_id)
             .fetch_optional(&mut *$tx)
@@ -210,6 +211,7 @@ macro_rules! decide_and_write {
                     "amount": req.amount, "override_reason": override_reason}),
                 ),
             };
+            (*$tx).append_allocation(&id, now).await?;
             (*$tx).append(&rec).await?;
             Ok::<AllocationOutcome, StorageError>(Ok((id, override_reason)))
         }

@@ -152,6 +152,18 @@ pub struct Pledge {
     pub need_line_id: Option<String>,
     pub note: String,
     pub is_demo: bool,
+    /// The number behind the pledge's code (`CT` + 6 digits + check digit),
+    /// assigned when it is recorded; `None` only before that.
+    pub number: Option<i64>,
+}
+
+impl Pledge {
+    /// The code a donor writes in a transfer memo, e.g. `CT0004273`.
+    pub fn code(&self) -> Option<String> {
+        self.number
+            .and_then(|n| u32::try_from(n).ok())
+            .map(domain::needs::pledge_code::format)
+    }
 }
 
 fn split(list: &Option<String>) -> Option<Vec<String>> {
@@ -183,20 +195,32 @@ impl Pledge {
 }
 
 const PLEDGE_COLUMNS: &str = "SELECT id, donor_id, kind, amount, status, categories, unit_codes, age_bands, period_id, \
-    due_on, origin, need_line_id, note, is_demo FROM pledges";
+    due_on, origin, need_line_id, note, is_demo, number FROM pledges";
 
 pub async fn create_pledge(
     db: &Db,
     p: &Pledge,
     actor: &AuditActor,
     now: DateTime<Utc>,
-) -> Result<(), StorageError> {
+) -> Result<i64, StorageError> {
     let committed_at = (p.status == "committed").then_some(now);
-    db_tx!(db, |tx| {
+    let lock = match db.backend() {
+        crate::Backend::Postgres => Some("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE"),
+        crate::Backend::Sqlite => None,
+    };
+    let number = db_tx!(db, |tx| {
+        // Numbers are handed out under the audit chain's lock, in order.
+        if let Some(sql) = lock {
+            sqlx::query(sql).execute(&mut *tx).await?;
+        }
+        let next: (i64,) =
+            sqlx::query_as("SELECT CAST(COALESCE(MAX(number), 0) + 1 AS BIGINT) FROM pledges")
+                .fetch_one(&mut *tx)
+                .await?;
         sqlx::query(
             "INSERT INTO pledges (id, province, donor_id, kind, amount, status, categories, unit_codes, age_bands, \
-             period_id, due_on, origin, need_line_id, note, is_demo, created_at, committed_at) \
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)",
+             period_id, due_on, origin, need_line_id, note, is_demo, created_at, committed_at, number) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)",
         )
         .bind(&p.id)
         .bind(crate::admin_units::PROVINCE)
@@ -215,6 +239,7 @@ pub async fn create_pledge(
         .bind(p.is_demo)
         .bind(now)
         .bind(committed_at)
+        .bind(next.0)
         .execute(&mut *tx)
         .await?;
         let rec = AuditRecord {
@@ -227,12 +252,27 @@ pub async fn create_pledge(
             after: Some(
                 json!({"donor_id": p.donor_id, "kind": p.kind, "amount": p.amount, "status": p.status,
                 "categories": p.categories, "unit_codes": p.unit_codes, "age_bands": p.age_bands,
-                "period_id": p.period_id, "origin": p.origin, "need_line_id": p.need_line_id}),
+                "period_id": p.period_id, "origin": p.origin, "need_line_id": p.need_line_id,
+                "number": next.0}),
             ),
         };
         (*tx).append(&rec).await?;
+        next.0
     });
-    Ok(())
+    Ok(number)
+}
+
+/// The pledge whose code a donor wrote, by its number.
+pub async fn pledge_by_number(db: &Db, number: i64) -> Result<Option<Pledge>, StorageError> {
+    let row = db_run!(db, |pool| {
+        sqlx::query_as::<_, Pledge>(sqlx::AssertSqlSafe(format!(
+            "{PLEDGE_COLUMNS} WHERE number = $1"
+        )))
+        .bind(number)
+        .fetch_optional(pool)
+        .await?
+    });
+    Ok(row)
 }
 
 /// Marks a pledge committed (signed); from then on it counts. `Ok(false)`

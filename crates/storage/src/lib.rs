@@ -16,6 +16,7 @@ pub mod audit;
 pub mod catalogue;
 pub mod classifications;
 pub mod donors;
+pub mod ledger;
 pub mod needs;
 pub mod organisations;
 pub mod receipts;

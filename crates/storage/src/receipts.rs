@@ -10,6 +10,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde_json::json;
 
 use crate::audit::{AuditActor, AuditConn, AuditRecord};
+use crate::ledger::LedgerConn;
 use crate::{Backend, Db, StorageError, db_run, db_tx};
 
 #[derive(Debug, Clone)]
@@ -177,6 +178,7 @@ pub async fn create(
                 "receipt_no": receipt.receipt_no, "received_on": receipt.received_on.to_string()}),
             ),
         };
+        (*tx).append_receipt(&receipt.id, now).await?;
         (*tx).append(&rec).await?;
         Ok::<Result<Receipt, ReceiptRefusal>, StorageError>(Ok(receipt))
     })?;

@@ -55,6 +55,18 @@ fn replace_db_name(url: &str, name: &str) -> String {
     }
 }
 
+/// Runs one raw SQL statement — for tests that tamper with rows behind the
+/// application's back (the ledger must notice).
+pub async fn execute(db: &Db, sql: &str) -> Result<u64, StorageError> {
+    let n = crate::db_run!(db, |pool| {
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(pool)
+            .await?
+            .rows_affected()
+    });
+    Ok(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::replace_db_name;

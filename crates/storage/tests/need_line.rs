@@ -160,6 +160,7 @@ async fn pledge(
         need_line_id: None,
         note: String::new(),
         is_demo: false,
+        number: None,
     };
     storage::donors::create_pledge(db, &p, &actor(), Utc::now())
         .await
@@ -663,4 +664,136 @@ async fn receipts_are_numbered_per_receiver_and_year_and_fill_allocations_in_ord
             .len(),
         3
     );
+}
+
+#[tokio::test]
+async fn receipts_and_allocations_enter_the_ledger_and_verify_names_a_tampered_amount() {
+    use storage::ledger::{TreeCache, VerifyProblem};
+    use storage::receipts::NewReceipt;
+    let w = world().await;
+    donor(&w.db, "d1", "Công ty Huế Xanh").await;
+    pledge(&w.db, "p1", "d1", 30_000_000, "committed", None).await;
+    let p1 = storage::donors::pledge(&w.db, "p1")
+        .await
+        .expect("q")
+        .expect("pledge");
+    let code = p1.code().expect("a recorded pledge has a code");
+    assert_eq!(
+        domain::needs::pledge_code::parse(&code).map(i64::from),
+        p1.number
+    );
+    let (alloc, _) = allocate(&w.db, &req(&w.line, "p1", 20_000_000), &actor(), Utc::now())
+        .await
+        .expect("q")
+        .expect("allocated");
+    let r = storage::receipts::create(
+        &w.db,
+        &NewReceipt {
+            pledge_id: "p1".into(),
+            kind: "money".into(),
+            amount: 12_000_000,
+            method: "bank".into(),
+            account: "0071000123456".into(),
+            receiver_id: "th-hong-kim".into(),
+            received_on: date(2026, 11, 20),
+            is_demo: false,
+        },
+        &actor(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("received");
+    assert_eq!(storage::ledger::size(&w.db).await.expect("q"), 2);
+    let entry = storage::ledger::entry_for(&w.db, "receipt", &r.id)
+        .await
+        .expect("q")
+        .expect("the receipt has its leaf");
+    assert_eq!(entry.idx, 1, "appended after the allocation");
+    let leaf: serde_json::Value = serde_json::from_slice(&entry.leaf).expect("json");
+    assert_eq!(leaf["amount"], 12_000_000);
+    assert_eq!(leaf["pledge"], code.as_str());
+    assert_eq!(
+        leaf["donor_name"], "Công ty Huế Xanh",
+        "the donor consented"
+    );
+    let a = storage::ledger::entry_for(&w.db, "allocation", &alloc)
+        .await
+        .expect("q")
+        .expect("allocation leaf");
+    let leaf: serde_json::Value = serde_json::from_slice(&a.leaf).expect("json");
+    assert_eq!(leaf["need"], w.line.as_str());
+    assert_eq!(leaf["unit"], "20056");
+
+    // A signed head, then a clean verification.
+    let key = ledger::signing_key_from_seed([9u8; 32]);
+    let cache = TreeCache::new();
+    let head = storage::ledger::publish_head(&w.db, &cache, &key, Utc::now())
+        .await
+        .expect("head");
+    assert_eq!(head.tree_size, 2);
+    let report = storage::ledger::verify(&w.db)
+        .await
+        .expect("q")
+        .expect("the untouched ledger verifies");
+    assert_eq!((report.entries, report.heads), (2, 1));
+    assert_eq!(report.root_hash, head.root_hash);
+
+    // Someone changes the receipt's amount directly in SQL.
+    storage::testing::execute(
+        &w.db,
+        &format!("UPDATE receipts SET amount = 1200000 WHERE id = '{}'", r.id),
+    )
+    .await
+    .expect("tamper");
+    match storage::ledger::verify(&w.db).await.expect("q") {
+        Err(VerifyProblem::Mismatch {
+            idx, kind, field, ..
+        }) => {
+            assert_eq!(
+                (idx, kind.as_str(), field.as_str()),
+                (1, "receipt", "amount")
+            );
+        }
+        other => panic!("expected a mismatch naming entry 1, got {other:?}"),
+    }
+    storage::testing::execute(
+        &w.db,
+        &format!(
+            "UPDATE receipts SET amount = 12000000 WHERE id = '{}'",
+            r.id
+        ),
+    )
+    .await
+    .expect("undo");
+    // Rewriting the leaf itself (and its hash) breaks the signed head.
+    let forged = String::from_utf8(entry.leaf.clone())
+        .expect("utf8")
+        .replace("12000000", "1200000");
+    let forged_hash = ledger::leaf_hash(forged.as_bytes());
+    let hex = storage::ledger::hex(&forged_hash);
+    let sql = match storage::testing::backend() {
+        storage::Backend::Sqlite => format!(
+            "UPDATE ledger_entries SET leaf = CAST('{forged}' AS BLOB), leaf_hash = X'{hex}' WHERE idx = 1"
+        ),
+        storage::Backend::Postgres => format!(
+            "UPDATE ledger_entries SET leaf = convert_to('{forged}', 'UTF8'), leaf_hash = decode('{hex}', 'hex') WHERE idx = 1"
+        ),
+    };
+    storage::testing::execute(&w.db, &sql).await.expect("forge");
+    match storage::ledger::verify(&w.db).await.expect("q") {
+        Err(VerifyProblem::Mismatch { idx: 1, .. }) => {}
+        other => panic!("expected entry 1 to be named, got {other:?}"),
+    }
+    // …and forging the business row to match too is caught by the head.
+    storage::testing::execute(
+        &w.db,
+        &format!("UPDATE receipts SET amount = 1200000 WHERE id = '{}'", r.id),
+    )
+    .await
+    .expect("tamper both");
+    match storage::ledger::verify(&w.db).await.expect("q") {
+        Err(VerifyProblem::Head { tree_size: 2, .. }) => {}
+        other => panic!("expected the signed head to fail, got {other:?}"),
+    }
 }

@@ -18,6 +18,7 @@ mod context;
 mod csrf;
 mod error;
 mod guard;
+mod ledger_state;
 mod pages;
 mod state;
 mod statics;
@@ -25,6 +26,7 @@ mod view;
 
 pub use auth::password::{PasswordError, hash_password};
 pub use auth::tokens::{hash_token, new_token};
+pub use ledger_state::LedgerState;
 pub use state::{AppState, WebConfig};
 
 use axum::Router;

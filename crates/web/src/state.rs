@@ -7,6 +7,7 @@ use std::time::Duration;
 use storage::Db;
 
 use crate::auth::rate_limit::LoginLimiter;
+use crate::ledger_state::LedgerState;
 
 /// Settings of the web layer (read by `app` from flags and environment).
 #[derive(Debug, Clone)]
@@ -41,6 +42,8 @@ pub struct AppState {
     /// is reference data loaded before the server starts, so an expansion
     /// never goes stale while the process runs.
     pub(crate) scopes: Arc<ScopeCache>,
+    /// The public ledger's tree and signing key.
+    pub ledger: Arc<LedgerState>,
 }
 
 /// Unit codes as stored → their expansion (descendants and predecessors).
@@ -73,6 +76,13 @@ impl AppState {
             config: Arc::new(config),
             limiter,
             scopes: Arc::new(ScopeCache::default()),
+            ledger: Arc::new(LedgerState::ephemeral()),
         }
+    }
+
+    /// Signs tree heads with this key (the server's, kept in a file).
+    pub fn with_signing_key(mut self, key: ledger::SigningKey) -> Self {
+        self.ledger = Arc::new(LedgerState::new(key));
+        self
     }
 }

@@ -184,6 +184,7 @@ async fn donor_with_pledge(db: &storage::Db, id: &str, name: &str, amount: i64) 
             need_line_id: None,
             note: String::new(),
             is_demo: false,
+            number: None,
         },
         &sys,
         Utc::now(),

@@ -2,6 +2,7 @@
 //! Integrations authenticate with `Authorization: Bearer <token>`.
 
 mod admin_units;
+mod ledger;
 mod me;
 mod needs;
 mod openapi;
@@ -35,6 +36,13 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/pledges", post(needs::create_pledge))
         .route("/api/v1/pledges/{id}/commit", post(needs::commit_pledge))
+        .route("/api/v1/ledger/key", get(ledger::key))
+        .route("/api/v1/ledger/keys", get(ledger::keys))
+        .route("/api/v1/ledger/sth", get(ledger::sth))
+        .route("/api/v1/ledger/sths", get(ledger::sths))
+        .route("/api/v1/ledger/entries", get(ledger::entries))
+        .route("/api/v1/ledger/proof/inclusion", get(ledger::inclusion))
+        .route("/api/v1/ledger/proof/consistency", get(ledger::consistency))
 }
 
 async fn health() -> axum::Json<serde_json::Value> {

@@ -468,6 +468,7 @@ pub async fn create_pledge(
         need_line_id: None,
         note: domain::text::clean(&input.note),
         is_demo: false,
+        number: None,
     };
     storage::donors::create_pledge(&state.db, &pledge, &actor_of(&ctx), Utc::now()).await?;
     Ok((

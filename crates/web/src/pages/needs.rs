@@ -612,6 +612,7 @@ pub async fn public_pledge(
         need_line_id: Some(n.id.clone()),
         note: String::new(),
         is_demo: false,
+        number: None,
     };
     storage::donors::create_pledge(&state.db, &pledge, &actor, Utc::now()).await?;
     // POST → redirect → GET, so a reload does not send the pledge again.

@@ -1,0 +1,149 @@
+//! What each kind of ledger entry says: the leaf schema, version 1.
+//!
+//! A leaf is the canonical JSON (RFC 8785 style: sorted keys, no spaces,
+//! integers only) of one object. Every leaf has `v` (schema version),
+//! `kind`, `id` (the business row) and `at` (the business date). Never in a
+//! leaf: anything about a child; a donor's name unless the donor consented
+//! to publication and is not anonymous. Amounts are integer đồng.
+//!
+//! * `receipt` — money or goods received against a commitment:
+//!   `{"v":1,"kind":"receipt","id","at","no","receiver","form":"money|goods",
+//!   "method":"bank|cash|goods","amount","currency":"VND","pledge":"CT…",
+//!   "donor_type","donor_origin","donor_name"?}`
+//! * `allocation` — (part of) a commitment assigned to a need line:
+//!   `{"v":1,"kind":"allocation","id","at","amount","currency":"VND",
+//!   "pledge":"CT…","need","unit","site","category","period","override":bool}`
+//!
+//! The same functions build a leaf when it is appended and again when
+//! `chungtay ledger verify` recomputes it from the business tables, so a
+//! changed amount in SQL shows up as a leaf that no longer matches.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::{Map, Value, json};
+
+use crate::StorageError;
+
+/// Leaf schema version written into every new leaf.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// The facts of a receipt as the ledger records them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ReceiptFacts {
+    pub id: String,
+    pub receipt_no: String,
+    pub received_on: NaiveDate,
+    pub receiver_id: String,
+    pub kind: String,
+    pub method: String,
+    pub amount: i64,
+    pub pledge_number: Option<i64>,
+    pub donor_type: String,
+    pub donor_origin: String,
+    pub donor_name: String,
+    pub publish_name: bool,
+    pub anonymous: bool,
+}
+
+pub(crate) const RECEIPT_FACTS: &str = "SELECT r.id, r.receipt_no, r.received_on, r.receiver_id, r.kind, r.method, \
+    r.amount, g.number AS pledge_number, d.donor_type, d.origin AS donor_origin, d.name AS donor_name, \
+    d.publish_name, d.anonymous FROM receipts r JOIN pledges g ON g.id = r.pledge_id \
+    JOIN donors d ON d.id = g.donor_id";
+
+/// The facts of an allocation as the ledger records them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AllocationFacts {
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    pub amount: i64,
+    pub pledge_number: Option<i64>,
+    pub need_line_id: String,
+    pub unit_code: String,
+    pub site_id: String,
+    pub category: String,
+    pub period_id: String,
+    pub overridden: bool,
+}
+
+pub(crate) const ALLOCATION_FACTS: &str = "SELECT a.id, a.created_at, a.amount, g.number AS pledge_number, \
+    a.need_line_id, n.unit_code, n.site_id, n.category, n.period_id, \
+    (a.override_reason IS NOT NULL) AS overridden FROM allocations a \
+    JOIN pledges g ON g.id = a.pledge_id JOIN need_lines n ON n.id = a.need_line_id";
+
+fn pledge_code(number: Option<i64>) -> Value {
+    number
+        .and_then(|n| u32::try_from(n).ok())
+        .map_or(Value::Null, |n| {
+            Value::String(domain::needs::pledge_code::format(n))
+        })
+}
+
+fn canonical(v: &Value) -> Result<Vec<u8>, StorageError> {
+    ledger::canonical_json(v).map_err(|e| StorageError::Corrupt(format!("ledger leaf: {e}")))
+}
+
+pub fn receipt_leaf(f: &ReceiptFacts) -> Result<Vec<u8>, StorageError> {
+    let mut m = Map::new();
+    m.insert("v".into(), json!(SCHEMA_VERSION));
+    m.insert("kind".into(), json!("receipt"));
+    m.insert("id".into(), json!(f.id));
+    m.insert("at".into(), json!(f.received_on.to_string()));
+    m.insert("no".into(), json!(f.receipt_no));
+    m.insert("receiver".into(), json!(f.receiver_id));
+    m.insert("form".into(), json!(f.kind));
+    m.insert("method".into(), json!(f.method));
+    m.insert("amount".into(), json!(f.amount));
+    m.insert("currency".into(), json!("VND"));
+    m.insert("pledge".into(), pledge_code(f.pledge_number));
+    m.insert("donor_type".into(), json!(f.donor_type));
+    m.insert("donor_origin".into(), json!(f.donor_origin));
+    if f.publish_name && !f.anonymous {
+        m.insert(
+            "donor_name".into(),
+            json!(domain::text::clean(&f.donor_name)),
+        );
+    }
+    canonical(&Value::Object(m))
+}
+
+pub fn allocation_leaf(f: &AllocationFacts) -> Result<Vec<u8>, StorageError> {
+    let v = json!({
+        "v": SCHEMA_VERSION,
+        "kind": "allocation",
+        "id": f.id,
+        "at": f.created_at.date_naive().to_string(),
+        "amount": f.amount,
+        "currency": "VND",
+        "pledge": pledge_code(f.pledge_number),
+        "need": f.need_line_id,
+        "unit": f.unit_code,
+        "site": f.site_id,
+        "category": f.category,
+        "period": f.period_id,
+        "override": f.overridden,
+    });
+    canonical(&v)
+}
+
+/// Whether a stored leaf and the one recomputed from the business tables
+/// differ in anything but the donor's name (which a donor may correct, or
+/// withdraw consent for, after the fact). `None` when equal; otherwise the
+/// first differing field.
+pub fn first_difference(stored: &[u8], recomputed: &[u8]) -> Option<String> {
+    if stored == recomputed {
+        return None;
+    }
+    let (Ok(Value::Object(mut a)), Ok(Value::Object(mut b))) = (
+        serde_json::from_slice::<Value>(stored),
+        serde_json::from_slice::<Value>(recomputed),
+    ) else {
+        return Some("(not JSON)".into());
+    };
+    a.remove("donor_name");
+    b.remove("donor_name");
+    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .find(|k| a.get(*k) != b.get(*k))
+        .map(|k| k.to_string())
+}
