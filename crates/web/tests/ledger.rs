@@ -71,7 +71,7 @@ async fn heads_are_signed_and_every_inclusion_and_consistency_proof_verifies() {
         .expect("64 bytes");
     head.verify(&vk, &sig)
         .expect("the head's signature verifies");
-    let mut forged = head.clone();
+    let mut forged = head;
     forged.tree_size = 12;
     assert!(forged.verify(&vk, &sig).is_err(), "a changed size fails");
 
