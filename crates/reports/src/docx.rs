@@ -10,8 +10,8 @@ use crate::fonts::{self, Fonts, Style};
 use crate::model::{Document, Section, Table};
 use docx_rs::{
     AlignmentType, BorderType, BreakType, Docx, Header, LineSpacing, PageMargin, PageNum,
-    Paragraph, ParagraphBorder, ParagraphBorderPosition, Run, RunFonts, Shading, SpecialIndentType,
-    TableBorder, TableBorderPosition, TableBorders, TableCell, TableCellBorder,
+    Paragraph, ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Run, RunFonts, Shading,
+    SpecialIndentType, TableBorder, TableBorderPosition, TableBorders, TableCell, TableCellBorder,
     TableCellBorderPosition, TableCellBorders, TableCellMargins, TableLayoutType, TableRow,
     VAlignType, WidthType,
 };
@@ -99,12 +99,14 @@ fn rule(length_pt: f32, available_pt: f32) -> Paragraph {
         .size(4)
         .line_spacing(LineSpacing::new().before(0).after(120).line(80))
         .indent(Some(indent), None, Some(indent), None);
-    p.property = p.property.set_border(
-        ParagraphBorder::new(ParagraphBorderPosition::Bottom)
-            .val(BorderType::Single)
-            .size(6)
-            .space(1)
-            .color("000000"),
+    p.property = p.property.set_borders(
+        ParagraphBorders::with_empty().set(
+            ParagraphBorder::new(ParagraphBorderPosition::Bottom)
+                .val(BorderType::Single)
+                .size(6)
+                .space(1)
+                .color("000000"),
+        ),
     );
     p
 }
@@ -161,13 +163,7 @@ fn national_header(doc: &Document, fonts: &Fonts) -> docx_rs::Table {
         .iter()
         .map(|l| fonts.width(Style::Bold, l, decree::HEADER_PT))
         .fold(0.0, f32::max);
-    left = left
-        .add_paragraph(rule(issuer_width * 0.4, left_pt))
-        .add_paragraph(para(
-            &doc.number_symbol,
-            Look::new(decree::BODY_PT),
-            AlignmentType::Center,
-        ));
+    left = left.add_paragraph(rule(issuer_width * 0.4, left_pt));
 
     let motto_width = fonts.width(Style::Bold, decree::MOTTO, decree::MOTTO_PT);
     let right = borderless_cell(right_w)
@@ -181,13 +177,25 @@ fn national_header(doc: &Document, fonts: &Fonts) -> docx_rs::Table {
             Look::new(decree::MOTTO_PT).bold(),
             AlignmentType::Center,
         ))
-        .add_paragraph(rule(motto_width, right_pt))
-        .add_paragraph(para(
-            &decree::date_line(&doc.place, doc.date),
-            Look::new(decree::BODY_PT).italic(),
-            AlignmentType::Center,
-        ));
-    borderless_table(vec![TableRow::new(vec![left, right])], &[left_w, right_w])
+        .add_paragraph(rule(motto_width, right_pt));
+    // "Số: …" and the date line in a second row, so they share a baseline.
+    let number = borderless_cell(left_w).add_paragraph(para(
+        &doc.number_symbol,
+        Look::new(decree::BODY_PT),
+        AlignmentType::Center,
+    ));
+    let date = borderless_cell(right_w).add_paragraph(para(
+        &decree::date_line(&doc.place, doc.date),
+        Look::new(decree::BODY_PT).italic(),
+        AlignmentType::Center,
+    ));
+    borderless_table(
+        vec![
+            TableRow::new(vec![left, right]),
+            TableRow::new(vec![number, date]),
+        ],
+        &[left_w, right_w],
+    )
 }
 
 fn signature(doc: &Document) -> docx_rs::Table {

@@ -107,7 +107,7 @@ impl Svg {
     fn legend(&mut self, y: f32, entries: &[(String, String)]) {
         let mut x = PAD;
         for (fill, label) in entries {
-            let width = 18.0 + label.chars().count() as f32 * 6.5;
+            let width = 26.0 + label.chars().count() as f32 * 6.5;
             if x + width > WIDTH - PAD && x > PAD {
                 break;
             }
@@ -223,7 +223,7 @@ pub fn target_vs_actual(title: &str, items: &[(String, i64, i64)]) -> String {
         .max()
         .unwrap_or(0)
         .max(1) as f32;
-    let bar_space = WIDTH - 2.0 * PAD - 130.0;
+    let bar_space = WIDTH - 2.0 * PAD - 150.0;
     for (i, (label, target, actual)) in items.iter().enumerate() {
         let y = top + row * i as f32;
         svg.text(PAD, y + 12.0, label, "");
@@ -430,13 +430,13 @@ pub fn unit_grid(title: &str, items: &[(String, Option<f64>)]) -> String {
             &fill,
             r##" stroke="#888" stroke-width="0.5" rx="3""##,
         );
-        let lines = tile_lines(name, 13);
+        let lines = tile_lines(name, 11);
         for (j, line) in lines.iter().enumerate() {
             svg.text(
                 x + 4.0,
                 y + 14.0 + 12.0 * j as f32,
                 line,
-                &format!(r#" font-size="10.5" fill="{ink}""#),
+                &format!(r#" font-size="10" fill="{ink}""#),
             );
         }
         svg.text(

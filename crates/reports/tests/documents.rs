@@ -93,7 +93,50 @@ fn sample() -> Document {
                     },
                     Chart::Completeness {
                         title: "Tình hình nộp báo cáo".into(),
-                        items: vec![("Xã Khe Tre".into(), 4, 2, 1, 1)],
+                        items: vec![
+                            ("Xã Khe Tre".into(), 4, 2, 1, 1),
+                            ("Xã A Lưới 2".into(), 4, 4, 0, 0),
+                        ],
+                    },
+                    Chart::TargetVsActual {
+                        title: "Chỉ tiêu và kết quả".into(),
+                        items: vec![
+                            ("Gói đồ ấm".into(), 1_200, 1_045),
+                            ("Bữa ăn dinh dưỡng".into(), 5_000, 5_600),
+                        ],
+                    },
+                    Chart::Line {
+                        title: "Tiền nhận và tiền chi".into(),
+                        series: vec![
+                            (
+                                "Tiền nhận".into(),
+                                vec![
+                                    (NaiveDate::from_ymd_opt(2026, 1, 15).expect("date"), 20_000_000),
+                                    (NaiveDate::from_ymd_opt(2026, 6, 1).expect("date"), 65_000_000),
+                                    (NaiveDate::from_ymd_opt(2026, 11, 1).expect("date"), 98_000_000),
+                                ],
+                            ),
+                            (
+                                "Tiền chi".into(),
+                                vec![
+                                    (NaiveDate::from_ymd_opt(2026, 3, 1).expect("date"), 5_000_000),
+                                    (NaiveDate::from_ymd_opt(2026, 11, 1).expect("date"), 71_500_000),
+                                ],
+                            ),
+                        ],
+                    },
+                    Chart::UnitGrid {
+                        title: "Tỷ lệ trẻ em được hỗ trợ theo xã".into(),
+                        items: vec![
+                            ("Xã A Lưới 1".into(), Some(0.92)),
+                            ("Xã A Lưới 2".into(), Some(0.64)),
+                            ("Xã A Lưới 3".into(), Some(0.31)),
+                            ("Xã A Lưới 4".into(), Some(0.08)),
+                            ("Xã A Lưới 5".into(), None),
+                            ("Xã Nam Đông".into(), Some(0.5)),
+                            ("Xã Khe Tre".into(), Some(0.77)),
+                            ("Xã Long Quảng".into(), Some(1.0)),
+                        ],
                     },
                 ],
             },
@@ -309,6 +352,13 @@ fn docx_follows_decree_30() {
     }
     let nfc: String = doc.sections[0].paragraphs[0].nfc().collect();
     assert!(xml.contains(&nfc), "paragraph written in NFC");
+    for once in [
+        "Số: 12/BC-SYT",
+        "Huế, ngày 28 tháng 11 năm 2026",
+        "Độc lập - Tự do - Hạnh phúc",
+    ] {
+        assert_eq!(xml.matches(once).count(), 1, "{once:?} printed once");
+    }
     // 13 pt body = 26 half-points, 12 pt header = 24.
     assert!(xml.contains(r#"<w:sz w:val="26" />"#) || xml.contains(r#"<w:sz w:val="26"/>"#));
     let header = docx_part(&bytes, "word/header1.xml");
@@ -454,6 +504,10 @@ fn pdf_text_comes_back_exactly_in_nfc() {
         "Tổng cộng",
         "1.045 trẻ em",
         "Xã Khe Tre",
+        "1.045/1.200 (87,08%)",
+        "Tiền nhận",
+        "71.500.000",
+        "Không có dữ liệu",
         "Nơi nhận:",
         "- UBND thành phố Huế;",
         "KT. GIÁM ĐỐC",
