@@ -6,7 +6,8 @@
 //! literal characters but the grouping and decimal *roles*: Excel and
 //! LibreOffice print them with the reader's locale, so a Vietnamese
 //! (vi-VN) installation shows `1.234.567` and `12,34%`, while an English one
-//! shows `1,234,567`. The alternative `#.##0` does not give dots: `.` would
+//! shows `1,234,567` (checked with LibreOffice 7.4 under `vi_VN.UTF-8` and
+//! `en_US.UTF-8`). The alternative `#.##0` does not give dots: `.` would
 //! be the decimal point. Forcing dots with escaped literals
 //! (`#\.###\.##0`) breaks on negatives and past 999.999.999 (a format has
 //! at most two conditions), and sums and filters still want real numbers, so
