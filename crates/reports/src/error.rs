@@ -13,6 +13,8 @@ pub enum ReportError {
         cells: usize,
         columns: usize,
     },
+    #[error("table {table:?} has no columns")]
+    NoColumns { table: String },
     #[error("XLSX: {context}: {source}")]
     Xlsx {
         context: String,

@@ -283,14 +283,23 @@ pub(crate) fn ratio_bp(part: i64, whole: i64) -> Option<i64> {
         .then(|| ((i128::from(part) * 10_000 + i128::from(whole) / 2) / i128::from(whole)) as i64)
 }
 
+/// NFC, without the control characters that XML (DOCX, XLSX, SVG) cannot
+/// carry and a PDF cannot show; newlines and tabs stay.
 fn nfc(text: &str) -> String {
-    text.nfc().collect()
+    text.nfc()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+        .collect()
 }
 
 impl Table {
     /// Every row (and the total row) has as many cells as there are columns.
     pub fn check_shape(&self) -> Result<(), crate::ReportError> {
         let expected = self.columns.len();
+        if expected == 0 {
+            return Err(crate::ReportError::NoColumns {
+                table: self.title.clone(),
+            });
+        }
         let rows = self.rows.iter().enumerate().map(|(i, row)| (i + 1, row));
         let total = self.total_row.iter().map(|row| (0, row));
         for (row_number, row) in rows.chain(total) {

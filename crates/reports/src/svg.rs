@@ -9,6 +9,7 @@
 use crate::number::{format_compact, format_date, format_int, format_percent_bp};
 use chrono::NaiveDate;
 use std::fmt::Write;
+use unicode_normalization::UnicodeNormalization;
 
 const WIDTH: f32 = 360.0;
 const PAD: f32 = 8.0;
@@ -21,11 +22,11 @@ const DASHES: [&str; 5] = ["", "6 3", "2 2", "8 2 2 2", "4 4"];
 const BLUES: [&str; 5] = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"];
 const NO_DATA: &str = "Không có dữ liệu";
 
-/// Escapes text for XML content and attribute values; drops the control
-/// characters XML 1.0 forbids.
+/// Escapes text for XML content and attribute values, in NFC; drops the
+/// control characters XML 1.0 forbids.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
+    for ch in text.nfc() {
         match ch {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),

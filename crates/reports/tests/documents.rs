@@ -559,6 +559,46 @@ fn a_long_table_paginates_with_its_header_repeated_and_numbered_pages() {
 }
 
 #[test]
+fn control_characters_and_markup_in_data_cannot_break_a_document() {
+    let mut doc = sample();
+    doc.title = "Báo cáo <b>&amp; \u{1}\u{7}\r kèm \"ký tự lạ\"".into();
+    doc.sections[0].tables[0].rows[0][1] = Cell::Text("Xã <A&B>\u{0}".into());
+    let docx = reports::docx(&doc).expect("docx");
+    let xml = docx_part(&docx, "word/document.xml");
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("document.xml is not well-formed: {e}"),
+        }
+    }
+    assert!(xml.contains("Xã &lt;A&amp;B&gt;"), "escaped");
+    let pdf = squash(&pdftotext(&reports::pdf(&doc).expect("pdf"), None));
+    assert!(pdf.contains("Báo cáo <b>&amp; kèm \"ký tự lạ\""), "{pdf}");
+    assert!(pdf.contains("Xã <A&B>"));
+    use calamine::Reader;
+    let mut book =
+        calamine::Xlsx::new(Cursor::new(reports::xlsx(&doc).expect("xlsx"))).expect("opens");
+    let sheet = book.sheet_names()[1].clone();
+    let range = book.worksheet_range(&sheet).expect("sheet");
+    assert_eq!(
+        range.get_value((2, 1)),
+        Some(&calamine::Data::String("Xã <A&B>".into()))
+    );
+}
+
+#[test]
+fn a_table_without_columns_is_refused() {
+    let mut doc = sample();
+    doc.sections[0].tables[0].columns.clear();
+    doc.sections[0].tables[0].rows.clear();
+    doc.sections[0].tables[0].total_row = None;
+    let err = reports::pdf(&doc).expect_err("refused").to_string();
+    assert!(err.contains("no columns"), "{err}");
+}
+
+#[test]
 fn a_ragged_table_is_refused_with_context() {
     let mut doc = sample();
     doc.sections[0].tables[0].rows[1].pop();
