@@ -599,6 +599,37 @@ fn a_table_without_columns_is_refused() {
 }
 
 #[test]
+fn a_long_paragraph_flows_onto_the_next_pages_intact() {
+    let sentence = "Các xã vùng đồng bào dân tộc thiểu số đã tổ chức khám sức khỏe, trao đồ ấm và bữa ăn dinh dưỡng cho trẻ em.";
+    let long = vec![sentence; 120].join(" ");
+    let mut doc = sample();
+    doc.sections[1].paragraphs = vec![long.clone()];
+    let bytes = reports::pdf(&doc).expect("pdf");
+    let pages = page_count(&bytes);
+    assert!(pages >= 4, "120 sentences take several pages, got {pages}");
+    // Read page by page, leaving out each page's number at the top.
+    let mut text = String::new();
+    for page in 1..=pages {
+        let page_text = pdftotext(&bytes, Some(page));
+        let mut lines = page_text
+            .lines()
+            .skip_while(|l| l.trim().is_empty())
+            .peekable();
+        if page > 1 {
+            assert_eq!(lines.next().map(str::trim), Some(page.to_string().as_str()));
+        }
+        text.push_str(&lines.collect::<Vec<_>>().join("\n"));
+        text.push('\n');
+    }
+    let text = squash(&text);
+    assert_eq!(text.matches(sentence).count(), 120, "{text}");
+    assert!(
+        text.contains("Nguyễn Thị Hương"),
+        "the signature follows the text"
+    );
+}
+
+#[test]
 fn a_ragged_table_is_refused_with_context() {
     let mut doc = sample();
     doc.sections[0].tables[0].rows[1].pop();
