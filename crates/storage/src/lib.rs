@@ -10,6 +10,7 @@
 mod db;
 mod error;
 
+pub mod accounts;
 pub mod admin_units;
 pub mod allocations;
 pub mod audit;
@@ -21,6 +22,7 @@ pub mod needs;
 pub mod organisations;
 pub mod receipts;
 pub mod sessions;
+pub mod statements;
 pub mod tokens;
 pub mod users;
 

@@ -72,6 +72,124 @@ impl ReceiptRefusal {
 const RECEIPT_COLUMNS: &str = "SELECT id, pledge_id, kind, amount, method, account, receiver_id, receipt_no, \
     received_on, is_demo FROM receipts";
 
+/// Checks and writes one receipt inside an open write transaction (the
+/// receipts lock already held). Evaluates to
+/// `Result<Result<Receipt, ReceiptRefusal>, StorageError>`; a refusal
+/// writes nothing. Shared by [`create`] and statement matching, so a
+/// confirmed bank line and its receipt (and ledger leaf) commit together.
+macro_rules! receive_in_tx {
+    ($tx:ident, $r:expr, $actor:expr, $now:expr) => {
+        async {
+            let r: &NewReceipt = $r;
+            let actor: &AuditActor = $actor;
+            let now: DateTime<Utc> = $now;
+            if r.amount <= 0 {
+                return Ok(Err(ReceiptRefusal::BadAmount));
+            }
+            let method_ok = matches!(
+                (r.kind.as_str(), r.method.as_str()),
+                ("money", "bank" | "cash") | ("goods", "goods")
+            );
+            if !method_ok {
+                return Ok(Err(ReceiptRefusal::BadMethod));
+            }
+            let prefix = format!("{}/", r.received_on.year());
+            let pledge: Option<(String, i64)> =
+                sqlx::query_as("SELECT status, amount FROM pledges WHERE id = $1")
+                    .bind(&r.pledge_id)
+                    .fetch_optional(&mut *$tx)
+                    .await?;
+            let Some((status, committed)) = pledge else {
+                return Ok(Err(ReceiptRefusal::UnknownPledge));
+            };
+            if status != "committed" {
+                return Ok(Err(ReceiptRefusal::NotCommitted));
+            }
+            let receiver: Option<(String,)> =
+                sqlx::query_as("SELECT id FROM organisations WHERE id = $1")
+                    .bind(&r.receiver_id)
+                    .fetch_optional(&mut *$tx)
+                    .await?;
+            if receiver.is_none() {
+                return Ok(Err(ReceiptRefusal::UnknownReceiver));
+            }
+            let got: (i64,) = sqlx::query_as(
+                "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM receipts WHERE pledge_id = $1",
+            )
+            .bind(&r.pledge_id)
+            .fetch_one(&mut *$tx)
+            .await?;
+            let remaining = committed.saturating_sub(got.0);
+            if r.amount > remaining {
+                return Ok(Err(ReceiptRefusal::BeyondCommitment { remaining }));
+            }
+            let seq: (i64,) = sqlx::query_as(
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM receipts WHERE receiver_id = $1 AND receipt_no LIKE $2",
+            )
+            .bind(&r.receiver_id)
+            .bind(format!("{prefix}%"))
+            .fetch_one(&mut *$tx)
+            .await?;
+            let receipt = Receipt {
+                id: crate::new_id(),
+                pledge_id: r.pledge_id.clone(),
+                kind: r.kind.clone(),
+                amount: r.amount,
+                method: r.method.clone(),
+                account: domain::text::clean(&r.account),
+                receiver_id: r.receiver_id.clone(),
+                receipt_no: format!("{prefix}{:05}", seq.0 + 1),
+                received_on: r.received_on,
+                is_demo: r.is_demo,
+            };
+            sqlx::query(
+                "INSERT INTO receipts (id, province, pledge_id, kind, amount, method, account, receiver_id, receipt_no, \
+                 received_on, is_demo, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)",
+            )
+            .bind(&receipt.id)
+            .bind(crate::admin_units::PROVINCE)
+            .bind(&receipt.pledge_id)
+            .bind(&receipt.kind)
+            .bind(receipt.amount)
+            .bind(&receipt.method)
+            .bind(&receipt.account)
+            .bind(&receipt.receiver_id)
+            .bind(&receipt.receipt_no)
+            .bind(receipt.received_on)
+            .bind(receipt.is_demo)
+            .bind(now)
+            .execute(&mut *$tx)
+            .await?;
+            let rec = AuditRecord {
+                actor: actor.clone(),
+                at: now,
+                action: "receive",
+                entity: "receipt",
+                entity_id: receipt.id.clone(),
+                before: None,
+                after: Some(
+                    json!({"pledge_id": receipt.pledge_id, "kind": receipt.kind, "amount": receipt.amount,
+                    "method": receipt.method, "account": receipt.account, "receiver_id": receipt.receiver_id,
+                    "receipt_no": receipt.receipt_no, "received_on": receipt.received_on.to_string()}),
+                ),
+            };
+            (*$tx).append_receipt(&receipt.id, now).await?;
+            (*$tx).append(&rec).await?;
+            Ok::<Result<Receipt, ReceiptRefusal>, StorageError>(Ok(receipt))
+        }
+        .await
+    };
+}
+pub(crate) use receive_in_tx;
+
+/// The receipts lock on PostgreSQL (SQLite's write transaction suffices).
+pub(crate) fn receipts_lock(db: &Db) -> Option<&'static str> {
+    match db.backend() {
+        Backend::Postgres => Some("SELECT pg_advisory_xact_lock(4046589)"),
+        Backend::Sqlite => None,
+    }
+}
+
 /// Records a receipt, numbered in its receiver's series for the year.
 pub async fn create(
     db: &Db,
@@ -79,109 +197,13 @@ pub async fn create(
     actor: &AuditActor,
     now: DateTime<Utc>,
 ) -> Result<Result<Receipt, ReceiptRefusal>, StorageError> {
-    if r.amount <= 0 {
-        return Ok(Err(ReceiptRefusal::BadAmount));
-    }
-    let method_ok = matches!(
-        (r.kind.as_str(), r.method.as_str()),
-        ("money", "bank" | "cash") | ("goods", "goods")
-    );
-    if !method_ok {
-        return Ok(Err(ReceiptRefusal::BadMethod));
-    }
-    let lock = match db.backend() {
-        Backend::Postgres => Some("SELECT pg_advisory_xact_lock(4046589)"),
-        Backend::Sqlite => None,
-    };
-    let year = r.received_on.year();
-    let prefix = format!("{year}/");
+    let lock = receipts_lock(db);
     let out = db_tx!(db, |tx| {
         if let Some(sql) = lock {
             sqlx::query(sql).execute(&mut *tx).await?;
         }
-        let pledge: Option<(String, i64)> =
-            sqlx::query_as("SELECT status, amount FROM pledges WHERE id = $1")
-                .bind(&r.pledge_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some((status, committed)) = pledge else {
-            return Ok(Err(ReceiptRefusal::UnknownPledge));
-        };
-        if status != "committed" {
-            return Ok(Err(ReceiptRefusal::NotCommitted));
-        }
-        let receiver: Option<(String,)> =
-            sqlx::query_as("SELECT id FROM organisations WHERE id = $1")
-                .bind(&r.receiver_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if receiver.is_none() {
-            return Ok(Err(ReceiptRefusal::UnknownReceiver));
-        }
-        let got: (i64,) = sqlx::query_as(
-            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM receipts WHERE pledge_id = $1",
-        )
-        .bind(&r.pledge_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let remaining = committed.saturating_sub(got.0);
-        if r.amount > remaining {
-            return Ok(Err(ReceiptRefusal::BeyondCommitment { remaining }));
-        }
-        let seq: (i64,) = sqlx::query_as(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM receipts WHERE receiver_id = $1 AND receipt_no LIKE $2",
-        )
-        .bind(&r.receiver_id)
-        .bind(format!("{prefix}%"))
-        .fetch_one(&mut *tx)
-        .await?;
-        let receipt = Receipt {
-            id: crate::new_id(),
-            pledge_id: r.pledge_id.clone(),
-            kind: r.kind.clone(),
-            amount: r.amount,
-            method: r.method.clone(),
-            account: domain::text::clean(&r.account),
-            receiver_id: r.receiver_id.clone(),
-            receipt_no: format!("{prefix}{:05}", seq.0 + 1),
-            received_on: r.received_on,
-            is_demo: r.is_demo,
-        };
-        sqlx::query(
-            "INSERT INTO receipts (id, province, pledge_id, kind, amount, method, account, receiver_id, receipt_no, \
-             received_on, is_demo, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)",
-        )
-        .bind(&receipt.id)
-        .bind(crate::admin_units::PROVINCE)
-        .bind(&receipt.pledge_id)
-        .bind(&receipt.kind)
-        .bind(receipt.amount)
-        .bind(&receipt.method)
-        .bind(&receipt.account)
-        .bind(&receipt.receiver_id)
-        .bind(&receipt.receipt_no)
-        .bind(receipt.received_on)
-        .bind(receipt.is_demo)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let rec = AuditRecord {
-            actor: actor.clone(),
-            at: now,
-            action: "receive",
-            entity: "receipt",
-            entity_id: receipt.id.clone(),
-            before: None,
-            after: Some(
-                json!({"pledge_id": receipt.pledge_id, "kind": receipt.kind, "amount": receipt.amount,
-                "method": receipt.method, "account": receipt.account, "receiver_id": receipt.receiver_id,
-                "receipt_no": receipt.receipt_no, "received_on": receipt.received_on.to_string()}),
-            ),
-        };
-        (*tx).append_receipt(&receipt.id, now).await?;
-        (*tx).append(&rec).await?;
-        Ok::<Result<Receipt, ReceiptRefusal>, StorageError>(Ok(receipt))
-    })?;
+        receive_in_tx!(tx, r, actor, now)?
+    });
     Ok(out)
 }
 

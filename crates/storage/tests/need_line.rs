@@ -797,3 +797,159 @@ async fn receipts_and_allocations_enter_the_ledger_and_verify_names_a_tampered_a
         other => panic!("expected the signed head to fail, got {other:?}"),
     }
 }
+
+fn stmt_line(key: &str, amount: i64, memo: &str) -> storage::statements::NewLine {
+    storage::statements::NewLine {
+        dedupe_key: key.into(),
+        booked_on: date(2026, 11, 21),
+        amount,
+        memo: memo.into(),
+        bank_ref: Some(key.into()),
+        counterparty: Some("CONG TY HUE XANH".into()),
+        counterparty_account: None,
+        pledge_numbers: domain::needs::pledge_code::find_in_memo(memo),
+    }
+}
+
+#[tokio::test]
+async fn statement_lines_match_by_code_become_receipts_once_and_the_rest_wait_for_a_coordinator() {
+    use storage::statements::{ConfirmRefusal, StatementFile};
+    let w = world().await;
+    donor(&w.db, "d1", "Công ty Huế Xanh").await;
+    pledge(&w.db, "p1", "d1", 30_000_000, "committed", None).await;
+    pledge(&w.db, "p2", "d1", 5_000_000, "pledged", None).await;
+    let code1 = storage::donors::pledge(&w.db, "p1")
+        .await
+        .expect("q")
+        .and_then(|p| p.code())
+        .expect("code");
+    let code2 = storage::donors::pledge(&w.db, "p2")
+        .await
+        .expect("q")
+        .and_then(|p| p.code())
+        .expect("code");
+    let account = storage::accounts::ReceivingAccount {
+        id: "acc1".into(),
+        organisation_id: "th-hong-kim".into(),
+        bank_bin: "970436".into(),
+        account_no: "0071000123456".into(),
+        account_name: "QUY BAO TRO TRE EM".into(),
+        purpose: "donations".into(),
+        is_default: true,
+        is_demo: false,
+    };
+    storage::accounts::create(&w.db, &account, &actor(), Utc::now())
+        .await
+        .expect("q")
+        .expect("account");
+    let lines = vec![
+        stmt_line("FT1", 10_000_000, &format!("{code1} ung ho tre em")),
+        // The public pledge p2 is not confirmed yet: it waits.
+        stmt_line("FT2", 5_000_000, &format!("UNGHO{code2}")),
+        stmt_line("FT3", 777_000, "chuyen tien"),
+    ];
+    let file = StatementFile {
+        account: &account,
+        account_label: "Vietcombank 0071000123456",
+        file_name: "sao-ke.csv",
+        layout: "vietcombank",
+        lines: &lines,
+    };
+    let first = storage::statements::import(&w.db, &file, &actor(), Utc::now())
+        .await
+        .expect("import");
+    assert_eq!((first.new_lines, first.matched.len()), (3, 1));
+    assert_eq!(first.matched[0].1, "2026/00001");
+    assert_eq!(
+        storage::statements::unmatched_total(&w.db)
+            .await
+            .expect("q"),
+        (2, 5_777_000)
+    );
+    // The same statement again (overlapping export): nothing new.
+    let again = storage::statements::import(&w.db, &file, &actor(), Utc::now())
+        .await
+        .expect("import");
+    assert_eq!((again.new_lines, again.already_imported), (0, 3));
+    assert_eq!(
+        storage::receipts::for_pledge(&w.db, "p1")
+            .await
+            .expect("q")
+            .len(),
+        1
+    );
+    // The coordinator sees p2 proposed for line FT2 by its code and amount.
+    let waiting = storage::statements::lines(&w.db, "unmatched", 10)
+        .await
+        .expect("q");
+    let ft2 = waiting
+        .iter()
+        .find(|l| l.amount == 5_000_000)
+        .expect("FT2 waits");
+    let props = storage::statements::proposals(
+        &w.db,
+        ft2,
+        &domain::needs::pledge_code::find_in_memo(&ft2.memo),
+    )
+    .await
+    .expect("q");
+    assert_eq!(props[0].pledge_id, "p2");
+    assert!(props[0].reasons.contains(&"statement-reason-code"));
+    // Confirming it against p1 for more than p1 has left is refused whole.
+    let ft3 = waiting.iter().find(|l| l.amount == 777_000).expect("FT3");
+    let receipt = storage::statements::confirm(
+        &w.db,
+        &ft2.id,
+        "p2",
+        "Vietcombank 0071000123456",
+        &actor(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("confirmed");
+    assert_eq!(receipt.amount, 5_000_000);
+    let p2 = storage::donors::pledge(&w.db, "p2")
+        .await
+        .expect("q")
+        .expect("p2");
+    assert_eq!(p2.status, "committed", "the transfer commits the pledge");
+    assert_eq!(
+        storage::statements::confirm(&w.db, &ft2.id, "p1", "x", &actor(), Utc::now())
+            .await
+            .expect("q"),
+        Err(ConfirmRefusal::AlreadyDecided)
+    );
+    pledge(&w.db, "p3", "d1", 500_000, "pledged", None).await;
+    assert!(matches!(
+        storage::statements::confirm(&w.db, &ft3.id, "p3", "x", &actor(), Utc::now())
+            .await
+            .expect("q"),
+        Err(ConfirmRefusal::Receipt(_))
+    ));
+    let p3 = storage::donors::pledge(&w.db, "p3")
+        .await
+        .expect("q")
+        .expect("p3");
+    assert_eq!(
+        p3.status, "pledged",
+        "a refused confirmation commits nothing"
+    );
+    assert!(
+        storage::statements::ignore(&w.db, &ft3.id, "lãi tiền gửi", &actor(), Utc::now())
+            .await
+            .expect("q")
+    );
+    assert_eq!(
+        storage::statements::unmatched_total(&w.db)
+            .await
+            .expect("q"),
+        (0, 0)
+    );
+    // Every receipt is in the ledger.
+    let report = storage::ledger::verify(&w.db)
+        .await
+        .expect("q")
+        .expect("verifies");
+    assert_eq!(report.entries, 2);
+}
