@@ -210,10 +210,16 @@ pub enum Action {
     ApproveReport,
     /// Unlock a locked report (it goes back to approved).
     UnlockReport,
+    /// Plan a delivery against a line's allocations and record its handover
+    /// (biên bản bàn giao), in the receiving site's commune.
+    RecordDelivery,
+    /// Record the receiving site's acceptance checklist and follow up its
+    /// non-conformities, in the receiving site's commune.
+    RecordAcceptance,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 17] = [
         Action::ViewPublic,
         Action::ManageOwnAccount,
         Action::ViewOrganisations,
@@ -229,6 +235,8 @@ impl Action {
         Action::SubmitReport,
         Action::ApproveReport,
         Action::UnlockReport,
+        Action::RecordDelivery,
+        Action::RecordAcceptance,
     ];
 }
 
@@ -290,6 +298,11 @@ fn role_grants(role: Role, action: Action) -> bool {
             R::Admin | R::Coordinator | R::SectorOfficer | R::LocalOfficer
         ),
         A::ApproveReport | A::UnlockReport => matches!(role, R::Admin | R::Coordinator),
+        // The giver's side: the coordinator, or the commune handing over.
+        A::RecordDelivery => matches!(role, R::Admin | R::Coordinator | R::LocalOfficer),
+        // The receiving side: the site, or its commune — never the
+        // coordinator who handed over.
+        A::RecordAcceptance => matches!(role, R::Admin | R::LocalOfficer | R::SiteOfficer),
     }
 }
 
@@ -374,6 +387,10 @@ mod tests {
         ApproveReport       out Y Y R R R R R L
         UnlockReport        in  Y Y R R R R R L
         UnlockReport        out Y Y R R R R R L
+        RecordDelivery      in  Y Y R Y R R R L
+        RecordDelivery      out Y Y R S R R R L
+        RecordAcceptance    in  Y R R Y Y R R L
+        RecordAcceptance    out Y R R S S R R L
     ";
 
     fn action_named(name: &str) -> Action {

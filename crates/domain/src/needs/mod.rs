@@ -8,6 +8,7 @@
 
 pub mod category;
 pub mod coverage;
+pub mod delivery;
 pub mod need_line;
 pub mod package;
 pub mod pledge_code;
