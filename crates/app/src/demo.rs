@@ -461,6 +461,8 @@ pub async fn load_if_empty(db: &Db) -> Result<Vec<&'static str>, AppError> {
     let created = load_base(db).await?;
     let year = crate::demo_needs::load(db, &AuditActor::system("demo")).await?;
     tracing::info!(?year, "demo year of the need line loaded");
+    let money = crate::demo_money::load(db, &AuditActor::system("demo")).await?;
+    tracing::info!(?money, "demo receipts and statement loaded");
     Ok(created)
 }
 

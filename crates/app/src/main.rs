@@ -7,6 +7,7 @@ mod cmd_import;
 mod cmd_ledger;
 mod demo;
 mod demo_needs;
+mod demo_money;
 mod setup;
 
 use std::process::ExitCode;

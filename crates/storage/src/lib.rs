@@ -27,6 +27,7 @@ pub mod tokens;
 pub mod users;
 
 #[cfg(any(test, feature = "testing"))]
+pub mod trace;
 pub mod testing;
 
 pub use db::{Backend, Db, DbUrl, new_id};

@@ -31,11 +31,18 @@ pub struct Ctx {
     pub path: String,
     /// Path and query string, to come back to after a language switch.
     pub path_and_query: String,
+    /// `scheme://host[:port]` as the client reached us (for links printed
+    /// on paper, e.g. a receipt's public address).
+    pub origin: String,
 }
 
 impl Ctx {
     pub fn is_api(&self) -> bool {
         self.path.starts_with("/api/")
+    }
+
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
 }
 
@@ -82,6 +89,21 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         .path_and_query()
         .map_or_else(|| path.clone(), |pq| pq.as_str().to_owned());
     let now = Utc::now();
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        })
+        .unwrap_or("localhost")
+        .to_owned();
+    let scheme = if state.config.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
 
     let mut ctx = Ctx {
         actor: Actor::public(),
@@ -95,6 +117,7 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         set_pre_csrf: None,
         path,
         path_and_query,
+        origin: format!("{scheme}://{host}"),
     };
 
     let resolved = async {

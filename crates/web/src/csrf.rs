@@ -43,6 +43,20 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
         .map(|(_, v)| v)
 }
 
+/// The value of a small text field of a `multipart/form-data` body (the
+/// `csrf` field of an upload form), found without parsing the files.
+fn multipart_field(body: &[u8], name: &str) -> Option<String> {
+    let needle = format!("name=\"{name}\"");
+    let at = body
+        .windows(needle.len())
+        .position(|w| w == needle.as_bytes())?;
+    let rest = &body[at + needle.len()..];
+    let start = rest.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let value = &rest[start..];
+    let end = value.windows(2).position(|w| w == b"\r\n")?;
+    String::from_utf8(value[..end].to_vec()).ok()
+}
+
 /// Minimal `application/x-www-form-urlencoded` parsing, enough to find the
 /// token without consuming the body for the handler.
 mod url {
@@ -78,11 +92,21 @@ pub async fn check(State(_state): State<AppState>, req: Request, next: Next) -> 
         }
         return AppError::Csrf.into_response_for(&ctx);
     }
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
     let (parts, body) = req.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_FORM).await else {
         return AppError::Csrf.into_response_for(&ctx);
     };
-    match form_field(&bytes, "csrf") {
+    let token = if multipart {
+        multipart_field(&bytes, "csrf")
+    } else {
+        form_field(&bytes, "csrf")
+    };
+    match token {
         Some(token) if same(&token, &expected) => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await

@@ -197,6 +197,7 @@ mod tests {
             set_pre_csrf: None,
             path: path.into(),
             path_and_query: path.into(),
+            origin: "http://localhost".into(),
         }
     }
 

@@ -13,15 +13,24 @@ use sha2::{Digest, Sha256};
 use crate::state::AppState;
 
 const CSS: &str = include_str!("../static/app.css");
+/// The in-browser check of a ledger entry (the public receipt page).
+const VERIFY_JS: &str = include_str!("../static/verify.js");
 
-static CSS_PATH: LazyLock<String> = LazyLock::new(|| {
-    let digest = Sha256::digest(CSS.as_bytes());
+fn hashed(stem: &str, ext: &str, content: &str) -> String {
+    let digest = Sha256::digest(content.as_bytes());
     let short: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
-    format!("/static/app.{short}.css")
-});
+    format!("/static/{stem}.{short}.{ext}")
+}
+
+static CSS_PATH: LazyLock<String> = LazyLock::new(|| hashed("app", "css", CSS));
+static VERIFY_JS_PATH: LazyLock<String> = LazyLock::new(|| hashed("verify", "js", VERIFY_JS));
 
 pub fn css_path() -> &'static str {
     CSS_PATH.as_str()
+}
+
+pub fn verify_js_path() -> &'static str {
+    VERIFY_JS_PATH.as_str()
 }
 
 pub fn router() -> Router<AppState> {
@@ -31,16 +40,20 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn serve(Path(file): Path<String>) -> Response {
-    if format!("/static/{file}") == css_path() {
-        (
-            [
-                (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
-            ],
-            CSS,
-        )
-            .into_response()
+    let path = format!("/static/{file}");
+    let (kind, body) = if path == css_path() {
+        ("text/css; charset=utf-8", CSS)
+    } else if path == verify_js_path() {
+        ("text/javascript; charset=utf-8", VERIFY_JS)
     } else {
-        crate::error::AppError::NotFound.into_response()
-    }
+        return crate::error::AppError::NotFound.into_response();
+    };
+    (
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        body,
+    )
+        .into_response()
 }

@@ -33,6 +33,9 @@ impl Page {
         if can(Action::ManageDonors) {
             nav.push(("/donors".into(), "nav-donors"));
         }
+        if can(Action::Allocate) {
+            nav.push(("/statements".into(), "nav-statements"));
+        }
         nav.push(("/catalogue".into(), "nav-catalogue"));
         nav.push(("/units".into(), "nav-units"));
         if can(Action::ViewOrganisations) {

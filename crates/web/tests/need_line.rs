@@ -498,13 +498,24 @@ async fn a_citizen_pledges_on_a_published_need_and_it_counts_only_once_confirmed
         )
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
-    assert_eq!(
-        location(&ok),
-        format!("/needs/{line}?thanks=1"),
-        "a reload cannot post it twice"
+    let to = location(&ok);
+    assert!(
+        to.starts_with("/p/") && to.ends_with("?thanks=1"),
+        "a reload cannot post it twice: {to}"
     );
-    let thanks = app.get(&location(&ok), &format!("ct_pre={pre}")).await;
+    let thanks = app.get(&to, &format!("ct_pre={pre}")).await;
+    assert_eq!(thanks.status, StatusCode::OK);
     assert!(thanks.body.contains("pledge-thanks"));
+    // The pledge page shows its code, to write in the transfer memo.
+    assert!(
+        thanks.body.contains("data-testid=\"pledge-code\">CT"),
+        "{}",
+        thanks.body
+    );
+    assert!(
+        !thanks.body.contains("Lê Văn Tâm"),
+        "the citizen did not consent to publication: not named"
+    );
     let too_much = app
         .post(
             &format!("/needs/{line}/pledge"),

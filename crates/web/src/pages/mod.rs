@@ -8,12 +8,15 @@ mod catalogue;
 mod classifications;
 mod donors;
 mod exports;
+mod giving;
 mod home;
+mod ledger;
 mod login;
 pub(crate) mod needs;
 mod organisations;
 mod propose;
 mod receipts;
+mod statements;
 mod units;
 
 use axum::Router;
@@ -72,6 +75,18 @@ pub fn router() -> Router<AppState> {
             get(receipts::list).post(receipts::create),
         )
         .route("/receipts/{id}", get(receipts::show))
+        .route(
+            "/statements",
+            get(statements::show).post(statements::upload),
+        )
+        .route("/statements/lines/{id}/confirm", post(statements::confirm))
+        .route("/statements/lines/{id}/ignore", post(statements::ignore))
+        .route("/accounts", post(statements::create_account))
+        .route("/p/{id}", get(giving::show))
+        .route("/ledger", get(ledger::overview))
+        .route("/ledger/receipts/{id}", get(ledger::receipt))
+        .route("/p/{id}/qr.svg", get(giving::qr_svg))
+        .route("/p/{id}/qr.png", get(giving::qr_png))
         .route("/catalogue", get(catalogue::show))
         .route("/catalogue/periods", post(catalogue::create_period))
         .route("/catalogue/packages", post(catalogue::create_package))

@@ -616,5 +616,5 @@ pub async fn public_pledge(
     };
     storage::donors::create_pledge(&state.db, &pledge, &actor, Utc::now()).await?;
     // POST → redirect → GET, so a reload does not send the pledge again.
-    Ok(see_other(&format!("/needs/{id}?thanks=1")))
+    Ok(see_other(&format!("/p/{}?thanks=1", pledge.id)))
 }

@@ -148,6 +148,8 @@ struct ReceiptPage {
     r: Receipt,
     donor: Donor,
     receiver: String,
+    public_url: String,
+    qr_svg: Option<String>,
 }
 
 /// The printable receipt.
@@ -169,10 +171,16 @@ pub async fn show(
     let receiver = storage::organisations::get(&state.db, &r.receiver_id)
         .await?
         .map_or_else(|| r.receiver_id.clone(), |o| o.name);
+    // The printed receipt carries the address (and a QR code) of its public
+    // page, where anyone can check it against the signed ledger.
+    let public_url = format!("{}/ledger/receipts/{}", ctx.origin(), r.id);
+    let qr_svg = vietqr::svg(&public_url, 3).ok();
     render(&ReceiptPage {
         p: Page::new(&ctx, "receipt-title"),
         r,
         donor,
         receiver,
+        public_url,
+        qr_svg,
     })
 }

@@ -1,0 +1,113 @@
+//! The public trace of one receipt: where its money went. A pledge's
+//! receipts, in the order received, fill its allocations in the order they
+//! were made (the same rule as a line's *received* axis), so each receipt's
+//! share of each line is exact and money is counted once.
+
+use chrono::NaiveDate;
+
+use crate::receipts::Receipt;
+use crate::{Db, StorageError, db_run};
+
+/// One need line a receipt's money went to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TracedLine {
+    pub need_line_id: String,
+    pub site_name: String,
+    pub unit_code: String,
+    pub category: String,
+    pub period_name: String,
+    /// Of this receipt.
+    pub amount: i64,
+}
+
+/// A receipt as the public may see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptTrace {
+    pub receipt: Receipt,
+    pub receiver_name: String,
+    /// Only when the donor consented and is not anonymous.
+    pub donor_public_name: Option<String>,
+    pub donor_type: String,
+    pub pledge_number: Option<i64>,
+    pub lines: Vec<TracedLine>,
+    /// Of this receipt, not (yet) allocated to any line.
+    pub unallocated: i64,
+}
+
+type AllocRow = (String, i64, String, String, String, String);
+/// Receiver name, donor name, publish, anonymous, donor type, pledge number.
+type Head = (String, String, bool, bool, String, Option<i64>);
+type Sibling = (String, NaiveDate, i64);
+
+pub async fn receipt(db: &Db, receipt_id: &str) -> Result<Option<ReceiptTrace>, StorageError> {
+    let Some(receipt) = crate::receipts::get(db, receipt_id).await? else {
+        return Ok(None);
+    };
+    let (head, siblings, allocs): (Head, Vec<Sibling>, Vec<AllocRow>) = db_run!(db, |pool| {
+        let head = sqlx::query_as(
+            "SELECT o.name, d.name, d.publish_name, d.anonymous, d.donor_type, g.number \
+             FROM receipts r JOIN organisations o ON o.id = r.receiver_id \
+             JOIN pledges g ON g.id = r.pledge_id JOIN donors d ON d.id = g.donor_id WHERE r.id = $1",
+        )
+        .bind(receipt_id)
+        .fetch_one(pool)
+        .await?;
+        let siblings = sqlx::query_as(
+            "SELECT id, received_on, amount FROM receipts WHERE pledge_id = $1 \
+             ORDER BY received_on, created_at, id",
+        )
+        .bind(&receipt.pledge_id)
+        .fetch_all(pool)
+        .await?;
+        let allocs = sqlx::query_as(
+            "SELECT a.need_line_id, a.amount, s.name, n.unit_code, n.category, p.name \
+             FROM allocations a JOIN need_lines n ON n.id = a.need_line_id \
+             JOIN organisations s ON s.id = n.site_id JOIN periods p ON p.id = n.period_id \
+             WHERE a.pledge_id = $1 ORDER BY a.created_at, a.id",
+        )
+        .bind(&receipt.pledge_id)
+        .fetch_all(pool)
+        .await?;
+        (head, siblings, allocs)
+    });
+    let (receiver_name, donor_name, publish, anonymous, donor_type, pledge_number) = head;
+    // This receipt's money is the interval [start, start + amount) of the
+    // pledge's receipts laid end to end; each allocation is an interval of
+    // the allocations laid end to end. Its share is the overlap.
+    let mut start = 0i64;
+    for (id, _, amount) in &siblings {
+        if *id == receipt.id {
+            break;
+        }
+        start = start.saturating_add(*amount);
+    }
+    let end = start.saturating_add(receipt.amount);
+    let mut at = 0i64;
+    let mut lines = Vec::new();
+    let mut allocated = 0i64;
+    for (line, amount, site, unit, category, period) in allocs {
+        let (a0, a1) = (at, at.saturating_add(amount));
+        at = a1;
+        let share = a1.min(end) - a0.max(start);
+        if share > 0 {
+            allocated += share;
+            lines.push(TracedLine {
+                need_line_id: line,
+                site_name: site,
+                unit_code: unit,
+                category,
+                period_name: period,
+                amount: share,
+            });
+        }
+    }
+    Ok(Some(ReceiptTrace {
+        unallocated: receipt.amount - allocated,
+        receipt,
+        receiver_name,
+        donor_public_name: (publish && !anonymous).then_some(donor_name),
+        donor_type,
+        pledge_number,
+        lines,
+    }))
+}
