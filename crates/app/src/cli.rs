@@ -99,6 +99,9 @@ enum LedgerCommand {
         #[command(flatten)]
         key: crate::cmd_ledger::KeyArgs,
     },
+    /// Measure appending, verifying and proving on a scratch database
+    /// against raw SHA-256 (docs/benchmarks.md, "Ledger").
+    Bench(crate::cmd_ledger_bench::BenchArgs),
 }
 
 impl Cli {
@@ -233,6 +236,9 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
                 let db = open(&db).await?;
                 crate::cmd_ledger::rotate(&db, &key.path).await
             }
+            LedgerCommand::Bench(args) => crate::cmd_ledger_bench::run(&args)
+                .await
+                .map_err(Into::into),
         },
     }
 }

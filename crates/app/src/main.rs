@@ -5,9 +5,10 @@ mod cmd_allocate;
 mod cmd_dedupe;
 mod cmd_import;
 mod cmd_ledger;
+mod cmd_ledger_bench;
 mod demo;
-mod demo_needs;
 mod demo_money;
+mod demo_needs;
 mod setup;
 
 use std::process::ExitCode;

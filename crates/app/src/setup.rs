@@ -35,6 +35,8 @@ pub enum AppError {
     Import(#[from] crate::cmd_import::ImportCmdError),
     #[error("{0}")]
     LedgerKey(#[from] crate::cmd_ledger::KeyError),
+    #[error("{0}")]
+    LedgerBench(#[from] crate::cmd_ledger_bench::BenchError),
     #[error("sổ cái không toàn vẹn (xem trên) / the ledger does not verify (see above)")]
     LedgerInvalid,
 }

@@ -9,6 +9,7 @@
 //! commit together or not at all, and two writers never take one index.
 
 mod leaves;
+mod log;
 mod verify;
 
 use std::sync::Mutex;
@@ -21,6 +22,7 @@ use crate::{Db, StorageError, db_run, db_tx};
 pub use leaves::{
     AllocationFacts, ReceiptFacts, SCHEMA_VERSION, allocation_leaf, first_difference, receipt_leaf,
 };
+pub use log::{LogReport, ScratchCounts, clear_unbacked_log, scratch_counts, verify_log_only};
 pub use verify::{VerifyProblem, VerifyReport, verify};
 
 /// One stored leaf.

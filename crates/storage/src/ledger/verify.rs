@@ -217,7 +217,7 @@ pub async fn verify(db: &Db) -> Result<Result<VerifyReport, VerifyProblem>, Stor
     }))
 }
 
-fn check_head(
+pub(super) fn check_head(
     tree: &ledger::Tree,
     head: &StoredHead,
     keys: &HashMap<String, StoredKey>,
