@@ -10,12 +10,14 @@
 mod db;
 mod error;
 
+pub mod acceptance;
 pub mod accounts;
 pub mod admin_units;
 pub mod allocations;
 pub mod audit;
 pub mod catalogue;
 pub mod classifications;
+pub mod deliveries;
 pub mod donors;
 pub mod ledger;
 pub mod needs;

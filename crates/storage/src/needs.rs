@@ -79,6 +79,16 @@ pub struct NeedRow {
     /// Filled from receipts after the query (see `receipts::received_by_line`).
     #[sqlx(skip)]
     pub received: i64,
+    /// Filled from deliveries after the query (see `deliveries::axes_by_line`):
+    /// handed over and not rejected.
+    #[sqlx(skip)]
+    pub delivered: i64,
+    /// Accepted by the receiving site, less what non-conformities keep out.
+    #[sqlx(skip)]
+    pub accepted: i64,
+    /// Children served by the deliveries, at most the line's count.
+    #[sqlx(skip)]
+    pub children_served: i64,
 }
 
 impl NeedRow {
@@ -89,8 +99,16 @@ impl NeedRow {
             committed: self.committed,
             allocated: self.committed,
             received: self.received,
-            ..Coverage::default()
+            delivered: self.delivered,
+            accepted: self.accepted,
         }
+    }
+
+    fn fill_delivery_axes(&mut self, axes: crate::deliveries::LineAxes) {
+        self.delivered = axes.delivered;
+        self.accepted = axes.accepted;
+        // The same children are not counted twice on one line.
+        self.children_served = axes.children_served.min(self.quantity);
     }
 }
 
@@ -270,8 +288,10 @@ pub async fn list(
         })
         .collect();
     let received = crate::receipts::received_by_line(db).await?;
+    let delivered = crate::deliveries::axes_by_line(db).await?;
     for r in &mut rows {
         r.received = received.get(&r.id).copied().unwrap_or(0);
+        r.fill_delivery_axes(delivered.get(&r.id).copied().unwrap_or_default());
     }
     rows.sort_by(|a, b| {
         b.coverage()
@@ -297,6 +317,13 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<NeedRow>, StorageError> {
             .get(id)
             .copied()
             .unwrap_or(0);
+        r.fill_delivery_axes(
+            crate::deliveries::axes_by_line(db)
+                .await?
+                .get(id)
+                .copied()
+                .unwrap_or_default(),
+        );
     }
     Ok(row)
 }

@@ -13,6 +13,17 @@
 //! * `allocation` — (part of) a commitment assigned to a need line:
 //!   `{"v":1,"kind":"allocation","id","at","amount","currency":"VND",
 //!   "pledge":"CT…","need","unit","site","category","period","override":bool}`
+//! * `distribution` — goods or money handed over to a receiving site
+//!   against a need line's allocations (biên bản bàn giao):
+//!   `{"v":1,"kind":"distribution","id","at","minutes","need","unit","site",
+//!   "giver","category","period","form":"goods|money","value","currency":"VND",
+//!   "children"}` — `children` is a count of children served, never who.
+//! * `amendment` — a later fact about an earlier entry, never an edit of it;
+//!   for a distribution, the receiving site's acceptance outcome (again at
+//!   each resolution of a non-conformity that changes it):
+//!   `{"v":1,"kind":"amendment","id","at","amends":"distribution","ref",
+//!   "need","unit","site","outcome":"accepted|accepted_with_issues|rejected",
+//!   "accepted","currency":"VND","open_issues"}`
 //!
 //! The same functions build a leaf when it is appended and again when
 //! `chungtay ledger verify` recomputes it from the business tables, so a
@@ -69,6 +80,46 @@ pub(crate) const ALLOCATION_FACTS: &str = "SELECT a.id, a.created_at, a.amount, 
     (a.override_reason IS NOT NULL) AS overridden FROM allocations a \
     JOIN pledges g ON g.id = a.pledge_id JOIN need_lines n ON n.id = a.need_line_id";
 
+/// The facts of a delivery as the distribution leaf records them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DistributionFacts {
+    pub id: String,
+    /// `None` while only planned: a planned delivery has no leaf.
+    pub handed_over_on: Option<NaiveDate>,
+    pub minutes_no: Option<String>,
+    pub need_line_id: String,
+    pub unit_code: String,
+    pub site_id: String,
+    pub giver_id: String,
+    pub category: String,
+    pub period_id: String,
+    pub form: String,
+    pub value: i64,
+    pub children_served: i64,
+}
+
+pub(crate) const DISTRIBUTION_FACTS: &str = "SELECT d.id, d.handed_over_on, d.minutes_no, d.need_line_id, \
+    d.unit_code, d.site_id, d.giver_id, n.category, n.period_id, d.form, d.value, d.children_served \
+    FROM deliveries d JOIN need_lines n ON n.id = d.need_line_id";
+
+/// The facts of an acceptance outcome as the amendment leaf records them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AmendmentFacts {
+    pub id: String,
+    pub delivery_id: String,
+    pub decided_on: NaiveDate,
+    pub outcome: String,
+    pub accepted_value: i64,
+    pub open_issues: i64,
+    pub need_line_id: String,
+    pub unit_code: String,
+    pub site_id: String,
+}
+
+pub(crate) const AMENDMENT_FACTS: &str = "SELECT o.id, o.delivery_id, o.decided_on, o.outcome, \
+    o.accepted_value, o.open_issues, d.need_line_id, d.unit_code, d.site_id \
+    FROM delivery_outcomes o JOIN deliveries d ON d.id = o.delivery_id";
+
 fn pledge_code(number: Option<i64>) -> Value {
     number
         .and_then(|n| u32::try_from(n).ok())
@@ -120,6 +171,55 @@ pub fn allocation_leaf(f: &AllocationFacts) -> Result<Vec<u8>, StorageError> {
         "category": f.category,
         "period": f.period_id,
         "override": f.overridden,
+    });
+    canonical(&v)
+}
+
+/// The leaf of a handed-over delivery. Ids, dates, the site and its
+/// commune, the value and how many children were served — never who.
+pub fn distribution_leaf(f: &DistributionFacts) -> Result<Vec<u8>, StorageError> {
+    let Some(at) = f.handed_over_on else {
+        return Err(StorageError::Corrupt(format!(
+            "ledger leaf: delivery {} has not been handed over",
+            f.id
+        )));
+    };
+    let v = json!({
+        "v": SCHEMA_VERSION,
+        "kind": "distribution",
+        "id": f.id,
+        "at": at.to_string(),
+        "minutes": f.minutes_no,
+        "need": f.need_line_id,
+        "unit": f.unit_code,
+        "site": f.site_id,
+        "giver": f.giver_id,
+        "category": f.category,
+        "period": f.period_id,
+        "form": f.form,
+        "value": f.value,
+        "currency": "VND",
+        "children": f.children_served,
+    });
+    canonical(&v)
+}
+
+/// The leaf of an acceptance outcome: an amendment to the distribution.
+pub fn amendment_leaf(f: &AmendmentFacts) -> Result<Vec<u8>, StorageError> {
+    let v = json!({
+        "v": SCHEMA_VERSION,
+        "kind": "amendment",
+        "id": f.id,
+        "at": f.decided_on.to_string(),
+        "amends": "distribution",
+        "ref": f.delivery_id,
+        "need": f.need_line_id,
+        "unit": f.unit_code,
+        "site": f.site_id,
+        "outcome": f.outcome,
+        "accepted": f.accepted_value,
+        "currency": "VND",
+        "open_issues": f.open_issues,
     });
     canonical(&v)
 }

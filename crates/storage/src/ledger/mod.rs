@@ -1,5 +1,5 @@
-//! The public ledger: an append-only RFC 9162 Merkle log of every receipt
-//! and allocation (later: distributions, transfers, expenditures,
+//! The public ledger: an append-only RFC 9162 Merkle log of every receipt,
+//! allocation, distribution and amendment (later: transfers, expenditures,
 //! reversals), appended in the same transaction as the business change it
 //! records, with signed tree heads kept for ever.
 //!
@@ -20,7 +20,8 @@ use sqlx::{PgConnection, SqliteConnection};
 use crate::{Db, StorageError, db_run, db_tx};
 
 pub use leaves::{
-    AllocationFacts, ReceiptFacts, SCHEMA_VERSION, allocation_leaf, first_difference, receipt_leaf,
+    AllocationFacts, AmendmentFacts, DistributionFacts, ReceiptFacts, SCHEMA_VERSION,
+    allocation_leaf, amendment_leaf, distribution_leaf, first_difference, receipt_leaf,
 };
 pub use log::{LogReport, ScratchCounts, clear_unbacked_log, scratch_counts, verify_log_only};
 pub use verify::{VerifyProblem, VerifyReport, verify};
@@ -74,6 +75,20 @@ pub trait LedgerConn {
     fn append_allocation(
         &mut self,
         allocation_id: &str,
+        now: DateTime<Utc>,
+    ) -> impl std::future::Future<Output = Result<i64, StorageError>> + Send;
+    /// Appends the distribution leaf of a delivery handed over in this
+    /// transaction.
+    fn append_distribution(
+        &mut self,
+        delivery_id: &str,
+        now: DateTime<Utc>,
+    ) -> impl std::future::Future<Output = Result<i64, StorageError>> + Send;
+    /// Appends the amendment leaf of an acceptance outcome written in this
+    /// transaction.
+    fn append_amendment(
+        &mut self,
+        outcome_id: &str,
         now: DateTime<Utc>,
     ) -> impl std::future::Future<Output = Result<i64, StorageError>> + Send;
 }
@@ -165,6 +180,40 @@ macro_rules! impl_ledger_conn {
                 .await?;
                 let leaf = allocation_leaf(&facts)?;
                 self.append_leaves(&[("allocation", allocation_id.to_owned(), leaf)], now)
+                    .await
+            }
+
+            async fn append_distribution(
+                &mut self,
+                delivery_id: &str,
+                now: DateTime<Utc>,
+            ) -> Result<i64, StorageError> {
+                let facts: DistributionFacts = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{} WHERE d.id = $1",
+                    leaves::DISTRIBUTION_FACTS
+                )))
+                .bind(delivery_id)
+                .fetch_one(&mut *self)
+                .await?;
+                let leaf = distribution_leaf(&facts)?;
+                self.append_leaves(&[("distribution", delivery_id.to_owned(), leaf)], now)
+                    .await
+            }
+
+            async fn append_amendment(
+                &mut self,
+                outcome_id: &str,
+                now: DateTime<Utc>,
+            ) -> Result<i64, StorageError> {
+                let facts: AmendmentFacts = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{} WHERE o.id = $1",
+                    leaves::AMENDMENT_FACTS
+                )))
+                .bind(outcome_id)
+                .fetch_one(&mut *self)
+                .await?;
+                let leaf = amendment_leaf(&facts)?;
+                self.append_leaves(&[("amendment", outcome_id.to_owned(), leaf)], now)
                     .await
             }
         }

@@ -6,8 +6,11 @@ use std::collections::HashMap;
 
 use base64::Engine;
 
-use super::leaves::{self, AllocationFacts, ReceiptFacts};
-use super::{StoredHead, StoredKey, allocation_leaf, first_difference, hex, receipt_leaf};
+use super::leaves::{self, AllocationFacts, AmendmentFacts, DistributionFacts, ReceiptFacts};
+use super::{
+    StoredHead, StoredKey, allocation_leaf, amendment_leaf, distribution_leaf, first_difference,
+    hex, receipt_leaf,
+};
 use crate::{Db, StorageError, db_run};
 
 /// What a clean run checked.
@@ -110,6 +113,24 @@ pub async fn verify(db: &Db) -> Result<Result<VerifyReport, VerifyProblem>, Stor
             .fetch_all(pool)
             .await?
     });
+    let distributions: Vec<DistributionFacts> = db_run!(db, |pool| {
+        sqlx::query_as::<_, DistributionFacts>(sqlx::AssertSqlSafe(leaves::DISTRIBUTION_FACTS))
+            .fetch_all(pool)
+            .await?
+    });
+    let amendments: Vec<AmendmentFacts> = db_run!(db, |pool| {
+        sqlx::query_as::<_, AmendmentFacts>(sqlx::AssertSqlSafe(leaves::AMENDMENT_FACTS))
+            .fetch_all(pool)
+            .await?
+    });
+    // A delivery only planned has no leaf (yet).
+    let mut distributions: HashMap<String, DistributionFacts> = distributions
+        .into_iter()
+        .filter(|d| d.handed_over_on.is_some())
+        .map(|d| (d.id.clone(), d))
+        .collect();
+    let mut amendments: HashMap<String, AmendmentFacts> =
+        amendments.into_iter().map(|a| (a.id.clone(), a)).collect();
     let mut receipts: HashMap<String, ReceiptFacts> =
         receipts.into_iter().map(|r| (r.id.clone(), r)).collect();
     let mut allocations: HashMap<String, AllocationFacts> =
@@ -147,6 +168,8 @@ pub async fn verify(db: &Db) -> Result<Result<VerifyReport, VerifyProblem>, Stor
             let recomputed = match kind.as_str() {
                 "receipt" => receipts.remove(&ref_id).map(|f| receipt_leaf(&f)),
                 "allocation" => allocations.remove(&ref_id).map(|f| allocation_leaf(&f)),
+                "distribution" => distributions.remove(&ref_id).map(|f| distribution_leaf(&f)),
+                "amendment" => amendments.remove(&ref_id).map(|f| amendment_leaf(&f)),
                 _ => None,
             };
             match recomputed {
@@ -166,7 +189,11 @@ pub async fn verify(db: &Db) -> Result<Result<VerifyReport, VerifyProblem>, Stor
                         }
                     }
                 }
-                None if kind == "receipt" || kind == "allocation" => {
+                None if matches!(
+                    kind.as_str(),
+                    "receipt" | "allocation" | "distribution" | "amendment"
+                ) =>
+                {
                     return Ok(Err(VerifyProblem::Orphan { idx, kind, ref_id }));
                 }
                 None => {}
@@ -180,6 +207,8 @@ pub async fn verify(db: &Db) -> Result<Result<VerifyReport, VerifyProblem>, Stor
         .keys()
         .map(|k| ("receipt", k))
         .chain(allocations.keys().map(|k| ("allocation", k)))
+        .chain(distributions.keys().map(|k| ("distribution", k)))
+        .chain(amendments.keys().map(|k| ("amendment", k)))
         .collect();
     missing.sort();
     if let Some((kind, id)) = missing.first() {

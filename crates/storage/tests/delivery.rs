@@ -1,0 +1,1077 @@
+//! Delivery and acceptance in storage: deliveries held within what was
+//! allocated and received, status transitions, the checklist and its
+//! non-conformities, the delivered and accepted axes, and the ledger
+//! (distribution and amendment leaves in the same transaction, tampering
+//! named) — on SQLite, and on PostgreSQL with `TEST_DATABASE_URL`.
+
+use chrono::{NaiveDate, Utc};
+use domain::needs::delivery::{CheckAnswer, CheckKind, Decision, DeliveryError, NcAction};
+use domain::needs::{AgeBand, Category, NeedStatus, PackageItem, PackageVersion};
+use storage::Db;
+use storage::acceptance::Acceptance;
+use storage::allocations::{AllocationRequest, allocate};
+use storage::audit::AuditActor;
+use storage::deliveries::{DeliveryRefusal, Handover, NewDelivery, Representative};
+use storage::ledger::VerifyProblem;
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+}
+
+fn actor(name: &str) -> AuditActor {
+    AuditActor {
+        id: None,
+        name: name.into(),
+    }
+}
+
+/// The coordinator hands over; the school's officer accepts.
+fn giver() -> AuditActor {
+    actor("dieuphoi")
+}
+
+fn school() -> AuditActor {
+    actor("hieutruong")
+}
+
+struct World {
+    db: Db,
+    line: String,
+}
+
+async fn org(db: &Db, id: &str, name: &str, org_type: &str, unit: Option<&str>) {
+    let o = storage::organisations::Organisation {
+        id: id.into(),
+        name: name.into(),
+        short_name: None,
+        org_type: org_type.into(),
+        parent_id: None,
+        unit_code: unit.map(Into::into),
+        valid_from: None,
+        valid_to: None,
+        successor_id: None,
+        is_demo: false,
+    };
+    storage::organisations::create(db, &o, &giver(), Utc::now())
+        .await
+        .expect("organisation");
+}
+
+/// A school in A Lưới 1, a winter, a warm-clothing package (blanket
+/// 150.000 ₫ + jacket 170.000 ₫), one published line of 100 children
+/// (32.000.000 ₫), a fund that hands over, and a committed pledge of
+/// 30.000.000 ₫ of which 20.000.000 ₫ are allocated to the line and
+/// 12.000.000 ₫ received.
+async fn world() -> World {
+    let db = storage::testing::fresh_db().await.expect("db");
+    let now = Utc::now();
+    org(
+        &db,
+        "th-hong-kim",
+        "Trường Tiểu học Hồng Kim",
+        "school",
+        Some("20056"),
+    )
+    .await;
+    org(
+        &db,
+        "quy-btte",
+        "Quỹ Bảo trợ trẻ em thành phố Huế",
+        "fund",
+        None,
+    )
+    .await;
+    storage::catalogue::create_period(
+        &db,
+        &storage::catalogue::Period {
+            id: "dong-2026".into(),
+            name: "Mùa đông 2026–2027".into(),
+            starts_on: date(2026, 11, 1),
+            ends_on: date(2027, 3, 1),
+            is_demo: false,
+        },
+        &giver(),
+        now,
+    )
+    .await
+    .expect("period");
+    let pkg = PackageVersion {
+        code: "ĐA-01".into(),
+        version: 0,
+        name: "Gói đồ ấm tiểu học".into(),
+        category: Category::WarmClothing,
+        age_band: AgeBand::Primary,
+        items: vec![
+            PackageItem {
+                name: "Chăn ấm".into(),
+                unit: "cái".into(),
+                quantity: 1,
+                unit_value: 150_000,
+            },
+            PackageItem {
+                name: "Áo ấm".into(),
+                unit: "cái".into(),
+                quantity: 1,
+                unit_value: 170_000,
+            },
+        ],
+    };
+    let pkg = storage::catalogue::add_package_version(&db, &pkg, false, &giver(), now)
+        .await
+        .expect("package");
+    let line = storage::needs::create(
+        &db,
+        &storage::needs::NewNeedLine {
+            site_id: "th-hong-kim".into(),
+            period_id: "dong-2026".into(),
+            package_id: pkg.id.clone(),
+            quantity: 100,
+            note: String::new(),
+            is_demo: false,
+        },
+        &giver(),
+        now,
+    )
+    .await
+    .expect("q")
+    .expect("line");
+    for (from, to) in [
+        (NeedStatus::Assessed, NeedStatus::Verified),
+        (NeedStatus::Verified, NeedStatus::Published),
+    ] {
+        assert!(
+            storage::needs::set_status(&db, &line, from, to, None, &giver(), now)
+                .await
+                .expect("q")
+        );
+    }
+    storage::donors::create(
+        &db,
+        &storage::donors::Donor {
+            id: "d1".into(),
+            kind: "organisation".into(),
+            name: "Công ty Huế Xanh".into(),
+            origin: "domestic".into(),
+            donor_type: "business".into(),
+            tax_code: Some("3300000001".into()),
+            phone: None,
+            email: None,
+            publish_name: true,
+            anonymous: false,
+            is_demo: false,
+        },
+        &giver(),
+        now,
+    )
+    .await
+    .expect("donor");
+    storage::donors::create_pledge(
+        &db,
+        &storage::donors::Pledge {
+            id: "p1".into(),
+            donor_id: "d1".into(),
+            kind: "money".into(),
+            amount: 30_000_000,
+            status: "committed".into(),
+            categories: None,
+            unit_codes: None,
+            age_bands: None,
+            period_id: None,
+            due_on: None,
+            origin: "officer".into(),
+            need_line_id: None,
+            note: String::new(),
+            is_demo: false,
+            number: None,
+        },
+        &giver(),
+        now,
+    )
+    .await
+    .expect("pledge");
+    allocate(
+        &db,
+        &AllocationRequest {
+            need_line_id: line.clone(),
+            pledge_id: "p1".into(),
+            amount: 20_000_000,
+            override_reason: None,
+            may_override: false,
+            is_demo: false,
+        },
+        &giver(),
+        now,
+    )
+    .await
+    .expect("q")
+    .expect("allocated");
+    receive(&db, 12_000_000).await;
+    World { db, line }
+}
+
+async fn receive(db: &Db, amount: i64) {
+    storage::receipts::create(
+        db,
+        &storage::receipts::NewReceipt {
+            pledge_id: "p1".into(),
+            kind: "money".into(),
+            amount,
+            method: "bank".into(),
+            account: "0071000123456".into(),
+            receiver_id: "quy-btte".into(),
+            received_on: date(2026, 11, 20),
+            is_demo: false,
+        },
+        &giver(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("received");
+}
+
+fn reps() -> (Representative, Representative) {
+    (
+        Representative {
+            name: "Trần Văn Bình".into(),
+            position: "Phó Giám đốc Quỹ".into(),
+        },
+        Representative {
+            name: "Hồ Thị Lan".into(),
+            position: "Hiệu trưởng".into(),
+        },
+    )
+}
+
+fn goods(line: &str, blankets: i64, jackets: i64, hand_over: bool) -> NewDelivery {
+    let (g, r) = reps();
+    NewDelivery {
+        need_line_id: line.into(),
+        giver_id: "quy-btte".into(),
+        form: "goods".into(),
+        quantities: vec![("Chăn ấm".into(), blankets), ("Áo ấm".into(), jackets)],
+        amount: 0,
+        children_served: blankets.max(jackets),
+        on: date(2026, 12, 1),
+        hand_over,
+        place: "Trường Tiểu học Hồng Kim, xã A Lưới 1".into(),
+        giver_rep: g,
+        receiver_rep: r,
+        note: String::new(),
+        is_demo: false,
+    }
+}
+
+fn money(line: &str, amount: i64, hand_over: bool) -> NewDelivery {
+    NewDelivery {
+        form: "money".into(),
+        quantities: Vec::new(),
+        amount,
+        children_served: 10,
+        ..goods(line, 0, 0, hand_over)
+    }
+}
+
+fn all_pass(kinds: &[CheckKind]) -> Vec<CheckAnswer> {
+    kinds
+        .iter()
+        .map(|k| CheckAnswer {
+            kind: *k,
+            passed: true,
+            note: String::new(),
+            quantity: 0,
+            value: 0,
+            action: NcAction::Replace,
+            resolved: false,
+        })
+        .collect()
+}
+
+const WARM_GOODS: [CheckKind; 4] = [
+    CheckKind::Quantity,
+    CheckKind::Quality,
+    CheckKind::Packaging,
+    CheckKind::Documents,
+];
+
+async fn count(db: &Db, table: &str) -> i64 {
+    let sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {table}");
+    let n: (i64,) = match db {
+        Db::Sqlite(pool) => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_one(pool)
+            .await
+            .expect("count"),
+        Db::Postgres(pool) => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_one(pool)
+            .await
+            .expect("count"),
+    };
+    n.0
+}
+
+#[tokio::test]
+async fn a_delivery_beyond_what_was_allocated_or_received_is_refused_and_writes_nothing() {
+    let w = world().await;
+    let db = &w.db;
+    let ledger_before = storage::ledger::size(db).await.expect("q");
+    let try_ = |d: NewDelivery| async move {
+        storage::deliveries::create(db, &d, &giver(), Utc::now())
+            .await
+            .expect("q")
+    };
+    // 12.000.000 ₫ received: 13 million cannot be handed over…
+    assert_eq!(
+        try_(money(&w.line, 13_000_000, true)).await,
+        Err(DeliveryRefusal::BeyondReceived {
+            remaining: 12_000_000
+        })
+    );
+    // …nor 21 million planned against 20 million allocated.
+    assert_eq!(
+        try_(money(&w.line, 21_000_000, false)).await,
+        Err(DeliveryRefusal::BeyondAllocated {
+            remaining: 20_000_000
+        })
+    );
+    // 40 sets are 12.800.000 ₫: more than received.
+    assert_eq!(
+        try_(goods(&w.line, 40, 40, true)).await,
+        Err(DeliveryRefusal::BeyondReceived {
+            remaining: 12_000_000
+        })
+    );
+    // More blankets than 1 per child × 100 children.
+    let mut d = goods(&w.line, 101, 0, false);
+    d.children_served = 100;
+    assert_eq!(
+        try_(d).await,
+        Err(DeliveryRefusal::BeyondNeed {
+            item: "Chăn ấm".into(),
+            remaining: 100
+        })
+    );
+    let mut d = goods(&w.line, 10, 10, false);
+    d.children_served = 101;
+    assert_eq!(
+        try_(d).await,
+        Err(DeliveryRefusal::Invalid(DeliveryError::Children {
+            max: 100
+        }))
+    );
+    let mut d = goods(&w.line, 10, 10, false);
+    d.quantities.push(("Mũ len".into(), 3));
+    assert_eq!(
+        try_(d).await,
+        Err(DeliveryRefusal::Invalid(DeliveryError::UnknownItem(
+            "Mũ len".into()
+        )))
+    );
+    assert_eq!(
+        try_(goods(&w.line, 0, 0, false)).await,
+        Err(DeliveryRefusal::Invalid(DeliveryError::Empty))
+    );
+    assert_eq!(
+        try_(money(&w.line, -5, false)).await,
+        Err(DeliveryRefusal::Invalid(DeliveryError::Negative))
+    );
+    let mut d = goods(&w.line, 10, 10, true);
+    d.receiver_rep.name = " ".into();
+    assert_eq!(try_(d).await, Err(DeliveryRefusal::Representatives));
+    let mut d = goods(&w.line, 10, 10, false);
+    d.giver_id = "th-hong-kim".into();
+    assert_eq!(
+        try_(d).await,
+        Err(DeliveryRefusal::Invalid(DeliveryError::Giver))
+    );
+    let mut d = goods(&w.line, 10, 10, false);
+    d.need_line_id = "no-such-line".into();
+    assert_eq!(try_(d).await, Err(DeliveryRefusal::UnknownLine));
+    // Nothing was written by any refusal: no rows, no leaves.
+    assert_eq!(count(db, "deliveries").await, 0);
+    assert_eq!(count(db, "delivery_items").await, 0);
+    assert_eq!(count(db, "delivery_allocations").await, 0);
+    assert_eq!(storage::ledger::size(db).await.expect("q"), ledger_before);
+
+    // Within what was received: 37 sets (11.840.000 ₫).
+    let d = try_(goods(&w.line, 37, 37, true))
+        .await
+        .expect("within what was received");
+    assert_eq!(d.value, 11_840_000);
+    assert_eq!(d.minutes_no.as_deref(), Some("2026/00001"));
+    // 160.000 ₫ received are left, 8.160.000 ₫ allocated.
+    assert_eq!(
+        try_(money(&w.line, 200_000, true)).await,
+        Err(DeliveryRefusal::BeyondReceived { remaining: 160_000 })
+    );
+    let planned = try_(money(&w.line, 8_160_000, false))
+        .await
+        .expect("planned within what was allocated");
+    assert_eq!(planned.status, "planned");
+    assert_eq!(
+        try_(money(&w.line, 1, false)).await,
+        Err(DeliveryRefusal::BeyondAllocated { remaining: 0 }),
+        "a planned delivery holds its part of the allocations"
+    );
+    let sources = storage::deliveries::sources(db, &d.id).await.expect("q");
+    assert_eq!(sources.len(), 1);
+    assert_eq!(
+        (sources[0].amount, sources[0].donor_name.as_str()),
+        (11_840_000, "Công ty Huế Xanh")
+    );
+    // A line that is not open takes no delivery.
+    assert!(
+        storage::needs::set_status(
+            db,
+            &w.line,
+            NeedStatus::Published,
+            NeedStatus::Cancelled,
+            Some("trùng"),
+            &giver(),
+            Utc::now()
+        )
+        .await
+        .expect("q")
+    );
+    assert_eq!(
+        try_(goods(&w.line, 1, 1, false)).await,
+        Err(DeliveryRefusal::LineNotOpen)
+    );
+}
+
+#[tokio::test]
+async fn a_delivery_moves_from_planned_to_handed_over_to_accepted_and_no_other_way() {
+    let w = world().await;
+    let db = &w.db;
+    let planned =
+        storage::deliveries::create(db, &goods(&w.line, 30, 30, false), &giver(), Utc::now())
+            .await
+            .expect("q")
+            .expect("planned");
+    assert_eq!(planned.status, "planned");
+    assert!(planned.minutes_no.is_none() && planned.handed_over_on.is_none());
+    // A planned delivery is not accepted.
+    let accept = Acceptance {
+        decided_on: date(2026, 12, 2),
+        decision: Decision::Accept,
+        answers: all_pass(&WARM_GOODS),
+    };
+    assert_eq!(
+        storage::acceptance::record(db, &planned.id, &accept, &school(), Utc::now())
+            .await
+            .expect("q"),
+        Err(DeliveryRefusal::Invalid(DeliveryError::NotFrom(
+            domain::needs::delivery::DeliveryStatus::Planned
+        )))
+    );
+    let (g, r) = reps();
+    let handover = Handover {
+        on: date(2026, 12, 3),
+        place: String::new(),
+        giver_rep: g,
+        receiver_rep: r,
+    };
+    let handed = storage::deliveries::hand_over(db, &planned.id, &handover, &giver(), Utc::now())
+        .await
+        .expect("q")
+        .expect("handed over");
+    assert_eq!(handed.status, "handed_over");
+    assert_eq!(handed.handed_over_on, Some(date(2026, 12, 3)));
+    assert_eq!(handed.minutes_no.as_deref(), Some("2026/00001"));
+    assert_eq!(handed.place, planned.place, "the planned place is kept");
+    assert_eq!(
+        storage::deliveries::hand_over(db, &planned.id, &handover, &giver(), Utc::now())
+            .await
+            .expect("q"),
+        Err(DeliveryRefusal::Invalid(DeliveryError::NotFrom(
+            domain::needs::delivery::DeliveryStatus::HandedOver
+        )))
+    );
+    // Whoever handed over does not accept.
+    assert_eq!(
+        storage::acceptance::record(db, &planned.id, &accept, &giver(), Utc::now())
+            .await
+            .expect("q"),
+        Err(DeliveryRefusal::SameHands)
+    );
+    let done = storage::acceptance::record(db, &planned.id, &accept, &school(), Utc::now())
+        .await
+        .expect("q")
+        .expect("accepted");
+    assert_eq!(done.status, "accepted");
+    assert_eq!(done.accepted_on, Some(date(2026, 12, 2)));
+    assert_eq!(
+        storage::acceptance::record(db, &planned.id, &accept, &school(), Utc::now())
+            .await
+            .expect("q"),
+        Err(DeliveryRefusal::Invalid(DeliveryError::NotFrom(
+            domain::needs::delivery::DeliveryStatus::Accepted
+        )))
+    );
+    // A planned delivery beyond what was received waits: its handover is
+    // refused until the money arrives.
+    let waiting =
+        storage::deliveries::create(db, &money(&w.line, 5_000_000, false), &giver(), Utc::now())
+            .await
+            .expect("q")
+            .expect("planned");
+    let (g, r) = reps();
+    let h = Handover {
+        on: date(2026, 12, 10),
+        place: "UBND xã A Lưới 1".into(),
+        giver_rep: g,
+        receiver_rep: r,
+    };
+    assert_eq!(
+        storage::deliveries::hand_over(db, &waiting.id, &h, &giver(), Utc::now())
+            .await
+            .expect("q"),
+        Err(DeliveryRefusal::BeyondReceived {
+            remaining: 2_400_000
+        })
+    );
+    receive(db, 3_000_000).await;
+    let handed = storage::deliveries::hand_over(db, &waiting.id, &h, &giver(), Utc::now())
+        .await
+        .expect("q")
+        .expect("now received");
+    assert_eq!(handed.minutes_no.as_deref(), Some("2026/00002"));
+    assert_eq!(handed.place, "UBND xã A Lưới 1");
+    // Rejected: it holds nothing any more, and counts as neither delivered
+    // nor accepted.
+    let reject = Acceptance {
+        decided_on: date(2026, 12, 11),
+        decision: Decision::Reject,
+        answers: vec![
+            CheckAnswer {
+                kind: CheckKind::Quantity,
+                passed: false,
+                note: "Số tiền chuyển thiếu so với biên bản".into(),
+                quantity: 0,
+                value: 5_000_000,
+                action: NcAction::Return,
+                resolved: false,
+            },
+            CheckAnswer {
+                kind: CheckKind::Documents,
+                passed: true,
+                note: String::new(),
+                quantity: 0,
+                value: 0,
+                action: NcAction::Replace,
+                resolved: false,
+            },
+        ],
+    };
+    let rejected = storage::acceptance::record(db, &waiting.id, &reject, &school(), Utc::now())
+        .await
+        .expect("q")
+        .expect("rejected");
+    assert_eq!(rejected.status, "rejected");
+    let line = storage::needs::get(db, &w.line)
+        .await
+        .expect("q")
+        .expect("line");
+    assert_eq!((line.delivered, line.accepted), (9_600_000, 9_600_000));
+    storage::deliveries::create(db, &money(&w.line, 5_000_000, true), &giver(), Utc::now())
+        .await
+        .expect("q")
+        .expect("the rejected money can be handed over again");
+}
+
+#[tokio::test]
+async fn a_failed_check_raises_a_non_conformity_and_the_outcome_is_accepted_with_issues() {
+    let w = world().await;
+    let db = &w.db;
+    let d = storage::deliveries::create(db, &goods(&w.line, 30, 30, true), &giver(), Utc::now())
+        .await
+        .expect("q")
+        .expect("handed over");
+    assert_eq!(d.value, 9_600_000);
+    let checklist = storage::acceptance::checklist_for(db, &d).await.expect("q");
+    assert_eq!(checklist, WARM_GOODS.to_vec());
+    // A point left out, or a failure without a note, is refused.
+    let mut short = all_pass(&WARM_GOODS);
+    short.pop();
+    let ask = |answers: Vec<CheckAnswer>| Acceptance {
+        decided_on: date(2026, 12, 2),
+        decision: Decision::Accept,
+        answers,
+    };
+    assert_eq!(
+        storage::acceptance::record(db, &d.id, &ask(short), &school(), Utc::now())
+            .await
+            .expect("q"),
+        Err(DeliveryRefusal::Invalid(DeliveryError::MissingCheck(
+            CheckKind::Documents
+        )))
+    );
+    let mut answers = all_pass(&WARM_GOODS);
+    answers[1] = CheckAnswer {
+        kind: CheckKind::Quality,
+        passed: false,
+        note: String::new(),
+        quantity: 10,
+        value: 1_700_000,
+        action: NcAction::Replace,
+        resolved: false,
+    };
+    assert_eq!(
+        storage::acceptance::record(db, &d.id, &ask(answers.clone()), &school(), Utc::now())
+            .await
+            .expect("q"),
+        Err(DeliveryRefusal::Invalid(DeliveryError::FailWithoutNote(
+            CheckKind::Quality
+        )))
+    );
+    assert_eq!(count(db, "acceptance_checks").await, 0);
+    answers[1].note = "10 áo cỡ người lớn, không vừa học sinh tiểu học".into();
+    let ledger_before = storage::ledger::size(db).await.expect("q");
+    let accepted = storage::acceptance::record(db, &d.id, &ask(answers), &school(), Utc::now())
+        .await
+        .expect("q")
+        .expect("accepted");
+    assert_eq!(accepted.status, "accepted_with_issues");
+    assert_eq!(accepted.accepted_by.as_deref(), Some("hieutruong"));
+    let checks = storage::acceptance::checks(db, &d.id).await.expect("q");
+    assert_eq!(checks.len(), 4);
+    assert_eq!(checks.iter().filter(|c| !c.passed).count(), 1);
+    let ncs = storage::acceptance::nonconformities(db, &d.id)
+        .await
+        .expect("q");
+    assert_eq!(ncs.len(), 1);
+    assert_eq!(
+        (
+            ncs[0].check_kind.as_deref(),
+            ncs[0].quantity,
+            ncs[0].value,
+            ncs[0].action.as_str(),
+            ncs[0].resolved
+        ),
+        (Some("quality"), 10, 1_700_000, "replace", false)
+    );
+    let line = storage::needs::get(db, &w.line)
+        .await
+        .expect("q")
+        .expect("line");
+    assert_eq!((line.delivered, line.accepted), (9_600_000, 7_900_000));
+    // The outcome is an amendment leaf, not an edit of the distribution.
+    assert_eq!(
+        storage::ledger::size(db).await.expect("q"),
+        ledger_before + 1
+    );
+    let outcomes = storage::acceptance::outcomes(db, &d.id).await.expect("q");
+    let leaf = storage::ledger::entry_for(db, "amendment", &outcomes[0].id)
+        .await
+        .expect("q")
+        .expect("amendment leaf");
+    let leaf: serde_json::Value = serde_json::from_slice(&leaf.leaf).expect("json");
+    assert_eq!(leaf["outcome"], "accepted_with_issues");
+    assert_eq!(leaf["accepted"], 7_900_000);
+    assert_eq!(leaf["open_issues"], 1);
+    assert_eq!(leaf["ref"], d.id.as_str());
+    // Replaced: the delivery is accepted and counts in full.
+    assert_eq!(
+        storage::acceptance::resolve(
+            db,
+            &ncs[0].id,
+            " ",
+            date(2026, 12, 9),
+            &school(),
+            Utc::now()
+        )
+        .await
+        .expect("q"),
+        Err(DeliveryRefusal::NoteRequired)
+    );
+    let after = storage::acceptance::resolve(
+        db,
+        &ncs[0].id,
+        "Đã đổi 10 áo cỡ S ngày 09/12",
+        date(2026, 12, 9),
+        &school(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("resolved");
+    assert_eq!(after.status, "accepted");
+    assert_eq!(
+        storage::acceptance::resolve(
+            db,
+            &ncs[0].id,
+            "lần nữa",
+            date(2026, 12, 9),
+            &school(),
+            Utc::now()
+        )
+        .await
+        .expect("q"),
+        Err(DeliveryRefusal::AlreadyResolved)
+    );
+    let line = storage::needs::get(db, &w.line)
+        .await
+        .expect("q")
+        .expect("line");
+    assert_eq!((line.delivered, line.accepted), (9_600_000, 9_600_000));
+    assert_eq!(
+        storage::acceptance::outcomes(db, &d.id)
+            .await
+            .expect("q")
+            .len(),
+        2
+    );
+    assert_eq!(
+        storage::ledger::size(db).await.expect("q"),
+        ledger_before + 2
+    );
+    storage::ledger::verify(db)
+        .await
+        .expect("q")
+        .expect("the ledger verifies");
+}
+
+#[tokio::test]
+async fn delivered_and_accepted_axes_are_computed_per_line_and_children_counted_once() {
+    let w = world().await;
+    let db = &w.db;
+    receive(db, 8_000_000).await; // 20.000.000 ₫ received and allocated
+    let mk = |d: NewDelivery| async move {
+        storage::deliveries::create(db, &d, &giver(), Utc::now())
+            .await
+            .expect("q")
+            .expect("recorded")
+    };
+    let mut a = goods(&w.line, 20, 20, true); // 6.400.000, accepted
+    a.children_served = 60;
+    let a = mk(a).await;
+    let mut b = money(&w.line, 3_000_000, true); // accepted with a discount
+    b.children_served = 60;
+    let b = mk(b).await;
+    let c = mk(money(&w.line, 2_000_000, true)).await; // handed over, not yet accepted
+    let _planned = mk(money(&w.line, 1_000_000, false)).await; // not delivered
+    let pass = Acceptance {
+        decided_on: date(2026, 12, 2),
+        decision: Decision::Accept,
+        answers: all_pass(&WARM_GOODS),
+    };
+    storage::acceptance::record(db, &a.id, &pass, &school(), Utc::now())
+        .await
+        .expect("q")
+        .expect("accepted");
+    let discount = Acceptance {
+        decided_on: date(2026, 12, 2),
+        decision: Decision::Accept,
+        answers: vec![
+            CheckAnswer {
+                kind: CheckKind::Quantity,
+                passed: false,
+                note: "Phí chuyển khoản trừ vào số tiền".into(),
+                quantity: 0,
+                value: 22_000,
+                action: NcAction::Discount,
+                resolved: true,
+            },
+            CheckAnswer {
+                kind: CheckKind::Documents,
+                passed: true,
+                note: String::new(),
+                quantity: 0,
+                value: 0,
+                action: NcAction::Replace,
+                resolved: false,
+            },
+        ],
+    };
+    let b = storage::acceptance::record(db, &b.id, &discount, &school(), Utc::now())
+        .await
+        .expect("q")
+        .expect("accepted");
+    assert_eq!(
+        b.status, "accepted",
+        "resolved on the spot: nothing left open"
+    );
+    let line = storage::needs::get(db, &w.line)
+        .await
+        .expect("q")
+        .expect("line");
+    assert_eq!(line.delivered, 6_400_000 + 3_000_000 + 2_000_000);
+    assert_eq!(line.accepted, 6_400_000 + 3_000_000 - 22_000);
+    assert_eq!(
+        line.children_served, 100,
+        "60 + 60 + 10 children served, at most the line's 100"
+    );
+    let cov = line.coverage();
+    assert_eq!(
+        (cov.delivered, cov.accepted),
+        (line.delivered, line.accepted)
+    );
+    let listed = storage::needs::list(
+        db,
+        &domain::authz::Visibility::All,
+        &storage::needs::NeedFilter::default(),
+    )
+    .await
+    .expect("q");
+    assert_eq!(listed[0].delivered, line.delivered);
+    assert_eq!(listed[0].accepted, line.accepted);
+    let deliveries = storage::deliveries::for_line(db, &w.line).await.expect("q");
+    assert_eq!(deliveries.len(), 4);
+    assert!(deliveries.iter().any(|d| d.id == c.id));
+}
+
+#[tokio::test]
+async fn a_handover_appends_a_distribution_leaf_in_its_transaction_and_never_a_name() {
+    let w = world().await;
+    let db = &w.db;
+    let before = storage::ledger::size(db).await.expect("q");
+    let planned =
+        storage::deliveries::create(db, &goods(&w.line, 10, 10, false), &giver(), Utc::now())
+            .await
+            .expect("q")
+            .expect("planned");
+    assert_eq!(
+        storage::ledger::size(db).await.expect("q"),
+        before,
+        "a plan is not a distribution"
+    );
+    assert!(
+        storage::ledger::entry_for(db, "distribution", &planned.id)
+            .await
+            .expect("q")
+            .is_none()
+    );
+    let d = storage::deliveries::create(db, &goods(&w.line, 20, 20, true), &giver(), Utc::now())
+        .await
+        .expect("q")
+        .expect("handed over");
+    assert_eq!(storage::ledger::size(db).await.expect("q"), before + 1);
+    let entry = storage::ledger::entry_for(db, "distribution", &d.id)
+        .await
+        .expect("q")
+        .expect("the delivery has its leaf");
+    let text = String::from_utf8(entry.leaf.clone()).expect("utf8");
+    for name in ["Trần Văn Bình", "Hồ Thị Lan", "Hiệu trưởng", "Phó Giám đốc"] {
+        assert!(!text.contains(name), "no person in the leaf: {text}");
+    }
+    let leaf: serde_json::Value = serde_json::from_slice(&entry.leaf).expect("json");
+    assert_eq!(leaf["kind"], "distribution");
+    assert_eq!(leaf["value"], 6_400_000);
+    assert_eq!(leaf["children"], 20);
+    assert_eq!(leaf["site"], "th-hong-kim");
+    assert_eq!(leaf["unit"], "20056");
+    assert_eq!(leaf["giver"], "quy-btte");
+    assert_eq!(leaf["category"], "warm_clothing");
+    assert_eq!(leaf["need"], w.line.as_str());
+    assert_eq!(leaf["at"], "2026-12-01");
+    assert_eq!(leaf["minutes"], "2026/00001");
+    // A refused handover appends nothing.
+    assert!(
+        storage::deliveries::create(db, &money(&w.line, 50_000_000, true), &giver(), Utc::now())
+            .await
+            .expect("q")
+            .is_err()
+    );
+    assert_eq!(storage::ledger::size(db).await.expect("q"), before + 1);
+    let (g, r) = reps();
+    storage::deliveries::hand_over(
+        db,
+        &planned.id,
+        &Handover {
+            on: date(2026, 12, 5),
+            place: String::new(),
+            giver_rep: g,
+            receiver_rep: r,
+        },
+        &giver(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("handed over");
+    let e = storage::ledger::entry_for(db, "distribution", &planned.id)
+        .await
+        .expect("q")
+        .expect("the handover appended its leaf");
+    assert_eq!(e.idx, before + 1);
+    storage::ledger::verify(db)
+        .await
+        .expect("q")
+        .expect("the ledger verifies");
+}
+
+#[tokio::test]
+async fn verify_names_a_delivery_whose_value_was_changed_in_sql() {
+    let w = world().await;
+    let db = &w.db;
+    let d = storage::deliveries::create(db, &goods(&w.line, 20, 20, true), &giver(), Utc::now())
+        .await
+        .expect("q")
+        .expect("handed over");
+    let pass = Acceptance {
+        decided_on: date(2026, 12, 2),
+        decision: Decision::Accept,
+        answers: all_pass(&WARM_GOODS),
+    };
+    storage::acceptance::record(db, &d.id, &pass, &school(), Utc::now())
+        .await
+        .expect("q")
+        .expect("accepted");
+    let entry = storage::ledger::entry_for(db, "distribution", &d.id)
+        .await
+        .expect("q")
+        .expect("leaf");
+    let report = storage::ledger::verify(db)
+        .await
+        .expect("q")
+        .expect("the untouched ledger verifies");
+    assert_eq!(
+        report.entries, 4,
+        "allocation, receipt, distribution, amendment"
+    );
+
+    // Someone inflates the delivery's value directly in SQL.
+    storage::testing::execute(
+        db,
+        &format!(
+            "UPDATE deliveries SET value = 64000000 WHERE id = '{}'",
+            d.id
+        ),
+    )
+    .await
+    .expect("tamper");
+    match storage::ledger::verify(db).await.expect("q") {
+        Err(VerifyProblem::Mismatch {
+            idx,
+            kind,
+            ref_id,
+            field,
+        }) => {
+            assert_eq!(
+                (idx, kind.as_str(), ref_id.as_str(), field.as_str()),
+                (entry.idx, "distribution", d.id.as_str(), "value")
+            );
+        }
+        other => panic!("expected the distribution to be named, got {other:?}"),
+    }
+    storage::testing::execute(
+        db,
+        &format!(
+            "UPDATE deliveries SET value = 6400000 WHERE id = '{}'",
+            d.id
+        ),
+    )
+    .await
+    .expect("undo");
+    // The children served are in the leaf too.
+    storage::testing::execute(
+        db,
+        &format!(
+            "UPDATE deliveries SET children_served = 90 WHERE id = '{}'",
+            d.id
+        ),
+    )
+    .await
+    .expect("tamper");
+    match storage::ledger::verify(db).await.expect("q") {
+        Err(VerifyProblem::Mismatch { kind, field, .. }) => {
+            assert_eq!(
+                (kind.as_str(), field.as_str()),
+                ("distribution", "children")
+            );
+        }
+        other => panic!("expected the children count to be named, got {other:?}"),
+    }
+    storage::testing::execute(
+        db,
+        &format!(
+            "UPDATE deliveries SET children_served = 20 WHERE id = '{}'",
+            d.id
+        ),
+    )
+    .await
+    .expect("undo");
+    // …and an edited acceptance outcome is named as its amendment.
+    storage::testing::execute(
+        db,
+        &format!(
+            "UPDATE delivery_outcomes SET accepted_value = 1 WHERE delivery_id = '{}'",
+            d.id
+        ),
+    )
+    .await
+    .expect("tamper");
+    match storage::ledger::verify(db).await.expect("q") {
+        Err(VerifyProblem::Mismatch { kind, field, .. }) => {
+            assert_eq!((kind.as_str(), field.as_str()), ("amendment", "accepted"));
+        }
+        other => panic!("expected the amendment to be named, got {other:?}"),
+    }
+    storage::testing::execute(
+        db,
+        &format!(
+            "UPDATE delivery_outcomes SET accepted_value = 6400000 WHERE delivery_id = '{}'",
+            d.id
+        ),
+    )
+    .await
+    .expect("undo");
+    storage::ledger::verify(db)
+        .await
+        .expect("q")
+        .expect("restored");
+    // A handed-over delivery turned back into a plan leaves its leaf
+    // without the row it records.
+    storage::testing::execute(
+        db,
+        &format!(
+            "UPDATE deliveries SET status = 'planned', handed_over_on = NULL WHERE id = '{}'",
+            d.id
+        ),
+    )
+    .await
+    .expect("tamper");
+    match storage::ledger::verify(db).await.expect("q") {
+        Err(VerifyProblem::Orphan { kind, ref_id, .. }) => {
+            assert_eq!(
+                (kind.as_str(), ref_id.as_str()),
+                ("distribution", d.id.as_str())
+            );
+        }
+        other => panic!("expected an orphaned distribution, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn two_officers_handing_over_at_the_same_moment_cannot_hand_over_the_same_money_twice() {
+    let w = world().await;
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let db = w.db.clone();
+        let d = money(&w.line, 5_000_000, true);
+        tasks.push(tokio::spawn(async move {
+            storage::deliveries::create(&db, &d, &giver(), Utc::now()).await
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.expect("join").expect("no database error") {
+            Ok(_) => ok += 1,
+            Err(DeliveryRefusal::BeyondReceived { .. }) => {}
+            Err(other) => panic!("unexpected refusal {other:?}"),
+        }
+    }
+    assert_eq!(ok, 2, "12.000.000 ₫ received: two of 5.000.000 ₫, not more");
+    let line = storage::needs::get(&w.db, &w.line)
+        .await
+        .expect("q")
+        .expect("line");
+    assert_eq!(line.delivered, 10_000_000);
+    let minutes: Vec<Option<String>> = storage::deliveries::for_line(&w.db, &w.line)
+        .await
+        .expect("q")
+        .into_iter()
+        .map(|d| d.minutes_no)
+        .collect();
+    assert!(minutes.contains(&Some("2026/00001".into())));
+    assert!(minutes.contains(&Some("2026/00002".into())));
+}
