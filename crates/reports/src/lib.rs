@@ -5,6 +5,7 @@
 //! database, no network, no system fonts: the PDF embeds Liberation Serif
 //! (metric-compatible with Times New Roman) from `assets/fonts/`.
 
+pub mod annual;
 pub mod decree;
 mod delimited;
 mod docx;
