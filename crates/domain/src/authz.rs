@@ -216,10 +216,23 @@ pub enum Action {
     /// Record the receiving site's acceptance checklist and follow up its
     /// non-conformities, in the receiving site's commune.
     RecordAcceptance,
+    /// See children's identities (names, birth dates, guardians, masked
+    /// personal IDs) in the registry, in the child's commune. Only the
+    /// officers who work with the children: the commune and its sites.
+    ViewChildren,
+    /// Enter, import and correct children's source records, record and
+    /// withdraw consent, in the child's commune.
+    EditChildren,
+    /// Accept, reject or undo the links the deduplication engine proposes
+    /// between source records, in the records' commune.
+    ReviewLinks,
+    /// Anonymous counts of unique children (by sex, ethnicity, age band,
+    /// commune) — never an identity.
+    ViewChildCounts,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 21] = [
         Action::ViewPublic,
         Action::ManageOwnAccount,
         Action::ViewOrganisations,
@@ -237,6 +250,10 @@ impl Action {
         Action::UnlockReport,
         Action::RecordDelivery,
         Action::RecordAcceptance,
+        Action::ViewChildren,
+        Action::EditChildren,
+        Action::ReviewLinks,
+        Action::ViewChildCounts,
     ];
 }
 
@@ -303,6 +320,13 @@ fn role_grants(role: Role, action: Action) -> bool {
         // The receiving side: the site, or its commune — never the
         // coordinator who handed over.
         A::RecordAcceptance => matches!(role, R::Admin | R::LocalOfficer | R::SiteOfficer),
+        // Children's identities: only the commune and its sites, who know
+        // the children. Not the admin (accounts, not children), not the
+        // coordinator, sector or inspector (they get counts), never donors.
+        A::ViewChildren | A::EditChildren | A::ReviewLinks => {
+            matches!(role, R::LocalOfficer | R::SiteOfficer)
+        }
+        A::ViewChildCounts => !matches!(role, R::Donor | R::Public),
     }
 }
 
@@ -391,6 +415,14 @@ mod tests {
         RecordDelivery      out Y Y R S R R R L
         RecordAcceptance    in  Y R R Y Y R R L
         RecordAcceptance    out Y R R S S R R L
+        ViewChildren        in  R R R Y Y R R L
+        ViewChildren        out R R R S S R R L
+        EditChildren        in  R R R Y Y R R L
+        EditChildren        out R R R S S R R L
+        ReviewLinks         in  R R R Y Y R R L
+        ReviewLinks         out R R R S S R R L
+        ViewChildCounts     in  Y Y Y Y Y Y R L
+        ViewChildCounts     out Y Y S S S Y R L
     ";
 
     fn action_named(name: &str) -> Action {
