@@ -22,6 +22,7 @@ pub mod donors;
 pub mod ledger;
 pub mod needs;
 pub mod organisations;
+pub mod portal;
 pub mod receipts;
 pub mod sessions;
 pub mod statements;

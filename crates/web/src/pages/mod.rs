@@ -13,7 +13,9 @@ mod home;
 mod ledger;
 mod login;
 pub(crate) mod needs;
+pub(crate) mod open_data;
 mod organisations;
+mod portal;
 mod propose;
 mod receipts;
 mod statements;
@@ -32,6 +34,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home::landing))
         .route("/home", get(home::home))
+        .route("/portal", get(portal::page))
+        .route("/open-data/{file}", get(open_data::download))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/lang/{code}", get(login::switch_lang))
