@@ -27,10 +27,10 @@ pub mod receipts;
 pub mod sessions;
 pub mod statements;
 pub mod tokens;
+pub mod trace;
 pub mod users;
 
 #[cfg(any(test, feature = "testing"))]
-pub mod trace;
 pub mod testing;
 
 pub use db::{Backend, Db, DbUrl, new_id};
