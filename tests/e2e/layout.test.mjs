@@ -29,7 +29,7 @@ async function overflow(page, path) {
   }, WIDTH);
 }
 
-const ANON = ['/units', '/', '/login', '/units?on=2019-09-11', '/classifications', '/units/20035%402020-01-01'];
+const ANON = ['/units', '/', '/portal', '/login', '/units?on=2019-09-11', '/classifications', '/units/20035%402020-01-01'];
 const STAFF = ['/home', '/organisations', '/audit', '/admin/users', '/account'];
 
 test('phone layout (360×740): public pages do not overflow horizontally', async () => {

@@ -64,7 +64,7 @@ function check(m) {
   for (const r of m.rows) assert.ok(!r.failed, `${m.path}: ${r.url} failed: ${r.failed}`);
 }
 
-const PUBLIC = ['/', '/login', '/units', '/units?on=2019-09-11', '/classifications', '/units/20035%402020-01-01'];
+const PUBLIC = ['/', '/portal', '/login', '/units', '/units?on=2019-09-11', '/classifications', '/units/20035%402020-01-01'];
 const ADMIN = ['/home', '/organisations', '/audit', '/admin/users', '/classifications', '/account'];
 
 test('page weight budget: public pages', async () => {

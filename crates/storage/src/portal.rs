@@ -63,11 +63,29 @@ impl Areas {
 
     /// Today's communes that have need lines, by name.
     pub fn communes(&self) -> Vec<Area> {
-        let mut out: Vec<Area> = self.by_line_code.values().cloned().collect();
+        let codes: Vec<&String> = self.by_line_code.keys().collect();
+        self.communes_of(codes)
+    }
+
+    /// Today's communes of the given need lines' unit codes, by name.
+    pub fn communes_of<'a>(&self, line_codes: impl IntoIterator<Item = &'a String>) -> Vec<Area> {
+        let mut out: Vec<Area> = line_codes.into_iter().map(|c| self.of(c)).collect();
         out.sort_by(|a, b| a.name.cmp(&b.name).then(a.code.cmp(&b.code)));
         out.dedup();
         out
     }
+}
+
+/// The unit codes of published need lines (for the portal's filter).
+pub async fn published_unit_codes(db: &Db) -> Result<Vec<String>, StorageError> {
+    let rows: Vec<(String,)> = db_run!(db, |pool| {
+        sqlx::query_as(
+            "SELECT DISTINCT unit_code FROM need_lines WHERE status = 'published' ORDER BY unit_code",
+        )
+        .fetch_all(pool)
+        .await?
+    });
+    Ok(rows.into_iter().map(|(c,)| c).collect())
 }
 
 /// Maps every unit code used by need lines to today's commune (`today`:

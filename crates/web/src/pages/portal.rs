@@ -313,7 +313,7 @@ pub async fn page(
 
     render(&PortalPage {
         p: Page::new(&ctx, "portal-title"),
-        communes: areas.communes(),
+        communes: areas.communes_of(&storage::portal::published_unit_codes(db).await?),
         categories: categories(),
         periods: storage::catalogue::periods(db).await?,
         query: q,
