@@ -12,6 +12,7 @@
 //! English: `dòng 3, cột D (Số trẻ): … / row 3, column D (Số trẻ): …`.
 //! An import with any problem must write nothing.
 
+pub mod children;
 mod columns;
 pub mod donors;
 pub mod needs;
@@ -31,8 +32,8 @@ pub use statements::{
 };
 pub use table::{Row, Table, read_table};
 pub use template::{
-    TemplateError, donors_template_csv, donors_template_xlsx, needs_template_csv,
-    needs_template_xlsx,
+    TemplateError, children_template_csv, children_template_xlsx, donors_template_csv,
+    donors_template_xlsx, needs_template_csv, needs_template_xlsx,
 };
 
 /// The file formats an import accepts.

@@ -6,7 +6,7 @@
 use rust_xlsxwriter::{DataValidation, Format as CellFormat, Workbook, XlsxError};
 
 use crate::columns::Field;
-use crate::{donors, needs};
+use crate::{children, donors, needs};
 
 /// The XLSX writer failed (it writes to memory, so this is not expected).
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +29,7 @@ fn choices(key: &str) -> Option<&'static [&'static str]> {
             "khác",
         ]),
         donors::PUBLISH_NAME | donors::ANONYMOUS => Some(&["có", "không"]),
+        children::SEX => Some(&["Nam", "Nữ"]),
         _ => None,
     }
 }
@@ -113,6 +114,18 @@ pub fn try_needs_template_xlsx() -> Result<Vec<u8>, TemplateError> {
 /// The donors template as XLSX, or the writer's error.
 pub fn try_donors_template_xlsx() -> Result<Vec<u8>, TemplateError> {
     build_xlsx(donors::FIELDS, "Nhà tài trợ")
+}
+
+/// The children's records template as XLSX (`tre-em.xlsx`), or the
+/// writer's error.
+pub fn children_template_xlsx() -> Result<Vec<u8>, TemplateError> {
+    build_xlsx(children::FIELDS, "Trẻ em")
+}
+
+/// The children's records template as CSV: UTF-8 with a byte-order mark,
+/// one header line.
+pub fn children_template_csv() -> Vec<u8> {
+    build_csv(children::FIELDS)
 }
 
 /// The need-lines template as XLSX (`nhu-cau.xlsx`). Empty only if the
