@@ -271,13 +271,25 @@ step('need line 5: an anonymous visitor pledges from the public page; the commit
     await page.fill('#pp-amount', '500.000');
     const resp2 = await submit(page, '[data-testid=public-pledge-submit]');
     assert.equal(resp2.status(), 200);
+    // POST/redirect/GET to the pledge page (/p/{id}?thanks=1): a reload
+    // cannot send it twice, and the donor gets the code and how to pay.
+    const there = new URL(page.url());
+    assert.match(there.pathname, /^\/p\/[^/]+$/, `redirected to the pledge page, got ${page.url()}`);
+    assert.equal(there.searchParams.get('thanks'), '1', 'POST/redirect/GET: a reload cannot send it twice');
     assert.ok(await page.locator('[data-testid=pledge-thanks]').isVisible(), 'thanks shown');
-    console.log(`public pledge: ${await text(page, '[data-testid=pledge-thanks]')}`);
+    console.log(`public pledge ${there.pathname}: ${await text(page, '[data-testid=pledge-thanks]')}`);
+    assert.match(await text(page, '[data-testid=pledge-code]'), /^CT\d{7}$/, 'the pledge code is given');
+    assert.equal(await page.locator('[data-testid=vietqr] svg').count(), 1, 'a VietQR code to pay (the demo has a default receiving account)');
+    assert.ok(!norm(await page.locator('main').innerText()).includes(s.publicDonor),
+      'the visitor (who did not consent to publish) is not named on the public pledge page');
+    assert.equal(await page.locator(`a[href="${s.needPath}"]`).count(), 1, 'the pledge page links back to the need');
+
+    // Back on the need page: nothing counted yet.
+    await page.goto(url(s.needPath));
     const afterPledge = await axes(page);
     console.log(`axes before ${JSON.stringify(before)} after ${JSON.stringify(afterPledge)}`);
     assert.equal(afterPledge.committed, before.committed, 'a public pledge is not counted as committed');
     assert.equal(afterPledge.pledged, before.pledged, 'an unconfirmed public pledge is not shown as pledged');
-    assert.ok(new URL(page.url()).search.includes('thanks=1'), 'POST/redirect/GET: a reload cannot send it twice');
     assert.equal(afterPledge.gap, vnd(s.need), 'the gap is unchanged by an unconfirmed pledge');
     const body = norm(await page.locator('main').innerText());
     assert.ok(!body.includes(s.publicDonor), 'the visitor (who did not consent to publish) is not named on the page');
