@@ -38,7 +38,7 @@ for tool in node npm curl; do
   command -v "$tool" >/dev/null || { echo "e2e: $tool is required but not installed" >&2; exit 2; }
 done
 
-if [[ ! -d "$E2E/node_modules/playwright-core" ]]; then
+if [[ ! -d "$E2E/node_modules/playwright-core" || ! -d "$E2E/node_modules/jsqr" || ! -d "$E2E/node_modules/pngjs" ]]; then
   echo "e2e: installing test dependencies (npm ci in tests/e2e)"
   (cd "$E2E" && npm ci --no-audit --no-fund)
 fi

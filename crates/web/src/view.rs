@@ -30,6 +30,7 @@ impl Page {
             nav.push(("/home".into(), "nav-home"));
         }
         nav.push(("/needs".into(), "nav-needs"));
+        nav.push(("/portal".into(), "nav-portal"));
         if can(Action::ManageDonors) {
             nav.push(("/donors".into(), "nav-donors"));
         }

@@ -255,6 +255,11 @@ async fn a_pledge_paid_by_its_code_becomes_a_receipt_with_a_verifiable_public_pa
     assert_eq!(receipts.len(), 1);
     let list = a.client.get("/statements", &session).await;
     assert!(list.body.contains("450.000"), "the unknown transfer waits");
+    let home = a.client.get("/home", &session).await;
+    assert!(
+        home.body.contains("unmatched-money") && home.body.contains("450.000"),
+        "unmatched money stays visible on the coordinator's dashboard"
+    );
 
     // The receipt's public page: amount, entry, no donor name, verify box.
     let public = a

@@ -37,6 +37,9 @@ struct Home {
     units_today: i64,
     units_2019: i64,
     org_count: i64,
+    /// Money in on bank statements not yet matched: (lines, đồng), shown
+    /// to those who reconcile.
+    unmatched: Option<(i64, i64)>,
 }
 
 /// The tiles a role sees first: (link, title key, text key).
@@ -88,8 +91,20 @@ pub async fn home(
             .map_or_else(|| code.clone(), |u| u.name.clone());
         scope_names.push(name);
     }
+    let reconciles = domain::authz::authorize(
+        &ctx.actor,
+        domain::authz::Action::Allocate,
+        domain::authz::Target::Anywhere,
+    )
+    .is_ok();
+    let unmatched = if reconciles {
+        Some(storage::statements::unmatched_total(&state.db).await?)
+    } else {
+        None
+    };
     render(&Home {
         p: Page::new(&ctx, "nav-home"),
+        unmatched,
         home_title_key: format!("home-title-{}", role.as_str()),
         home_intro_key: format!("home-intro-{}", role.as_str()),
         tiles: tiles(role),
