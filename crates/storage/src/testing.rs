@@ -67,6 +67,32 @@ pub async fn execute(db: &Db, sql: &str) -> Result<u64, StorageError> {
     Ok(n)
 }
 
+/// Every value of every column of every table, cast to text, one per
+/// line — for tests that grep the whole database (e.g. that nothing
+/// identifying a child remains after erasure).
+pub async fn dump_text(db: &Db) -> Result<String, StorageError> {
+    let mut out = String::new();
+    for (table, column) in db.schema_columns().await? {
+        let sql = format!("SELECT CAST(\"{column}\" AS TEXT) FROM \"{table}\"");
+        let values: Vec<(Option<String>,)> = crate::db_run!(db, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+                .fetch_all(pool)
+                .await?
+        });
+        for (v,) in values.into_iter() {
+            if let Some(v) = v {
+                out.push_str(&table);
+                out.push('.');
+                out.push_str(&column);
+                out.push('=');
+                out.push_str(&v);
+                out.push('\n');
+            }
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::replace_db_name;
