@@ -43,14 +43,24 @@ pub struct ServeArgs {
     key: crate::cmd_ledger::KeyArgs,
 }
 
+#[derive(clap::Args, Debug, Clone)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    serve: ServeArgs,
+    /// Load the demo data and exit without serving.
+    #[arg(long)]
+    no_serve: bool,
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the web application and the API.
     Serve(ServeArgs),
     /// Create or upgrade the database schema and load the reference data.
     Migrate(DbArgs),
-    /// Migrate, load the demo data if the database is empty, and serve.
-    Demo(ServeArgs),
+    /// Migrate, load the demo data if the database is empty, and serve
+    /// (or, with --no-serve, stop there).
+    Demo(DemoArgs),
     /// Manage user accounts.
     Users {
         #[command(subcommand)]
@@ -77,6 +87,18 @@ enum Command {
         #[command(subcommand)]
         command: LedgerCommand,
     },
+    /// Official reports from the system's figures (XLSX, DOCX, PDF).
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ReportCommand {
+    /// The yearly report of a unit: resources mobilised, need and coverage,
+    /// children supported (lượt), as XLSX, DOCX (Decree 30/2020) or PDF.
+    Annual(crate::cmd_report::AnnualArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -188,7 +210,18 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
     }));
     match command {
         Command::Serve(args) => serve(args, false).await,
-        Command::Demo(args) => serve(args, true).await,
+        Command::Demo(args) if args.no_serve => {
+            let db = open(&args.serve.db).await?;
+            let logins = crate::demo::load_if_empty(&db).await?;
+            db.close().await;
+            if logins.is_empty() {
+                println!("(dữ liệu mẫu đã có sẵn / demo data already present)");
+            } else {
+                println!("ok: dữ liệu mẫu đã nạp / demo data loaded");
+            }
+            Ok(())
+        }
+        Command::Demo(args) => serve(args.serve, true).await,
         Command::Migrate(args) => {
             let db = open(&args).await?;
             let versions = Db::migration_versions(db.backend());
@@ -239,6 +272,11 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             LedgerCommand::Bench(args) => crate::cmd_ledger_bench::run(&args)
                 .await
                 .map_err(Into::into),
+        },
+        Command::Report { command } => match command {
+            ReportCommand::Annual(args) => {
+                crate::cmd_report::annual(&args).await.map_err(Into::into)
+            }
         },
     }
 }

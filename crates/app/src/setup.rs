@@ -37,6 +37,8 @@ pub enum AppError {
     LedgerKey(#[from] crate::cmd_ledger::KeyError),
     #[error("{0}")]
     LedgerBench(#[from] crate::cmd_ledger_bench::BenchError),
+    #[error("{0}")]
+    Report(#[from] crate::cmd_report::ReportCmdError),
     #[error("sổ cái không toàn vẹn (xem trên) / the ledger does not verify (see above)")]
     LedgerInvalid,
 }

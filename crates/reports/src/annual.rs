@@ -289,7 +289,7 @@ fn money(v: i64) -> String {
 fn general_section(f: &AnnualFigures) -> Section {
     let mut paragraphs = vec![
         format!(
-            "Báo cáo tổng hợp từ dữ liệu của hệ thống Chung Tay cho {} (mã {}), kỳ báo cáo từ ngày {} đến ngày {}, số liệu tính đến hết ngày {}.",
+            "Báo cáo tổng hợp từ dữ liệu của hệ thống Chung Tay cho {} (mã {}), kỳ báo cáo từ ngày {} đến ngày {}, số liệu ghi nhận đến hết ngày {}.",
             f.unit_name,
             f.unit_code,
             dmy(f.period_from),

@@ -24,6 +24,7 @@ pub mod needs;
 pub mod organisations;
 pub mod portal;
 pub mod receipts;
+pub mod report_data;
 pub mod registry;
 pub mod sessions;
 pub mod statements;
