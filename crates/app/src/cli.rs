@@ -124,6 +124,9 @@ enum LedgerCommand {
     /// Measure appending, verifying and proving on a scratch database
     /// against raw SHA-256 (docs/benchmarks.md, "Ledger").
     Bench(crate::cmd_ledger_bench::BenchArgs),
+    /// Record receipts one transaction each (the crash test kills it).
+    #[command(hide = true)]
+    Stress(crate::cmd_ledger_bench::StressArgs),
 }
 
 impl Cli {
@@ -272,6 +275,14 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             LedgerCommand::Bench(args) => crate::cmd_ledger_bench::run(&args)
                 .await
                 .map_err(Into::into),
+            LedgerCommand::Stress(args) => {
+                let db = open(&args.db).await?;
+                let key = crate::cmd_ledger::load_or_create(&args.key.path)?;
+                crate::cmd_ledger::register(&db, &key).await?;
+                crate::cmd_ledger_bench::stress(&db, &args, key)
+                    .await
+                    .map_err(Into::into)
+            }
         },
         Command::Report { command } => match command {
             ReportCommand::Annual(args) => {

@@ -795,3 +795,177 @@ async fn measure(db: &Db, args: &BenchArgs, url: &DbUrl) -> Result<(), BenchErro
     t.print();
     Ok(())
 }
+
+/// `chungtay ledger stress` (hidden): business transactions that each write
+/// a row and its leaf, for the crash test — kill the process part-way, then
+/// `chungtay ledger verify` must find every receipt with its leaf and no
+/// leaf without its receipt.
+#[derive(clap::Args, Debug, Clone)]
+pub struct StressArgs {
+    #[command(flatten)]
+    pub db: crate::cli::DbArgs,
+    #[command(flatten)]
+    pub key: crate::cmd_ledger::KeyArgs,
+    /// Receipts to record, one transaction each (`storage::receipts::create`).
+    #[arg(long, default_value_t = 10_000)]
+    pub receipts: usize,
+    /// Concurrent writers (so that a kill finds transactions in flight).
+    #[arg(long, default_value_t = 4)]
+    pub workers: usize,
+    /// Publish a signed tree head this often while writing (milliseconds;
+    /// 0: never).
+    #[arg(long, default_value_t = 100)]
+    pub sign_every_ms: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StressError {
+    #[error("{0}")]
+    Storage(#[from] storage::StorageError),
+    #[error("receipt {index} was refused: {refusal:?}")]
+    Refused {
+        index: usize,
+        refusal: storage::receipts::ReceiptRefusal,
+    },
+    #[error("a writer task failed: {0}")]
+    Task(String),
+}
+
+/// A receiving school, a donor who consented to be named, a committed
+/// pledge large enough for every receipt, then the receipts.
+pub async fn stress(
+    db: &Db,
+    args: &StressArgs,
+    key: ledger::SigningKey,
+) -> Result<(), StressError> {
+    use storage::audit::AuditActor;
+    let actor = AuditActor::system("ledger-stress");
+    let now = Utc::now();
+    let receiver = storage::new_id();
+    storage::organisations::create(
+        db,
+        &storage::organisations::Organisation {
+            id: receiver.clone(),
+            name: "Trường Tiểu học Hồng Kim (stress)".into(),
+            short_name: None,
+            org_type: "school".into(),
+            parent_id: None,
+            unit_code: None,
+            valid_from: None,
+            valid_to: None,
+            successor_id: None,
+            is_demo: false,
+        },
+        &actor,
+        now,
+    )
+    .await?;
+    let donor = storage::new_id();
+    storage::donors::create(
+        db,
+        &storage::donors::Donor {
+            id: donor.clone(),
+            kind: "organisation".into(),
+            name: "Công ty Huế Xanh".into(),
+            origin: "domestic".into(),
+            donor_type: "business".into(),
+            tax_code: None,
+            phone: None,
+            email: None,
+            publish_name: true,
+            anonymous: false,
+            is_demo: false,
+        },
+        &actor,
+        now,
+    )
+    .await?;
+    let pledge = storage::new_id();
+    let amount_each = 100_000i64;
+    storage::donors::create_pledge(
+        db,
+        &storage::donors::Pledge {
+            id: pledge.clone(),
+            donor_id: donor,
+            kind: "money".into(),
+            amount: amount_each.saturating_mul(args.receipts as i64 + 1),
+            status: "committed".into(),
+            categories: None,
+            unit_codes: None,
+            age_bands: None,
+            period_id: None,
+            due_on: None,
+            origin: "officer".into(),
+            need_line_id: None,
+            note: String::new(),
+            is_demo: false,
+            number: None,
+        },
+        &actor,
+        now,
+    )
+    .await?;
+
+    let last_key = key.clone();
+    let heads = (args.sign_every_ms > 0).then(|| {
+        let db = db.clone();
+        let every = Duration::from_millis(args.sign_every_ms);
+        tokio::spawn(async move {
+            let cache = TreeCache::new();
+            loop {
+                tokio::time::sleep(every).await;
+                if let Err(e) = storage::ledger::publish_head(&db, &cache, &key, Utc::now()).await {
+                    tracing::warn!(cause = %e, "stress: could not publish a head");
+                }
+            }
+        })
+    });
+
+    let workers = args.workers.max(1);
+    let mut tasks = Vec::with_capacity(workers);
+    for w in 0..workers {
+        let db = db.clone();
+        let actor = actor.clone();
+        let receipt = storage::receipts::NewReceipt {
+            pledge_id: pledge.clone(),
+            kind: "money".into(),
+            amount: amount_each,
+            method: "bank".into(),
+            account: "0071000123456".into(),
+            receiver_id: receiver.clone(),
+            received_on: Utc::now().date_naive(),
+            is_demo: false,
+        };
+        let count = args.receipts / workers + usize::from(w < args.receipts % workers);
+        tasks.push(tokio::spawn(async move {
+            for i in 0..count {
+                match storage::receipts::create(&db, &receipt, &actor, Utc::now()).await? {
+                    Ok(r) => {
+                        if i % 100 == 0 {
+                            println!("worker {w}: receipt {i} {}", r.receipt_no);
+                        }
+                    }
+                    Err(refusal) => {
+                        return Err(StressError::Refused { index: i, refusal });
+                    }
+                }
+            }
+            Ok::<(), StressError>(())
+        }));
+    }
+    for task in tasks {
+        match task.await {
+            Ok(done) => done?,
+            Err(e) => return Err(StressError::Task(e.to_string())),
+        }
+    }
+    if let Some(heads) = heads {
+        heads.abort();
+    }
+    let head = storage::ledger::publish_head(db, &TreeCache::new(), &last_key, Utc::now()).await?;
+    println!(
+        "done: {} receipts, tree size {}",
+        args.receipts, head.tree_size
+    );
+    Ok(())
+}

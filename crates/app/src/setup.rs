@@ -38,6 +38,8 @@ pub enum AppError {
     #[error("{0}")]
     LedgerBench(#[from] crate::cmd_ledger_bench::BenchError),
     #[error("{0}")]
+    LedgerStress(#[from] crate::cmd_ledger_bench::StressError),
+    #[error("{0}")]
     Report(#[from] crate::cmd_report::ReportCmdError),
     #[error("sổ cái không toàn vẹn (xem trên) / the ledger does not verify (see above)")]
     LedgerInvalid,

@@ -243,3 +243,15 @@ pub async fn clear_unbacked_log(db: &Db) -> Result<bool, StorageError> {
     });
     Ok(cleared)
 }
+
+/// How many leaves of each kind the log holds, by kind.
+pub async fn count_by_kind(db: &Db) -> Result<Vec<(String, i64)>, StorageError> {
+    let rows = db_run!(db, |pool| {
+        sqlx::query_as(
+            "SELECT kind, CAST(COUNT(*) AS BIGINT) FROM ledger_entries GROUP BY kind ORDER BY kind",
+        )
+        .fetch_all(pool)
+        .await?
+    });
+    Ok(rows)
+}

@@ -23,7 +23,9 @@ pub use leaves::{
     AllocationFacts, AmendmentFacts, DistributionFacts, ReceiptFacts, SCHEMA_VERSION,
     allocation_leaf, amendment_leaf, distribution_leaf, first_difference, receipt_leaf,
 };
-pub use log::{LogReport, ScratchCounts, clear_unbacked_log, scratch_counts, verify_log_only};
+pub use log::{
+    LogReport, ScratchCounts, clear_unbacked_log, count_by_kind, scratch_counts, verify_log_only,
+};
 pub use verify::{VerifyProblem, VerifyReport, verify};
 
 /// One stored leaf.
