@@ -19,6 +19,7 @@ mod csrf;
 mod error;
 mod guard;
 mod ledger_state;
+pub mod mail;
 mod pages;
 mod state;
 mod statics;
@@ -27,6 +28,7 @@ mod view;
 pub use auth::password::{PasswordError, hash_password};
 pub use auth::tokens::{hash_token, new_token};
 pub use ledger_state::LedgerState;
+pub use pages::reporting::{Chores, housekeeping};
 pub use pages::open_data::{
     ANONYMOUS as ANONYMOUS_DONOR, DATASETS as OPEN_DATASETS, Dataset as OpenDataset,
     REPORTING_ORG_REF as IATI_REPORTING_ORG, dac_sector,

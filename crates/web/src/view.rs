@@ -34,8 +34,18 @@ impl Page {
         if can(Action::ManageDonors) {
             nav.push(("/donors".into(), "nav-donors"));
         }
+        if can(Action::ViewChildCounts) {
+            nav.push(("/children".into(), "nav-children"));
+        }
         if can(Action::Allocate) {
             nav.push(("/statements".into(), "nav-statements"));
+        }
+        if can(Action::ViewUnitData) {
+            nav.push(("/plans".into(), "nav-plans"));
+            nav.push(("/reports".into(), "nav-reports"));
+        }
+        if can(Action::ApproveReport) {
+            nav.push(("/reporting".into(), "nav-reporting"));
         }
         nav.push(("/catalogue".into(), "nav-catalogue"));
         nav.push(("/units".into(), "nav-units"));

@@ -40,6 +40,16 @@ struct Home {
     /// Money in on bank statements not yet matched: (lines, đồng), shown
     /// to those who reconcile.
     unmatched: Option<(i64, i64)>,
+    notices: Vec<NoticeView>,
+}
+
+/// A notice of the outbox, in the reader's language.
+struct NoticeView {
+    id: String,
+    text: String,
+    link: String,
+    unread: bool,
+    mailed: bool,
 }
 
 /// The tiles a role sees first: (link, title key, text key).
@@ -58,11 +68,17 @@ fn tiles(role: Role) -> Vec<(&'static str, &'static str, &'static str)> {
     let enter = ("/needs/new", "need-new", "tile-need-new");
     let donors = ("/donors", "nav-donors", "tile-donors");
     let catalogue = ("/catalogue", "nav-catalogue", "tile-catalogue");
+    let reports = ("/reports", "nav-reports", "tile-reports");
+    let reporting = ("/reporting", "nav-reporting", "tile-reporting");
+    let plans = ("/plans", "nav-plans", "tile-plans");
     match role {
         Role::Admin => vec![users, audit, needs, orgs, units, account],
-        Role::Coordinator => vec![needs, donors, catalogue, classes, orgs, units, account],
-        Role::SectorOfficer => vec![needs, donors, orgs, units, classes, account],
-        Role::LocalOfficer | Role::SiteOfficer => vec![needs, enter, orgs, units, account],
+        Role::Coordinator => vec![
+            needs, reporting, plans, donors, catalogue, classes, orgs, units, account,
+        ],
+        Role::SectorOfficer => vec![needs, reports, donors, orgs, units, classes, account],
+        Role::LocalOfficer => vec![needs, enter, reports, plans, orgs, units, account],
+        Role::SiteOfficer => vec![needs, enter, orgs, units, account],
         Role::FinanceInspector => vec![audit, needs, orgs, units, account],
         Role::Donor | Role::Public => vec![needs, units, classes, account],
     }
@@ -102,6 +118,20 @@ pub async fn home(
     } else {
         None
     };
+    let notices = storage::notifications::for_user(&state.db, &user.id, 8)
+        .await?
+        .into_iter()
+        .map(|n| {
+            let (_, text) = crate::mail::render(ctx.lang, &n.kind, &n.args(), &n.link);
+            NoticeView {
+                text: text.lines().next().unwrap_or_default().to_owned(),
+                unread: n.read_at.is_none(),
+                mailed: n.email_status == "sent",
+                link: n.link,
+                id: n.id,
+            }
+        })
+        .collect();
     render(&Home {
         p: Page::new(&ctx, "nav-home"),
         unmatched,
@@ -112,5 +142,6 @@ pub async fn home(
         units_today,
         units_2019,
         org_count: storage::organisations::count(&state.db).await?,
+        notices,
     })
 }

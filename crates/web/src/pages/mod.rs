@@ -5,6 +5,7 @@ mod account;
 mod admin_users;
 mod audit;
 mod catalogue;
+mod children;
 mod classifications;
 mod donors;
 mod exports;
@@ -15,9 +16,12 @@ mod login;
 pub(crate) mod needs;
 pub(crate) mod open_data;
 mod organisations;
+mod plans;
 mod portal;
 mod propose;
 mod receipts;
+mod reports;
+pub(crate) mod reporting;
 mod statements;
 mod units;
 
@@ -58,6 +62,24 @@ pub fn router() -> Router<AppState> {
             get(organisations::list).post(organisations::create),
         )
         .route("/audit", get(audit::browse))
+        .route("/children", get(children::list).post(children::create))
+        .route("/children/new", get(children::new_form))
+        .route(
+            "/children/import",
+            get(children::import_form).post(children::import),
+        )
+        .route(
+            "/children/import/template.xlsx",
+            get(children::template_xlsx),
+        )
+        .route("/children/import/template.csv", get(children::template_csv))
+        .route("/children/links", get(children::links))
+        .route("/children/links/{id}/accept", post(children::accept))
+        .route("/children/links/{id}/reject", post(children::reject))
+        .route("/children/links/{id}/undo", post(children::undo))
+        .route("/children/{id}", get(children::detail))
+        .route("/children/{id}/consents", post(children::give_consent))
+        .route("/children/{id}/withdraw", post(children::withdraw))
         .route("/needs", get(needs::list).post(needs::create))
         .route("/needs/new", get(needs::new_form))
         .route("/needs.csv", get(exports::needs_csv))
@@ -104,6 +126,27 @@ pub fn router() -> Router<AppState> {
         )
         .route("/admin/users/{id}/tokens", post(admin_users::create_token))
         .route("/admin/tokens/{id}/revoke", post(admin_users::revoke_token))
+        .route("/plans", get(plans::list).post(plans::create))
+        .route("/plans/{id}", get(plans::detail))
+        .route("/plans/{id}/targets", post(plans::set_target))
+        .route(
+            "/plans/{id}/targets/{target}/delete",
+            post(plans::delete_target),
+        )
+        .route("/reports", get(reports::list))
+        .route("/reports/{id}", get(reports::detail).post(reports::save))
+        .route("/reports/{id}/review", post(reports::review))
+        .route("/reports/{id}/exception", post(reports::request_exception))
+        .route(
+            "/reports/{id}/exception/decide",
+            post(reports::decide_exception),
+        )
+        .route("/reporting", get(reporting::show))
+        .route("/reporting/open", post(reporting::open))
+        .route("/reporting/deadlines", post(reporting::deadlines))
+        .route("/reporting/migrate", post(reporting::migrate))
+        .route("/reporting/remind", post(reporting::remind))
+        .route("/notices/{id}/read", post(reports::read_notice))
 }
 
 /// Render a template into a response.
