@@ -213,7 +213,7 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
                 .into(),
         },
         registry_key: crate::cmd_registry::RegistryKeyArgs {
-            path: std::env::var("CHUNGTAY_REGISTRY_KEY")
+            registry_key_file: std::env::var("CHUNGTAY_REGISTRY_KEY")
                 .unwrap_or_else(|_| crate::cmd_registry::DEFAULT_KEY_PATH.into())
                 .into(),
         },
@@ -224,7 +224,9 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             let db = open(&args.serve.db).await?;
             let logins = crate::demo::load_if_empty(&db).await?;
             if !logins.is_empty() {
-                let key = crate::cmd_registry::load_or_create(&args.serve.registry_key.path)?;
+                let key = crate::cmd_registry::load_or_create(
+                    &args.serve.registry_key.registry_key_file,
+                )?;
                 crate::cmd_registry::load_demo(&db, &key).await?;
             }
             db.close().await;
@@ -309,7 +311,7 @@ async fn serve(args: ServeArgs, demo: bool) -> Result<(), AppError> {
         .parse()
         .map_err(|_| AppError::BadAddress(args.addr.clone()))?;
     let db = open(&args.db).await?;
-    let registry_key = crate::cmd_registry::load_or_create(&args.registry_key.path)?;
+    let registry_key = crate::cmd_registry::load_or_create(&args.registry_key.registry_key_file)?;
     let logins = if demo {
         crate::demo::load_if_empty(&db).await?
     } else {

@@ -21,7 +21,7 @@ pub struct RegistryKeyArgs {
     /// missing. Keep it outside the database and back it up apart: without
     /// it, stored hashes cannot be matched again.
     #[arg(long = "registry-key", env = "CHUNGTAY_REGISTRY_KEY", default_value = DEFAULT_KEY_PATH)]
-    pub path: PathBuf,
+    pub registry_key_file: PathBuf,
 }
 
 #[derive(Debug, thiserror::Error)]
