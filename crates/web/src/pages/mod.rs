@@ -20,8 +20,8 @@ mod plans;
 mod portal;
 mod propose;
 mod receipts;
-mod reports;
 pub(crate) mod reporting;
+mod reports;
 mod statements;
 mod units;
 
