@@ -73,8 +73,11 @@ async function shot(page, name) {
 /** The row of the axes table as { need, pledged, committed, received, gap } text. */
 async function axes(page) {
   const cells = (await page.locator('table[data-testid=axes] tbody tr').first().locator('td').allInnerTexts()).map(norm);
-  // Columns: need, pledged, committed, received, gap.
-  return { need: cells[0], pledged: cells[1], committed: cells[2], received: cells[3], gap: cells[4] };
+  // Columns: need, pledged, committed, received, delivered, accepted, gap (last).
+  return {
+    need: cells[0], pledged: cells[1], committed: cells[2], received: cells[3],
+    delivered: cells[4], accepted: cells[5], gap: cells[cells.length - 1],
+  };
 }
 
 // State shared by the steps of the walk (each step needs the previous one).
