@@ -6,7 +6,6 @@ mod cmd_dedupe;
 mod cmd_import;
 mod cmd_ledger;
 mod cmd_ledger_bench;
-mod cmd_registry;
 mod cmd_report;
 mod demo;
 mod demo_money;

@@ -34,9 +34,6 @@ impl Page {
         if can(Action::ManageDonors) {
             nav.push(("/donors".into(), "nav-donors"));
         }
-        if can(Action::ViewChildCounts) {
-            nav.push(("/children".into(), "nav-children"));
-        }
         if can(Action::Allocate) {
             nav.push(("/statements".into(), "nav-statements"));
         }
