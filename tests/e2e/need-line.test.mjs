@@ -73,8 +73,11 @@ async function shot(page, name) {
 /** The row of the axes table as { need, pledged, committed, received, gap } text. */
 async function axes(page) {
   const cells = (await page.locator('table[data-testid=axes] tbody tr').first().locator('td').allInnerTexts()).map(norm);
-  // Columns: need, pledged, committed, received, gap.
-  return { need: cells[0], pledged: cells[1], committed: cells[2], received: cells[3], gap: cells[4] };
+  // Columns: need, pledged, committed, received, delivered, accepted, gap (last).
+  return {
+    need: cells[0], pledged: cells[1], committed: cells[2], received: cells[3],
+    delivered: cells[4], accepted: cells[5], gap: cells[cells.length - 1],
+  };
 }
 
 // State shared by the steps of the walk (each step needs the previous one).
@@ -474,8 +477,10 @@ step('need line 9: the public /needs page shows the line; the public detail hide
     assert.equal(cells[2], s.period);
     assert.equal(cells[3], String(s.children));
     assert.equal(cells[4], vnd(s.need));
-    assert.equal(cells[7], vnd(0), 'gap 0 ₫ on the public list');
-    assert.equal(cells.length, 8, 'no status column for the public');
+    // site, category, period, children, need, pledged, committed,
+    // delivered, accepted, gap — and no status column for the public.
+    assert.equal(cells.length, 10, 'no status column for the public');
+    assert.equal(cells[9], vnd(0), 'gap 0 ₫ on the public list');
     assert.ok((await text(page, '[data-testid=needs-total]')).length > 0, 'a total is shown');
     await shot(page, 'needs');
 

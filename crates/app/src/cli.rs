@@ -41,6 +41,8 @@ pub struct ServeArgs {
     secure_cookies: bool,
     #[command(flatten)]
     key: crate::cmd_ledger::KeyArgs,
+    #[command(flatten)]
+    registry_key: crate::cmd_registry::RegistryKeyArgs,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -210,12 +212,23 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
                 .unwrap_or_else(|_| crate::cmd_ledger::DEFAULT_KEY_PATH.into())
                 .into(),
         },
+        registry_key: crate::cmd_registry::RegistryKeyArgs {
+            registry_key_file: std::env::var("CHUNGTAY_REGISTRY_KEY")
+                .unwrap_or_else(|_| crate::cmd_registry::DEFAULT_KEY_PATH.into())
+                .into(),
+        },
     }));
     match command {
         Command::Serve(args) => serve(args, false).await,
         Command::Demo(args) if args.no_serve => {
             let db = open(&args.serve.db).await?;
             let logins = crate::demo::load_if_empty(&db).await?;
+            if !logins.is_empty() {
+                let key = crate::cmd_registry::load_or_create(
+                    &args.serve.registry_key.registry_key_file,
+                )?;
+                crate::cmd_registry::load_demo(&db, &key).await?;
+            }
             db.close().await;
             if logins.is_empty() {
                 println!("(dữ liệu mẫu đã có sẵn / demo data already present)");
@@ -298,11 +311,16 @@ async fn serve(args: ServeArgs, demo: bool) -> Result<(), AppError> {
         .parse()
         .map_err(|_| AppError::BadAddress(args.addr.clone()))?;
     let db = open(&args.db).await?;
+    let registry_key = crate::cmd_registry::load_or_create(&args.registry_key.registry_key_file)?;
     let logins = if demo {
         crate::demo::load_if_empty(&db).await?
     } else {
         Vec::new()
     };
+    if demo && !logins.is_empty() {
+        let n = crate::cmd_registry::load_demo(&db, &registry_key).await?;
+        tracing::info!(records = n, "demo children's records loaded");
+    }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| AppError::Bind(args.addr.clone(), e))?;
@@ -328,7 +346,9 @@ async fn serve(args: ServeArgs, demo: bool) -> Result<(), AppError> {
     };
     let key = crate::cmd_ledger::load_or_create(&args.key.path)?;
     crate::cmd_ledger::register(&db, &key).await?;
-    let state = web::AppState::new(db.clone(), config).with_signing_key(key);
+    let state = web::AppState::new(db.clone(), config)
+        .with_signing_key(key)
+        .with_registry_key(registry_key);
     // Tree heads: published at least daily (and on request when the log
     // has grown, see web::LedgerState::current_head).
     let ledger = state.ledger.clone();

@@ -6,6 +6,7 @@ mod cmd_dedupe;
 mod cmd_import;
 mod cmd_ledger;
 mod cmd_ledger_bench;
+mod cmd_registry;
 mod cmd_report;
 mod demo;
 mod demo_money;

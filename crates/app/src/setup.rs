@@ -36,6 +36,8 @@ pub enum AppError {
     #[error("{0}")]
     LedgerKey(#[from] crate::cmd_ledger::KeyError),
     #[error("{0}")]
+    RegistryKey(#[from] crate::cmd_registry::RegistryKeyError),
+    #[error("{0}")]
     LedgerBench(#[from] crate::cmd_ledger_bench::BenchError),
     #[error("{0}")]
     LedgerStress(#[from] crate::cmd_ledger_bench::StressError),

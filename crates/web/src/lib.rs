@@ -28,11 +28,11 @@ mod view;
 pub use auth::password::{PasswordError, hash_password};
 pub use auth::tokens::{hash_token, new_token};
 pub use ledger_state::LedgerState;
-pub use pages::reporting::{Chores, housekeeping};
 pub use pages::open_data::{
     ANONYMOUS as ANONYMOUS_DONOR, DATASETS as OPEN_DATASETS, Dataset as OpenDataset,
     REPORTING_ORG_REF as IATI_REPORTING_ORG, dac_sector,
 };
+pub use pages::reporting::{Chores, housekeeping};
 pub use state::{AppState, WebConfig};
 
 use axum::Router;

@@ -48,6 +48,9 @@ pub struct AppState {
     pub(crate) scopes: Arc<ScopeCache>,
     /// The public ledger's tree and signing key.
     pub ledger: Arc<LedgerState>,
+    /// The key of the children's personal-ID hash (a file outside the
+    /// database; one per process when none is given).
+    pub registry_key: Arc<storage::registry::PidKey>,
 }
 
 /// Unit codes as stored → their expansion (descendants and predecessors).
@@ -81,7 +84,15 @@ impl AppState {
             limiter,
             scopes: Arc::new(ScopeCache::default()),
             ledger: Arc::new(LedgerState::ephemeral()),
+            registry_key: Arc::new(storage::registry::PidKey::ephemeral()),
         }
+    }
+
+    /// Hashes children's personal IDs with this key (the server's, kept in
+    /// a file outside the database).
+    pub fn with_registry_key(mut self, key: storage::registry::PidKey) -> Self {
+        self.registry_key = Arc::new(key);
+        self
     }
 
     /// Signs tree heads with this key (the server's, kept in a file).

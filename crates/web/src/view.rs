@@ -34,6 +34,9 @@ impl Page {
         if can(Action::ManageDonors) {
             nav.push(("/donors".into(), "nav-donors"));
         }
+        if can(Action::ViewChildCounts) {
+            nav.push(("/children".into(), "nav-children"));
+        }
         if can(Action::Allocate) {
             nav.push(("/statements".into(), "nav-statements"));
         }

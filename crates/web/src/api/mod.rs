@@ -2,6 +2,7 @@
 //! Integrations authenticate with `Authorization: Bearer <token>`.
 
 mod admin_units;
+mod children;
 mod ledger;
 mod me;
 mod needs;
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
             get(admin_units::lineage),
         )
         .route("/api/v1/me", get(me::me))
+        .route("/api/v1/children", get(children::list))
         .route("/api/v1/organisations", get(me::organisations))
         .route("/api/v1/needs", get(needs::list).post(needs::create))
         .route("/api/v1/needs/{id}", get(needs::one))

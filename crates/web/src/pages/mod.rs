@@ -5,6 +5,7 @@ mod account;
 mod admin_users;
 mod audit;
 mod catalogue;
+mod children;
 mod classifications;
 mod donors;
 mod exports;
@@ -19,8 +20,8 @@ mod plans;
 mod portal;
 mod propose;
 mod receipts;
-mod reports;
 pub(crate) mod reporting;
+mod reports;
 mod statements;
 mod units;
 
@@ -61,6 +62,24 @@ pub fn router() -> Router<AppState> {
             get(organisations::list).post(organisations::create),
         )
         .route("/audit", get(audit::browse))
+        .route("/children", get(children::list).post(children::create))
+        .route("/children/new", get(children::new_form))
+        .route(
+            "/children/import",
+            get(children::import_form).post(children::import),
+        )
+        .route(
+            "/children/import/template.xlsx",
+            get(children::template_xlsx),
+        )
+        .route("/children/import/template.csv", get(children::template_csv))
+        .route("/children/links", get(children::links))
+        .route("/children/links/{id}/accept", post(children::accept))
+        .route("/children/links/{id}/reject", post(children::reject))
+        .route("/children/links/{id}/undo", post(children::undo))
+        .route("/children/{id}", get(children::detail))
+        .route("/children/{id}/consents", post(children::give_consent))
+        .route("/children/{id}/withdraw", post(children::withdraw))
         .route("/needs", get(needs::list).post(needs::create))
         .route("/needs/new", get(needs::new_form))
         .route("/needs.csv", get(exports::needs_csv))
