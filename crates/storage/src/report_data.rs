@@ -45,6 +45,11 @@ use reports::annual::{
 
 use crate::{Backend, Db, StorageError, db_run};
 
+/// `(day, amount)` rows of money in or out.
+type DayAmounts = Vec<(NaiveDate, i64)>;
+/// id, code, name, valid from, valid to.
+type UnitVersionRow = (String, String, String, Option<NaiveDate>, Option<NaiveDate>);
+
 /// The code that selects every province: the national roll-up.
 pub const NATIONAL: &str = "VN";
 
@@ -485,7 +490,7 @@ pub async fn months(
          GROUP BY d.handed_over_on"
     );
     let last = period.last_counted();
-    let (ins, outs): (Vec<(NaiveDate, i64)>, Vec<(NaiveDate, i64)>) = db_run!(db, |pool| {
+    let (ins, outs): (DayAmounts, DayAmounts) = db_run!(db, |pool| {
         let mut q = sqlx::query_as(sqlx::AssertSqlSafe(in_sql.clone()))
             .bind(period.from)
             .bind(last);
@@ -586,7 +591,7 @@ pub async fn units_of_today(
     today: NaiveDate,
 ) -> Result<HashMap<String, (String, String)>, StorageError> {
     let (units, edges) = db_run!(db, |pool| {
-        let units: Vec<(String, String, String, Option<NaiveDate>, Option<NaiveDate>)> =
+        let units: Vec<UnitVersionRow> =
             sqlx::query_as("SELECT id, code, name, valid_from, valid_to FROM admin_units")
                 .fetch_all(pool)
                 .await?;

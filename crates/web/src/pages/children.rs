@@ -723,7 +723,7 @@ pub async fn links(
     let proposed = registry::links_with_status(db, &vis, "proposed", 100).await?;
     let mut decided = registry::links_with_status(db, &vis, "accepted", 50).await?;
     decided.extend(registry::links_with_status(db, &vis, "rejected", 50).await?);
-    decided.sort_by(|a, b| b.link.updated_at.cmp(&a.link.updated_at));
+    decided.sort_by_key(|d| std::cmp::Reverse(d.link.updated_at));
     let kept_apart = registry::links_with_status(db, &vis, "kept_apart", 50).await?;
     let error = q
         .error
