@@ -9,6 +9,7 @@ mod cmd_ledger_bench;
 mod cmd_registry;
 mod cmd_report;
 mod demo;
+mod demo_deliveries;
 mod demo_money;
 mod demo_needs;
 mod setup;

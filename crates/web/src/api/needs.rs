@@ -35,7 +35,9 @@ fn need_json(n: &NeedRow, staff: bool) -> Value {
         "starts_on": n.starts_on.to_string(), "ends_on": n.ends_on.to_string(),
         "package": {"id": n.package_id, "code": n.package_code, "version": n.package_version},
         "age_band": n.age_band, "quantity": n.quantity, "unit_value": n.unit_value,
-        "need": c.need, "pledged": c.pledged, "committed": c.committed, "gap": c.gap(),
+        "need": c.need, "pledged": c.pledged, "committed": c.committed, "received": c.received,
+        "delivered": c.delivered, "accepted": c.accepted, "children_served": n.children_served,
+        "gap": c.gap(),
         "status": n.status,
     });
     if staff {

@@ -90,7 +90,7 @@ pub async fn document() -> Json<Value> {
             "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI document"}}}},
             "/api/v1/needs": {
                 "get": {"summary": "Need lines: published ones for the public, those in scope for staff, largest gap first",
-                    "responses": {"200": {"description": "need lines with need, pledged, committed and gap in đồng"}}},
+                    "responses": {"200": {"description": "need lines with need, pledged, committed, received, delivered, accepted and gap in đồng, and children served"}}},
                 "post": {"summary": "Enter a need line (status assessed) for a site in the caller's scope", "security": [{"bearer": []}],
                     "requestBody": {"content": {"application/json": {"schema": {"type": "object",
                         "required": ["site_id","period_id","package_id","quantity"],

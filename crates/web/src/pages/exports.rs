@@ -56,6 +56,9 @@ pub async fn needs_csv(
             "axis-need",
             "axis-pledged",
             "axis-committed",
+            "axis-delivered",
+            "axis-accepted",
+            "axis-children-served",
             "axis-gap",
             "need-status",
         ]
@@ -80,6 +83,9 @@ pub async fn needs_csv(
                 c.need.to_string(),
                 c.pledged.to_string(),
                 c.committed.to_string(),
+                c.delivered.to_string(),
+                c.accepted.to_string(),
+                n.children_served.to_string(),
                 c.gap().to_string(),
                 i18n::t(lang, &format!("status-{}", n.status)),
             ];

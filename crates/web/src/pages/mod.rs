@@ -7,12 +7,14 @@ mod audit;
 mod catalogue;
 mod children;
 mod classifications;
+mod deliveries;
 mod donors;
 mod exports;
 mod giving;
 mod home;
 mod ledger;
 mod login;
+mod minutes;
 pub(crate) mod needs;
 pub(crate) mod open_data;
 mod organisations;
@@ -88,6 +90,13 @@ pub fn router() -> Router<AppState> {
         .route("/needs/{id}/status", post(needs::change_status))
         .route("/needs/{id}/allocate", post(needs::allocate))
         .route("/needs/{id}/pledge", post(needs::public_pledge))
+        .route("/needs/{id}/deliveries", post(deliveries::create))
+        .route("/deliveries/{id}", get(deliveries::show))
+        .route("/deliveries/{id}/handover", post(deliveries::hand_over))
+        .route("/deliveries/{id}/acceptance", post(deliveries::accept))
+        .route("/deliveries/{id}/minutes", get(minutes::html))
+        .route("/deliveries/{id}/minutes.docx", get(minutes::docx))
+        .route("/nonconformities/{id}/resolve", post(deliveries::resolve))
         .route(
             "/allocations/propose",
             get(propose::show).post(propose::accept),

@@ -224,6 +224,8 @@ struct DetailPage {
     /// The public may offer a pledge on a published line.
     can_pledge: bool,
     thanks: bool,
+    /// Deliveries of the line (staff only) and the form to record one.
+    dl: super::deliveries::NeedSection,
 }
 
 fn transition_of(name: &str) -> Option<Transition> {
@@ -274,9 +276,20 @@ async fn detail_page_with(
     existing: Vec<CoveringFlow>,
     thanks: bool,
 ) -> Result<Response, AppError> {
-    detail_page_full(state, ctx, id, refusal, existing, thanks, None).await
+    detail_page_full(state, ctx, id, refusal, existing, thanks, None, None).await
 }
 
+/// The need page again after a refused delivery, with what was typed.
+pub(crate) async fn detail_with_delivery(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    retry: (super::deliveries::DeliveryInput, String),
+) -> Result<Response, AppError> {
+    detail_page_full(state, ctx, id, None, Vec::new(), false, None, Some(retry)).await
+}
+
+#[allow(clippy::too_many_arguments)] // each caller sets a different part of the page
 async fn detail_page_full(
     state: &AppState,
     ctx: &Ctx,
@@ -285,6 +298,7 @@ async fn detail_page_full(
     existing: Vec<CoveringFlow>,
     thanks: bool,
     prefill: Option<(String, String, String)>,
+    delivery_retry: Option<(super::deliveries::DeliveryInput, String)>,
 ) -> Result<Response, AppError> {
     let n = storage::needs::get(&state.db, id)
         .await?
@@ -327,6 +341,7 @@ async fn detail_page_full(
         Vec::new()
     };
     let can_pledge = !staff && n.status == NeedStatus::Published.as_str();
+    let dl = super::deliveries::need_section(state, ctx, &n, delivery_retry).await?;
     render(&DetailPage {
         p: Page::new(ctx, "need-title"),
         cov: n.coverage(),
@@ -341,6 +356,7 @@ async fn detail_page_full(
         prefill: prefill.unwrap_or_default(),
         can_pledge,
         thanks,
+        dl,
     })
 }
 
@@ -503,6 +519,7 @@ pub async fn allocate(
                 existing,
                 false,
                 Some(prefill),
+                None,
             )
             .await?;
             *resp.status_mut() = axum::http::StatusCode::CONFLICT;

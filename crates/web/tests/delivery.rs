@@ -1,0 +1,682 @@
+//! Deliveries in the browser: who may plan, hand over, accept and read
+//! (an officer outside the commune gets 403, the public 401), the
+//! acceptance checklist with a non-conformity followed up, the handover
+//! minutes as a page with the national header and as a DOCX, and the
+//! delivered and accepted axes on the need page, the list, the CSV and the
+//! API. SQLite by default, PostgreSQL with `TEST_DATABASE_URL`.
+
+mod common;
+
+use std::io::Read;
+
+use axum::body::{Body, to_bytes};
+use axum::http::{Request, StatusCode, header};
+use chrono::{NaiveDate, Utc};
+use common::{Client, PASSWORD, location};
+use domain::needs::{AgeBand, Category, NeedStatus, PackageItem, PackageVersion};
+use storage::audit::AuditActor;
+use tower::ServiceExt;
+
+struct App {
+    client: Client,
+    db: storage::Db,
+    line: String,
+}
+
+impl std::ops::Deref for App {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("date")
+}
+
+/// A published warm-clothing line of 100 children at a school in A Lưới 1
+/// (20056), 20.000.000 ₫ allocated and 12.000.000 ₫ received; users of
+/// every role, with a local officer of Huế (19747) outside its commune.
+async fn app() -> App {
+    let db = storage::testing::fresh_db().await.expect("db");
+    let hash = web::hash_password(PASSWORD).expect("hash");
+    let sys = AuditActor::system("test");
+    let now = Utc::now();
+    for (username, role, scope) in [
+        ("coord", "coordinator", vec![]),
+        ("local", "local_officer", vec!["20056".to_owned()]),
+        ("local-hue", "local_officer", vec!["19747".to_owned()]),
+        ("school", "site_officer", vec!["20056".to_owned()]),
+        ("inspector", "finance_inspector", vec![]),
+        ("donor", "donor", vec![]),
+    ] {
+        storage::users::create(
+            &db,
+            &storage::users::NewUser {
+                username: username.into(),
+                display_name: username.into(),
+                password_hash: hash.clone(),
+                role: role.into(),
+                org_id: None,
+                lang: "vi".into(),
+                scopes: scope,
+            },
+            &sys,
+            now,
+        )
+        .await
+        .expect("user");
+    }
+    for (id, name, org_type, unit) in [
+        ("th-hk", "Trường Tiểu học Hồng Kim", "school", Some("20056")),
+        ("quy", "Quỹ Bảo trợ trẻ em thành phố Huế", "fund", None),
+    ] {
+        storage::organisations::create(
+            &db,
+            &storage::organisations::Organisation {
+                id: id.into(),
+                name: name.into(),
+                short_name: None,
+                org_type: org_type.into(),
+                parent_id: None,
+                unit_code: unit.map(Into::into),
+                valid_from: None,
+                valid_to: None,
+                successor_id: None,
+                is_demo: false,
+            },
+            &sys,
+            now,
+        )
+        .await
+        .expect("org");
+    }
+    storage::catalogue::create_period(
+        &db,
+        &storage::catalogue::Period {
+            id: "winter".into(),
+            name: "Mùa đông 2026–2027".into(),
+            starts_on: date(2026, 11, 1),
+            ends_on: date(2027, 3, 1),
+            is_demo: false,
+        },
+        &sys,
+        now,
+    )
+    .await
+    .expect("period");
+    let pkg = PackageVersion {
+        code: "ĐA-01".into(),
+        version: 0,
+        name: "Gói đồ ấm tiểu học".into(),
+        category: Category::WarmClothing,
+        age_band: AgeBand::Primary,
+        items: vec![
+            PackageItem {
+                name: "Chăn ấm".into(),
+                unit: "cái".into(),
+                quantity: 1,
+                unit_value: 150_000,
+            },
+            PackageItem {
+                name: "Áo ấm".into(),
+                unit: "cái".into(),
+                quantity: 1,
+                unit_value: 170_000,
+            },
+        ],
+    };
+    let package = storage::catalogue::add_package_version(&db, &pkg, false, &sys, now)
+        .await
+        .expect("pkg")
+        .id;
+    let line = storage::needs::create(
+        &db,
+        &storage::needs::NewNeedLine {
+            site_id: "th-hk".into(),
+            period_id: "winter".into(),
+            package_id: package,
+            quantity: 100,
+            note: String::new(),
+            is_demo: false,
+        },
+        &sys,
+        now,
+    )
+    .await
+    .expect("q")
+    .expect("line");
+    for (from, to) in [
+        (NeedStatus::Assessed, NeedStatus::Verified),
+        (NeedStatus::Verified, NeedStatus::Published),
+    ] {
+        assert!(
+            storage::needs::set_status(&db, &line, from, to, None, &sys, now)
+                .await
+                .expect("q")
+        );
+    }
+    storage::donors::create(
+        &db,
+        &storage::donors::Donor {
+            id: "hx".into(),
+            kind: "organisation".into(),
+            name: "Công ty Huế Xanh".into(),
+            origin: "domestic".into(),
+            donor_type: "business".into(),
+            tax_code: None,
+            phone: None,
+            email: None,
+            publish_name: true,
+            anonymous: false,
+            is_demo: false,
+        },
+        &sys,
+        now,
+    )
+    .await
+    .expect("donor");
+    storage::donors::create_pledge(
+        &db,
+        &storage::donors::Pledge {
+            id: "p-hx".into(),
+            donor_id: "hx".into(),
+            kind: "money".into(),
+            amount: 30_000_000,
+            status: "committed".into(),
+            categories: None,
+            unit_codes: None,
+            age_bands: None,
+            period_id: None,
+            due_on: None,
+            origin: "officer".into(),
+            need_line_id: None,
+            note: String::new(),
+            is_demo: false,
+            number: None,
+        },
+        &sys,
+        now,
+    )
+    .await
+    .expect("pledge");
+    storage::allocations::allocate(
+        &db,
+        &storage::allocations::AllocationRequest {
+            need_line_id: line.clone(),
+            pledge_id: "p-hx".into(),
+            amount: 20_000_000,
+            override_reason: None,
+            may_override: false,
+            is_demo: false,
+        },
+        &sys,
+        now,
+    )
+    .await
+    .expect("q")
+    .expect("allocated");
+    storage::receipts::create(
+        &db,
+        &storage::receipts::NewReceipt {
+            pledge_id: "p-hx".into(),
+            kind: "money".into(),
+            amount: 12_000_000,
+            method: "bank".into(),
+            account: "0071000123456".into(),
+            receiver_id: "quy".into(),
+            received_on: date(2026, 11, 20),
+            is_demo: false,
+        },
+        &sys,
+        now,
+    )
+    .await
+    .expect("q")
+    .expect("received");
+    let state = web::AppState::new(db.clone(), web::WebConfig::default());
+    App {
+        client: Client {
+            router: web::router(state),
+        },
+        db,
+        line,
+    }
+}
+
+/// The delivery form of the need page, filled for `sets` blanket-and-jacket
+/// sets handed over today.
+fn handover_form<'a>(csrf: &'a str, sets: &'a str, record: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("csrf", csrf),
+        ("giver_id", "quy"),
+        ("form", "goods"),
+        ("q0", sets),
+        ("q1", sets),
+        ("amount", ""),
+        ("children", sets),
+        ("on", "2026-12-01"),
+        ("record", record),
+        ("place", "Trường Tiểu học Hồng Kim"),
+        ("giver_name", "Trần Văn Bình"),
+        ("giver_position", "Phó Giám đốc Quỹ"),
+        ("receiver_name", "Hồ Thị Lan"),
+        ("receiver_position", "Hiệu trưởng"),
+        ("note", ""),
+    ]
+}
+
+/// Status and raw bytes of a GET (the shared client reads bodies as text).
+async fn get_bytes(app: &App, path: &str, cookie: &str) -> (StatusCode, Vec<u8>, String) {
+    let resp = app
+        .client
+        .router
+        .clone()
+        .oneshot(
+            Request::get(path)
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await
+        .expect("infallible");
+    let status = resp.status();
+    let mime = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let bytes = to_bytes(resp.into_body(), 16 * 1024 * 1024)
+        .await
+        .expect("body")
+        .to_vec();
+    (status, bytes, mime)
+}
+
+/// Records a handover of 30 sets (9.600.000 ₫) as the coordinator; returns
+/// the delivery's path.
+async fn handed_over(app: &App) -> String {
+    let (coord, csrf) = app.login("coord").await;
+    let r = app
+        .post(
+            &format!("/needs/{}/deliveries", app.line),
+            &coord,
+            &handover_form(&csrf, "30", "handed_over"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let to = location(&r);
+    assert!(to.starts_with("/deliveries/"), "{to}");
+    to
+}
+
+#[tokio::test]
+async fn who_may_record_accept_and_read_deliveries() {
+    let app = app().await;
+    let path = handed_over(&app).await;
+    let minutes = format!("{path}/minutes");
+    let docx = format!("{path}/minutes.docx");
+    // Readers: the coordinator, the commune, the school, the inspector.
+    for user in ["coord", "local", "school", "inspector"] {
+        let (cookie, _) = app.login(user).await;
+        for p in [&path, &minutes, &docx] {
+            assert_eq!(
+                app.get(p, &cookie).await.status,
+                StatusCode::OK,
+                "{user} {p}"
+            );
+        }
+    }
+    // Not an officer of another commune, not a donor, not the public.
+    let (hue, hue_csrf) = app.login("local-hue").await;
+    let (donor, _) = app.login("donor").await;
+    for p in [&path, &minutes, &docx] {
+        assert_eq!(app.get(p, &hue).await.status, StatusCode::FORBIDDEN, "{p}");
+        assert_eq!(
+            app.get(p, &donor).await.status,
+            StatusCode::FORBIDDEN,
+            "{p}"
+        );
+        assert_eq!(app.get(p, "").await.status, StatusCode::UNAUTHORIZED, "{p}");
+    }
+    // Recording a delivery: not the school, not the inspector, not another
+    // commune.
+    let new = format!("/needs/{}/deliveries", app.line);
+    for user in ["school", "inspector", "local-hue", "donor"] {
+        let (cookie, csrf) = app.login(user).await;
+        let r = app
+            .post(&new, &cookie, &handover_form(&csrf, "1", "planned"))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{user}");
+    }
+    // The commune's officer may.
+    let (local, local_csrf) = app.login("local").await;
+    let r = app
+        .post(&new, &local, &handover_form(&local_csrf, "1", "planned"))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Acceptance: not the coordinator (the giver's side), not another
+    // commune; the school may.
+    let accept = format!("{path}/acceptance");
+    let pass = |csrf: &str| -> Vec<(String, String)> {
+        let mut f = vec![
+            ("csrf".to_owned(), csrf.to_owned()),
+            ("decided_on".to_owned(), "2026-12-02".to_owned()),
+            ("decision".to_owned(), "accept".to_owned()),
+        ];
+        for k in ["quantity", "quality", "packaging", "documents"] {
+            f.push((format!("c_{k}"), "pass".to_owned()));
+        }
+        f
+    };
+    let (coord, coord_csrf) = app.login("coord").await;
+    let as_refs = |v: &[(String, String)]| -> Vec<(String, String)> { v.to_vec() };
+    for (cookie, csrf) in [(&coord, &coord_csrf), (&hue, &hue_csrf)] {
+        let f = as_refs(&pass(csrf));
+        let f: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        assert_eq!(
+            app.post(&accept, cookie, &f).await.status,
+            StatusCode::FORBIDDEN
+        );
+    }
+    let (school, school_csrf) = app.login("school").await;
+    let f = pass(&school_csrf);
+    let f: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let r = app.post(&accept, &school, &f).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(&path, &school).await;
+    assert!(
+        page.body
+            .contains("data-testid=\"delivery-status\">Đã nghiệm thu")
+    );
+    // The need page: staff see the deliveries, the public only the axes.
+    let need = format!("/needs/{}", app.line);
+    let staff = app.get(&need, &local).await;
+    assert!(staff.body.contains("data-testid=\"deliveries\""));
+    assert!(staff.body.contains("data-testid=\"delivery-submit\""));
+    let inspector = app.login("inspector").await.0;
+    let read_only = app.get(&need, &inspector).await;
+    assert!(read_only.body.contains("data-testid=\"deliveries\""));
+    assert!(!read_only.body.contains("data-testid=\"delivery-submit\""));
+    let public = app.get(&need, "").await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(!public.body.contains("data-testid=\"deliveries\""));
+    assert!(!public.body.contains("Hồ Thị Lan"));
+    assert!(public.body.contains("data-testid=\"delivered\">9.600.000"));
+}
+
+#[tokio::test]
+async fn a_failed_check_is_followed_up_and_the_axes_move_on_every_view() {
+    let app = app().await;
+    // Beyond what was received: refused with the numbers, the form kept.
+    let (coord, csrf) = app.login("coord").await;
+    let r = app
+        .post(
+            &format!("/needs/{}/deliveries", app.line),
+            &coord,
+            &handover_form(&csrf, "40", "handed_over"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(
+        r.body.contains("data-testid=\"delivery-error\""),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("12.000.000"), "names what is left");
+    assert!(
+        r.body.contains("value=\"Hồ Thị Lan\""),
+        "keeps what was typed"
+    );
+    let path = handed_over(&app).await;
+    // The school fails the quality check: 10 jackets of the wrong size.
+    let (school, school_csrf) = app.login("school").await;
+    let r = app
+        .post(
+            &format!("{path}/acceptance"),
+            &school,
+            &[
+                ("csrf", school_csrf.as_str()),
+                ("decided_on", "2026-12-02"),
+                ("decision", "accept"),
+                ("c_quantity", "pass"),
+                ("c_quality", "fail"),
+                ("n_quality", "10 áo cỡ người lớn"),
+                ("q_quality", "10"),
+                ("v_quality", "1.700.000"),
+                ("a_quality", "replace"),
+                ("c_packaging", "pass"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a point left out"
+    );
+    let r = app
+        .post(
+            &format!("{path}/acceptance"),
+            &school,
+            &[
+                ("csrf", school_csrf.as_str()),
+                ("decided_on", "2026-12-02"),
+                ("decision", "accept"),
+                ("c_quantity", "pass"),
+                ("c_quality", "fail"),
+                ("n_quality", "10 áo cỡ người lớn"),
+                ("q_quality", "10"),
+                ("v_quality", "1.700.000"),
+                ("a_quality", "replace"),
+                ("c_packaging", "pass"),
+                ("c_documents", "pass"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(&path, &school).await;
+    assert!(
+        page.body
+            .contains("data-testid=\"delivery-status\">Nghiệm thu, còn tồn tại")
+    );
+    assert!(page.body.contains("10 áo cỡ người lớn"));
+    assert!(
+        page.body
+            .contains("data-testid=\"accepted-value\">7.900.000")
+    );
+    let need = format!("/needs/{}", app.line);
+    let n = app.get(&need, &school).await;
+    assert!(n.body.contains("data-testid=\"delivered\">9.600.000"));
+    assert!(n.body.contains("data-testid=\"accepted\">7.900.000"));
+    // The list, the CSV and the API carry the same axes.
+    let list = app.get("/needs", &coord).await;
+    assert!(list.body.contains("7.900.000"));
+    let csv = app.get("/needs.csv", &coord).await;
+    assert!(csv.body.contains("Đã giao") && csv.body.contains("Đã nghiệm thu"));
+    assert!(csv.body.contains(",9600000,7900000,30,"), "{}", csv.body);
+    let token = {
+        let (user, _) = storage::users::find_for_login(&app.db, "coord")
+            .await
+            .expect("q")
+            .expect("user");
+        let token = web::new_token().expect("rng");
+        storage::tokens::create(
+            &app.db,
+            &user.id,
+            &web::hash_token(&token),
+            "t",
+            &AuditActor::system("t"),
+            Utc::now(),
+        )
+        .await
+        .expect("token");
+        token
+    };
+    let (status, v) = app
+        .api(
+            "GET",
+            &format!("/api/v1/needs/{}", app.line),
+            &token,
+            serde_json::Value::Null,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (&v["delivered"], &v["accepted"], &v["children_served"]),
+        (
+            &serde_json::json!(9_600_000),
+            &serde_json::json!(7_900_000),
+            &serde_json::json!(30)
+        )
+    );
+    // Replaced: resolved, the delivery is accepted in full.
+    let nc = storage::acceptance::nonconformities(&app.db, path.trim_start_matches("/deliveries/"))
+        .await
+        .expect("q");
+    assert_eq!(nc.len(), 1);
+    let r = app
+        .post(
+            &format!("/nonconformities/{}/resolve", nc[0].id),
+            &school,
+            &[
+                ("csrf", school_csrf.as_str()),
+                ("on", "2026-12-09"),
+                ("note", "Đã đổi 10 áo cỡ S"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(location(&r), path);
+    let n = app.get(&need, &school).await;
+    assert!(n.body.contains("data-testid=\"accepted\">9.600.000"));
+}
+
+#[tokio::test]
+async fn the_minutes_carry_the_national_header_the_parties_and_the_items() {
+    let app = app().await;
+    let path = handed_over(&app).await;
+    let (local, _) = app.login("local").await;
+    let page = app.get(&format!("{path}/minutes"), &local).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for text in [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "BIÊN BẢN",
+        "Bàn giao hàng hóa hỗ trợ trẻ em",
+        "Số: 2026/00001/BB-BG",
+        "ngày 01 tháng 12 năm 2026",
+        "Quỹ Bảo trợ trẻ em thành phố Huế",
+        "Trường Tiểu học Hồng Kim",
+        "Trần Văn Bình",
+        "Hồ Thị Lan",
+        "Chăn ấm",
+        "Áo ấm",
+        "4.500.000",
+        "5.100.000",
+        "data-testid=\"minutes-total\">9.600.000",
+        "cho 30 trẻ em",
+        "ĐẠI DIỆN BÊN GIAO",
+        "ĐẠI DIỆN BÊN NHẬN",
+    ] {
+        assert!(page.body.contains(text), "{text} missing:\n{}", page.body);
+    }
+    // The signed document stays in Vietnamese; the page around it follows
+    // the reader.
+    let (en, _) = app.login("local").await;
+    let en = format!("{en}; ct_lang=en");
+    let page = app.get(&format!("{path}/minutes"), &en).await;
+    assert!(page.body.contains("BIÊN BẢN"));
+
+    // The DOCX: a zip whose document names the minutes and the motto.
+    let (status, bytes, mime) = get_bytes(&app, &format!("{path}/minutes.docx"), &local).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        mime,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    assert!(bytes.starts_with(b"PK"), "a zip archive");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("zip");
+    let mut xml = String::new();
+    zip.by_name("word/document.xml")
+        .expect("word/document.xml")
+        .read_to_string(&mut xml)
+        .expect("utf-8");
+    for text in [
+        "BIÊN BẢN",
+        "Độc lập - Tự do - Hạnh phúc",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Áo ấm",
+        "Hồ Thị Lan",
+        "ĐẠI DIỆN BÊN NHẬN",
+    ] {
+        assert!(xml.contains(text), "{text} missing from word/document.xml");
+    }
+}
+
+#[test]
+fn every_delivery_message_exists_in_both_languages() {
+    use domain::needs::delivery::{CheckKind, DeliveryForm, DeliveryStatus, NcAction};
+    let mut keys: Vec<String> = Vec::new();
+    keys.extend(
+        DeliveryStatus::ALL
+            .iter()
+            .map(|s| format!("delivery-status-{}", s.as_str())),
+    );
+    keys.extend(
+        CheckKind::ALL
+            .iter()
+            .map(|k| format!("check-{}", k.as_str())),
+    );
+    keys.extend(
+        NcAction::ALL
+            .iter()
+            .map(|a| format!("nc-action-{}", a.as_str())),
+    );
+    keys.extend(
+        DeliveryForm::ALL
+            .iter()
+            .map(|f| format!("delivery-form-{}", f.as_str())),
+    );
+    let refusals = [
+        storage::deliveries::DeliveryRefusal::UnknownLine,
+        storage::deliveries::DeliveryRefusal::LineNotOpen,
+        storage::deliveries::DeliveryRefusal::UnknownGiver,
+        storage::deliveries::DeliveryRefusal::UnknownDelivery,
+        storage::deliveries::DeliveryRefusal::BeyondAllocated { remaining: 0 },
+        storage::deliveries::DeliveryRefusal::BeyondReceived { remaining: 0 },
+        storage::deliveries::DeliveryRefusal::BeyondNeed {
+            item: String::new(),
+            remaining: 0,
+        },
+        storage::deliveries::DeliveryRefusal::Representatives,
+        storage::deliveries::DeliveryRefusal::Changed,
+        storage::deliveries::DeliveryRefusal::SameHands,
+        storage::deliveries::DeliveryRefusal::UnknownNonconformity,
+        storage::deliveries::DeliveryRefusal::AlreadyResolved,
+        storage::deliveries::DeliveryRefusal::NoteRequired,
+    ];
+    keys.extend(refusals.iter().map(|r| r.message_key().to_owned()));
+    use domain::needs::delivery::DeliveryError as E;
+    for e in [
+        E::Empty,
+        E::Negative,
+        E::UnknownItem(String::new()),
+        E::WrongForm,
+        E::Children { max: 0 },
+        E::Overflow,
+        E::MissingCheck(CheckKind::Quantity),
+        E::UnexpectedCheck(CheckKind::Quantity),
+        E::FailWithoutNote(CheckKind::Quantity),
+        E::FailValue(CheckKind::Quantity),
+        E::NotFrom(DeliveryStatus::Planned),
+        E::Giver,
+    ] {
+        keys.push(e.message_key().to_owned());
+    }
+    for lang in [i18n::Lang::Vi, i18n::Lang::En] {
+        for k in &keys {
+            assert!(i18n::lookup(lang, k).is_some(), "{k} missing in {lang:?}");
+        }
+    }
+}
