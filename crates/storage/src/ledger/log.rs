@@ -1,17 +1,35 @@
-//! Verifying the Merkle log alone — every stored leaf re-hashed and compared
-//! with its stored hash, the tree rebuilt, every signed head checked —
-//! without recomputing leaves from the business tables (that is
-//! [`super::verify`]). For logs whose leaves have no business rows (the
-//! benchmark's synthetic entries), and as the fast first half of a full
-//! verification.
+//! Reading the Merkle log fast, and verifying it alone — every stored leaf
+//! re-hashed and compared with its stored hash, the tree rebuilt, every
+//! signed head checked — without recomputing leaves from the business tables
+//! (that is [`super::verify`]). For logs whose leaves have no business rows
+//! (the benchmark's synthetic entries), and to load [`super::TreeCache`].
 //!
-//! The rows are streamed in index order, copied into page buffers (one
-//! allocation per page, buffers recycled) and hashed on a blocking thread
-//! while the next page is read, so reading and hashing overlap: the
-//! database (SQLite's worker thread, or the PostgreSQL server) produces rows
-//! on one core while SHA-256 runs on the other. The tree is built as leaves
-//! arrive ([`ledger::Tree::push`], one node hash per leaf amortised), so
-//! when the last row has been read only the last page is left to hash.
+//! How the log is read (measured by `chungtay ledger bench`, see
+//! docs/benchmarks.md):
+//!
+//! * **SQLite**: one query per page of [`SQLITE_PAGE`] indexes that
+//!   aggregates the page into one row — the indexes and leaf lengths as
+//!   text, the leaves and the stored hashes each concatenated
+//!   (`string_agg`, length-exact for blobs). Row by row, the driver copies
+//!   every value and hands every row across threads, which costs several
+//!   times the hashing; a page per row does not. The page is used only if
+//!   its indexes are exactly `start, start+1, …` and the lengths add up;
+//!   otherwise (a gap, a stored hash that is not 32 bytes) the page is
+//!   read again row by row in index order, which names the problem.
+//! * **PostgreSQL**: one streamed `SELECT … ORDER BY idx` (PostgreSQL's
+//!   `string_agg` over `bytea` is slower than sending the rows).
+//!
+//! Both read inside one transaction (PostgreSQL: repeatable read), so the
+//! leaves and the heads checked against them are one consistent snapshot
+//! even while the server appends.
+//!
+//! The leaves are copied into page buffers (one allocation per page,
+//! recycled) and hashed on a blocking thread while the next page is read,
+//! so reading and hashing overlap: the database (SQLite's worker thread, or
+//! the PostgreSQL server) produces leaves on one core while SHA-256 runs on
+//! the other. The tree is built as leaves arrive ([`ledger::Tree::push`],
+//! one node hash per leaf amortised), so when the last page has been read
+//! only that page is left to hash.
 
 use std::collections::HashMap;
 
@@ -20,13 +38,34 @@ use sqlx::Row;
 use tokio::sync::mpsc;
 
 use super::verify::{VerifyProblem, check_head};
-use super::{StoredKey, hex};
+use super::{StoredHead, StoredKey, hex};
 use crate::{Db, StorageError, db_run};
 
-/// Rows per page handed to the hashing thread.
+/// Indexes per aggregated SQLite page.
+const SQLITE_PAGE: i64 = 2048;
+/// Entries per page handed to the hashing thread.
 const PAGE_ROWS: usize = 4096;
 /// Pages in flight between the reader and the hashing thread.
 const PAGES_IN_FLIGHT: usize = 4;
+
+/// SQLite: a page of leaves as one row (count, indexes, lengths, leaves,
+/// stored hashes). No `ORDER BY` inside the aggregates: SQLite would sort
+/// every page; the range scan of the primary key gives index order, and the
+/// aggregated indexes prove it (any other order is read again row by row).
+const SQLITE_PAGE_LEAVES: &str = "SELECT CAST(COUNT(*) AS BIGINT), string_agg(idx, ','), \
+    string_agg(octet_length(leaf), ','), string_agg(leaf, ''), string_agg(leaf_hash, '') \
+    FROM ledger_entries WHERE idx >= $1 AND idx < $2";
+/// SQLite: a page of stored hashes only.
+const SQLITE_PAGE_HASHES: &str = "SELECT CAST(COUNT(*) AS BIGINT), string_agg(idx, ','), \
+    NULL, NULL, string_agg(leaf_hash, '') FROM ledger_entries WHERE idx >= $1 AND idx < $2";
+const ROWS_LEAVES: &str = "SELECT idx, leaf, leaf_hash FROM ledger_entries \
+    WHERE idx >= $1 AND idx < $2 ORDER BY idx";
+const ROWS_HASHES: &str = "SELECT idx, NULL, leaf_hash FROM ledger_entries \
+    WHERE idx >= $1 AND idx < $2 ORDER BY idx";
+const AFTER: &str = "SELECT MIN(idx) FROM ledger_entries WHERE idx >= $1";
+const HEADS: &str = "SELECT timestamp_ms, tree_size, root_hash, signature, key_id FROM ledger_heads \
+    ORDER BY timestamp_ms";
+const KEYS: &str = "SELECT key_id, public_key, created_at, retired_at FROM ledger_keys";
 
 /// What a clean run of [`verify_log_only`] checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,11 +74,14 @@ pub struct LogReport {
     pub heads: usize,
     /// Bytes of leaves read and hashed.
     pub leaf_bytes: u64,
+    /// SQLite pages that failed the aggregate's checks and were read again
+    /// row by row (0 for a sound log).
+    pub pages_reread: u64,
     pub root_hash: String,
 }
 
-/// A page of consecutive leaves: their bytes end to end, where each ends,
-/// and their stored hashes.
+/// A page of consecutive entries: their leaves end to end (empty when only
+/// hashes are read), where each ends, and their stored hashes.
 #[derive(Default)]
 struct Page {
     first: i64,
@@ -55,9 +97,314 @@ impl Page {
         self.ends.clear();
         self.stored.clear();
     }
+}
 
-    fn len(&self) -> usize {
-        self.ends.len()
+/// Where the reader puts entries: pages sent to a consumer when full, and
+/// page buffers coming back from it for reuse.
+struct Sink {
+    out: mpsc::Sender<Page>,
+    recycled: mpsc::Receiver<Page>,
+    page: Page,
+    /// The index the next entry must have.
+    next: i64,
+    leaf_bytes: u64,
+    pages_reread: u64,
+    /// The consumer has hung up (a bad leaf): stop reading.
+    stopped: bool,
+}
+
+impl Sink {
+    fn new(start: i64, out: mpsc::Sender<Page>, recycled: mpsc::Receiver<Page>) -> Self {
+        let mut page = Page::default();
+        page.clear(start);
+        Sink {
+            out,
+            recycled,
+            page,
+            next: start,
+            leaf_bytes: 0,
+            pages_reread: 0,
+            stopped: false,
+        }
+    }
+
+    /// Adds entry `self.next`. Returns `false` once the consumer has stopped.
+    async fn push(&mut self, leaf: &[u8], stored: ledger::Hash) -> bool {
+        self.page.bytes.extend_from_slice(leaf);
+        self.page.ends.push(self.page.bytes.len());
+        self.page.stored.push(stored);
+        self.leaf_bytes += leaf.len() as u64;
+        self.next += 1;
+        if self.page.stored.len() >= PAGE_ROWS {
+            return self.flush().await;
+        }
+        true
+    }
+
+    async fn flush(&mut self) -> bool {
+        if self.stopped {
+            return false;
+        }
+        if self.page.stored.is_empty() {
+            return true;
+        }
+        let mut fresh = self.recycled.try_recv().unwrap_or_default();
+        fresh.clear(self.next);
+        let full = std::mem::replace(&mut self.page, fresh);
+        if self.out.send(full).await.is_err() {
+            self.stopped = true;
+        }
+        !self.stopped
+    }
+}
+
+/// Why reading stopped before the end of the log.
+enum Stop {
+    /// The consumer hung up; its own verdict says why.
+    Consumer,
+    /// A problem found while reading.
+    Problem(VerifyProblem),
+}
+
+fn stored_hash(bytes: &[u8], idx: i64) -> Result<ledger::Hash, Stop> {
+    <ledger::Hash>::try_from(bytes).map_err(|_| Stop::Problem(VerifyProblem::LeafHash { idx }))
+}
+
+/// Reads rows `[from, to)` one by one in index order, checking that the
+/// indexes run on from `sink.next`.
+macro_rules! read_rows {
+    ($conn:expr, $sql:expr, $from:expr, $to:expr, $sink:expr) => {{
+        let mut rows = sqlx::query($sql).bind($from).bind($to).fetch(&mut *$conn);
+        let mut stop: Option<Stop> = None;
+        while let Some(row) = rows.try_next().await? {
+            let idx: i64 = row.try_get(0)?;
+            if idx != $sink.next {
+                stop = Some(Stop::Problem(VerifyProblem::Gap {
+                    expected: $sink.next,
+                    found: idx,
+                }));
+                break;
+            }
+            let leaf: Option<&[u8]> = row.try_get(1)?;
+            let stored: &[u8] = row.try_get(2)?;
+            let stored = match stored_hash(stored, idx) {
+                Ok(h) => h,
+                Err(s) => {
+                    stop = Some(s);
+                    break;
+                }
+            };
+            if !$sink.push(leaf.unwrap_or_default(), stored).await {
+                stop = Some(Stop::Consumer);
+                break;
+            }
+        }
+        stop
+    }};
+}
+
+/// A leaf page aggregated by SQLite, checked: `Some((lengths, leaves,
+/// hashes))` only if the indexes run `start, start+1, …`, the lengths add
+/// up to the leaves and there are 32 bytes of stored hash per entry.
+fn checked_page<'r>(
+    start: i64,
+    count: i64,
+    idxs: Option<&str>,
+    lens: Option<&str>,
+    leaves: Option<&'r [u8]>,
+    hashes: Option<&'r [u8]>,
+    want_leaves: bool,
+) -> Option<(Vec<usize>, &'r [u8], &'r [u8])> {
+    let count = usize::try_from(count).ok()?;
+    let mut n = 0usize;
+    for (i, text) in idxs?.split(',').enumerate() {
+        if text.parse::<i64>().ok()? != start + i as i64 {
+            return None;
+        }
+        n += 1;
+    }
+    let hashes = hashes?;
+    if n != count || hashes.len() != 32 * count {
+        return None;
+    }
+    if !want_leaves {
+        return Some((Vec::new(), &[], hashes));
+    }
+    let leaves = leaves?;
+    let lens = lens?
+        .split(',')
+        .map(|t| t.parse::<usize>().ok())
+        .collect::<Option<Vec<usize>>>()?;
+    if lens.len() != count || lens.iter().sum::<usize>() != leaves.len() {
+        return None;
+    }
+    Some((lens, leaves, hashes))
+}
+
+/// SQLite: the log from `sink.next` on, a page per query (see the module
+/// notes). `None` when it ran to the end.
+async fn read_sqlite(
+    conn: &mut sqlx::SqliteConnection,
+    sink: &mut Sink,
+    want_leaves: bool,
+) -> Result<Option<Stop>, StorageError> {
+    let (page_sql, rows_sql) = if want_leaves {
+        (SQLITE_PAGE_LEAVES, ROWS_LEAVES)
+    } else {
+        (SQLITE_PAGE_HASHES, ROWS_HASHES)
+    };
+    loop {
+        let start = sink.next;
+        let row = sqlx::query(page_sql)
+            .bind(start)
+            .bind(start + SQLITE_PAGE)
+            .fetch_one(&mut *conn)
+            .await?;
+        let count: i64 = row.try_get(0)?;
+        if count == 0 {
+            break;
+        }
+        let page = checked_page(
+            start,
+            count,
+            row.try_get(1)?,
+            row.try_get(2)?,
+            row.try_get(3)?,
+            row.try_get(4)?,
+            want_leaves,
+        );
+        match page {
+            Some((lens, leaves, hashes)) => {
+                let mut offset = 0;
+                for (i, stored) in hashes.chunks_exact(32).enumerate() {
+                    let len = lens.get(i).copied().unwrap_or(0);
+                    let stored = stored_hash(stored, start + i as i64);
+                    let pushed = match stored {
+                        Ok(h) => sink.push(&leaves[offset..offset + len], h).await,
+                        Err(stop) => return Ok(Some(stop)),
+                    };
+                    if !pushed {
+                        return Ok(Some(Stop::Consumer));
+                    }
+                    offset += len;
+                }
+            }
+            None => {
+                sink.pages_reread += 1;
+                if let Some(stop) = read_rows!(conn, rows_sql, start, start + SQLITE_PAGE, sink) {
+                    return Ok(Some(stop));
+                }
+            }
+        }
+        if sink.next < start + SQLITE_PAGE {
+            break;
+        }
+    }
+    // Entries after an empty stretch of indexes: a gap.
+    let after: (Option<i64>,) = sqlx::query_as(AFTER)
+        .bind(sink.next)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(after.0.map(|found| {
+        Stop::Problem(VerifyProblem::Gap {
+            expected: sink.next,
+            found,
+        })
+    }))
+}
+
+/// PostgreSQL: the log from `sink.next` on, streamed in index order.
+async fn read_postgres(
+    conn: &mut sqlx::PgConnection,
+    sink: &mut Sink,
+    want_leaves: bool,
+) -> Result<Option<Stop>, StorageError> {
+    let sql = if want_leaves {
+        ROWS_LEAVES
+    } else {
+        ROWS_HASHES
+    };
+    Ok(read_rows!(conn, sql, sink.next, i64::MAX, sink))
+}
+
+/// Reads the log from `start` into `sink` inside one read transaction and,
+/// in the same snapshot, the heads and keys when asked.
+async fn read_log(
+    db: &Db,
+    sink: &mut Sink,
+    want_leaves: bool,
+    with_heads: bool,
+) -> Result<(Option<Stop>, Vec<StoredHead>, Vec<StoredKey>), StorageError> {
+    macro_rules! heads_and_keys {
+        ($tx:expr) => {
+            if with_heads {
+                (
+                    sqlx::query_as::<_, StoredHead>(HEADS)
+                        .fetch_all(&mut *$tx)
+                        .await?,
+                    sqlx::query_as::<_, StoredKey>(KEYS)
+                        .fetch_all(&mut *$tx)
+                        .await?,
+                )
+            } else {
+                (Vec::new(), Vec::new())
+            }
+        };
+    }
+    let out = match db {
+        Db::Sqlite(pool) => {
+            // A deferred transaction: one WAL snapshot from the first read.
+            let mut tx = pool.begin().await?;
+            let stop = read_sqlite(&mut tx, sink, want_leaves).await?;
+            let (heads, keys) = heads_and_keys!(tx);
+            tx.rollback().await?;
+            (stop, heads, keys)
+        }
+        Db::Postgres(pool) => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+            // A plain scan: compiling it to machine code costs more than it saves.
+            sqlx::query("SET LOCAL jit = off").execute(&mut *tx).await?;
+            let stop = read_postgres(&mut tx, sink, want_leaves).await?;
+            let (heads, keys) = heads_and_keys!(tx);
+            tx.rollback().await?;
+            (stop, heads, keys)
+        }
+    };
+    sink.flush().await;
+    Ok(out)
+}
+
+/// The stored leaf hashes from `start` on, in order (for the tree cache).
+pub(super) async fn stored_hashes_from(
+    db: &Db,
+    start: i64,
+) -> Result<Vec<ledger::Hash>, StorageError> {
+    let (out, pages) = mpsc::channel::<Page>(PAGES_IN_FLIGHT);
+    let (_recycle, recycled) = mpsc::channel::<Page>(1);
+    let mut sink = Sink::new(start, out, recycled);
+    let collect = async move {
+        let mut pages = pages;
+        let mut hashes = Vec::new();
+        while let Some(page) = pages.recv().await {
+            hashes.extend_from_slice(&page.stored);
+        }
+        hashes
+    };
+    let read = async {
+        let read = read_log(db, &mut sink, false, false).await;
+        drop(sink);
+        read
+    };
+    let (read, hashes) = tokio::join!(read, collect);
+    match read?.0 {
+        None | Some(Stop::Consumer) => Ok(hashes),
+        Some(Stop::Problem(VerifyProblem::Gap { expected, .. })) => Err(StorageError::Corrupt(
+            format!("ledger entry {expected}: missing"),
+        )),
+        Some(Stop::Problem(p)) => Err(StorageError::Corrupt(format!("ledger: {p}"))),
     }
 }
 
@@ -92,54 +439,12 @@ fn hash_pages(
 /// signed by a registered key. `Ok(Err(problem))` names the first problem.
 pub async fn verify_log_only(db: &Db) -> Result<Result<LogReport, VerifyProblem>, StorageError> {
     let (to_hasher, from_reader) = mpsc::channel::<Page>(PAGES_IN_FLIGHT);
-    let (recycle, mut recycled) = mpsc::channel::<Page>(PAGES_IN_FLIGHT + 2);
+    let (recycle, recycled) = mpsc::channel::<Page>(PAGES_IN_FLIGHT + 2);
     let hasher = tokio::task::spawn_blocking(move || hash_pages(from_reader, recycle));
-
-    let mut expected: i64 = 0;
-    let mut leaf_bytes: u64 = 0;
-    let mut gap: Option<VerifyProblem> = None;
-    let mut page = Page::default();
-    let mut hasher_stopped = false;
-    db_run!(db, |pool| {
-        let mut rows =
-            sqlx::query("SELECT idx, leaf, leaf_hash FROM ledger_entries ORDER BY idx").fetch(pool);
-        while let Some(row) = rows.try_next().await? {
-            let idx: i64 = row.try_get(0)?;
-            if idx != expected {
-                gap = Some(VerifyProblem::Gap {
-                    expected,
-                    found: idx,
-                });
-                break;
-            }
-            let leaf: &[u8] = row.try_get(1)?;
-            let stored: &[u8] = row.try_get(2)?;
-            let stored = <ledger::Hash>::try_from(stored).map_err(|_| {
-                StorageError::Corrupt(format!("ledger entry {idx}: leaf hash length"))
-            })?;
-            page.bytes.extend_from_slice(leaf);
-            page.ends.push(page.bytes.len());
-            page.stored.push(stored);
-            leaf_bytes += leaf.len() as u64;
-            expected += 1;
-            if page.len() == PAGE_ROWS {
-                let mut next = recycled.try_recv().unwrap_or_default();
-                next.clear(expected);
-                let full = std::mem::replace(&mut page, next);
-                if to_hasher.send(full).await.is_err() {
-                    // The hasher found a bad leaf and stopped: its verdict
-                    // is the first problem.
-                    hasher_stopped = true;
-                    break;
-                }
-            }
-        }
-    });
-    if !hasher_stopped && page.len() > 0 {
-        // An error here means the hasher stopped; its verdict comes below.
-        let _ = to_hasher.send(page).await;
-    }
-    drop(to_hasher);
+    let mut sink = Sink::new(0, to_hasher, recycled);
+    let read = read_log(db, &mut sink, true, true).await;
+    let (leaf_bytes, pages_reread) = (sink.leaf_bytes, sink.pages_reread);
+    drop(sink);
     let tree = match hasher.await {
         Ok(Ok(tree)) => tree,
         Ok(Err(problem)) => return Ok(Err(problem)),
@@ -149,17 +454,14 @@ pub async fn verify_log_only(db: &Db) -> Result<Result<LogReport, VerifyProblem>
             )));
         }
     };
-    // A bad leaf before the gap is the first problem; otherwise the gap is.
-    if let Some(problem) = gap {
+    let (stop, heads, keys) = read?;
+    // A bad leaf before the reader's problem was returned above; otherwise
+    // the reader's is the first.
+    if let Some(Stop::Problem(problem)) = stop {
         return Ok(Err(problem));
     }
-
-    let heads = super::heads(db).await?;
-    let keys: HashMap<String, StoredKey> = super::keys(db)
-        .await?
-        .into_iter()
-        .map(|k| (k.key_id.clone(), k))
-        .collect();
+    let keys: HashMap<String, StoredKey> =
+        keys.into_iter().map(|k| (k.key_id.clone(), k)).collect();
     for head in &heads {
         if let Err(reason) = check_head(&tree, head, &keys) {
             return Ok(Err(VerifyProblem::Head {
@@ -173,6 +475,7 @@ pub async fn verify_log_only(db: &Db) -> Result<Result<LogReport, VerifyProblem>
         entries: tree.len(),
         heads: heads.len(),
         leaf_bytes,
+        pages_reread,
         root_hash: hex(&tree.root_current()),
     }))
 }
@@ -224,6 +527,16 @@ pub async fn scratch_counts(db: &Db) -> Result<ScratchCounts, StorageError> {
 /// deletes nothing, when any receipt or allocation exists: a real ledger is
 /// never cleared.
 pub async fn clear_unbacked_log(db: &Db) -> Result<bool, StorageError> {
+    // PostgreSQL: TRUNCATE, so that the next run does not scan a million
+    // dead rows (SQLite's DELETE without WHERE already drops the pages).
+    let clear: &[&str] = match db.backend() {
+        crate::Backend::Postgres => &["TRUNCATE ledger_heads, ledger_entries, ledger_keys"],
+        crate::Backend::Sqlite => &[
+            "DELETE FROM ledger_heads",
+            "DELETE FROM ledger_entries",
+            "DELETE FROM ledger_keys",
+        ],
+    };
     let cleared = crate::db_tx!(db, |tx| {
         let (business,): (i64,) = sqlx::query_as(
             "SELECT CAST((SELECT COUNT(*) FROM receipts) + (SELECT COUNT(*) FROM allocations) AS BIGINT)",
@@ -231,12 +544,8 @@ pub async fn clear_unbacked_log(db: &Db) -> Result<bool, StorageError> {
         .fetch_one(&mut *tx)
         .await?;
         if business == 0 {
-            for sql in [
-                "DELETE FROM ledger_heads",
-                "DELETE FROM ledger_entries",
-                "DELETE FROM ledger_keys",
-            ] {
-                sqlx::query(sql).execute(&mut *tx).await?;
+            for sql in clear {
+                sqlx::query(*sql).execute(&mut *tx).await?;
             }
         }
         business == 0
