@@ -43,6 +43,18 @@ pub struct ServeArgs {
     key: crate::cmd_ledger::KeyArgs,
     #[command(flatten)]
     registry_key: crate::cmd_registry::RegistryKeyArgs,
+    /// E-mail notices through this SMTP server, `smtp://host:port` (no
+    /// TLS: a relay on the server's own network). Without it, notices are
+    /// shown in the app only.
+    #[arg(long, env = "CHUNGTAY_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// The sender address of e-mailed notices.
+    #[arg(long, env = "CHUNGTAY_SMTP_FROM", default_value = "chungtay@localhost")]
+    smtp_from: String,
+    /// The address people reach the server at, for links in e-mails
+    /// (default: the address it listens on).
+    #[arg(long, env = "CHUNGTAY_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -217,6 +229,10 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
                 .unwrap_or_else(|_| crate::cmd_registry::DEFAULT_KEY_PATH.into())
                 .into(),
         },
+        smtp_url: std::env::var("CHUNGTAY_SMTP_URL").ok(),
+        smtp_from: std::env::var("CHUNGTAY_SMTP_FROM")
+            .unwrap_or_else(|_| "chungtay@localhost".into()),
+        public_url: std::env::var("CHUNGTAY_PUBLIC_URL").ok(),
     }));
     match command {
         Command::Serve(args) => serve(args, false).await,
@@ -340,8 +356,13 @@ async fn serve(args: ServeArgs, demo: bool) -> Result<(), AppError> {
             println!("(dữ liệu mẫu đã có sẵn / demo data already present)");
         }
     }
+    let smtp = match args.smtp_url.as_deref().map(str::trim) {
+        Some(url) if !url.is_empty() => Some(web::mail::SmtpConfig::parse(url, &args.smtp_from)?),
+        _ => None,
+    };
     let config = web::WebConfig {
         secure_cookies: args.secure_cookies,
+        smtp,
         ..web::WebConfig::default()
     };
     let key = crate::cmd_ledger::load_or_create(&args.key.path)?;
@@ -359,6 +380,26 @@ async fn serve(args: ServeArgs, demo: bool) -> Result<(), AppError> {
             tick.tick().await;
             if let Err(e) = ledger.current_head(&db_for_heads, Utc::now()).await {
                 tracing::warn!(cause = %e, "could not publish a tree head");
+            }
+        }
+    });
+    // The reporting regime's chores, hourly from start-up: obligations
+    // follow the map, approved reports lock at their cut-off, e-mail goes out.
+    let chores = state.clone();
+    let origin = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{local}"));
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match web::housekeeping(&chores, &origin).await {
+                Ok(done) if done != web::Chores::default() => {
+                    tracing::info!(?done, "reporting chores");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(cause = %e, "reporting chores failed"),
             }
         }
     });

@@ -463,6 +463,8 @@ pub async fn load_if_empty(db: &Db) -> Result<Vec<&'static str>, AppError> {
     tracing::info!(?year, "demo year of the need line loaded");
     let money = crate::demo_money::load(db, &AuditActor::system("demo")).await?;
     tracing::info!(?money, "demo receipts and statement loaded");
+    let reporting = crate::demo_reporting::load(db, &AuditActor::system("demo")).await?;
+    tracing::info!(?reporting, "demo reporting loaded");
     let deliveries = crate::demo_deliveries::load(db, &AuditActor::system("demo")).await?;
     tracing::info!(?deliveries, "demo deliveries loaded");
     Ok(created)

@@ -12,6 +12,7 @@ mod demo;
 mod demo_deliveries;
 mod demo_money;
 mod demo_needs;
+mod demo_reporting;
 mod setup;
 
 use std::process::ExitCode;

@@ -43,6 +43,8 @@ pub enum AppError {
     LedgerStress(#[from] crate::cmd_ledger_bench::StressError),
     #[error("{0}")]
     Report(#[from] crate::cmd_report::ReportCmdError),
+    #[error("{0}")]
+    Mail(#[from] web::mail::MailError),
     #[error("sổ cái không toàn vẹn (xem trên) / the ledger does not verify (see above)")]
     LedgerInvalid,
 }

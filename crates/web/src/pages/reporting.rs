@@ -183,19 +183,63 @@ async fn dashboard(
         };
         own_id.get(&id).map(|o| format!("/reports/{o}"))
     };
+    // organisations are named by id in the roll-up: their names instead
+    let org_names: BTreeMap<&str, &str> = y
+        .obligations
+        .iter()
+        .filter(|o| o.unit_kind == "organisation")
+        .map(|o| (o.unit_id.as_str(), o.unit_name.as_str()))
+        .collect();
+    let label_of = |u: &domain::reporting::UnitCompleteness| match &u.unit {
+        domain::reporting::ReportingUnit::Organisation { id, .. } => org_names
+            .get(id.as_str())
+            .map_or_else(|| u.name.clone(), |n| (*n).to_owned()),
+        domain::reporting::ReportingUnit::Admin(_) => u.name.clone(),
+    };
+    let bar = |label: String, c: &Counts| {
+        (
+            label,
+            to_i64(c.expected),
+            to_i64(c.on_time),
+            to_i64(c.late),
+            to_i64(c.missing),
+        )
+    };
     let mut units = Vec::new();
     let mut chart_items = Vec::new();
     for root in &c.roots {
+        // the chart: one bar per unit under the city while they are few
+        // (the districts until 2025), else one per level; organisations
+        // together
+        let admin: Vec<&domain::reporting::UnitCompleteness> = root
+            .children
+            .iter()
+            .filter(|u| matches!(u.level, RollUpLevel::Admin(_)))
+            .collect();
+        if admin.len() <= 15 {
+            chart_items.extend(admin.iter().map(|u| bar(label_of(u), &u.total)));
+        } else {
+            chart_items.extend(
+                c.by_level
+                    .iter()
+                    .filter(|(l, _)| matches!(l, RollUpLevel::Admin(_)))
+                    .map(|(l, counts)| bar(level_label(l), counts)),
+            );
+        }
+        let mut orgs = root.own;
+        for u in root
+            .children
+            .iter()
+            .filter(|u| u.level == RollUpLevel::Organisation)
+        {
+            orgs.add(&u.total);
+        }
+        if orgs.expected > 0 {
+            chart_items.push(bar(level_label(&RollUpLevel::Organisation), &orgs));
+        }
         for child in &root.children {
-            chart_items.push((
-                child.name.clone(),
-                to_i64(child.total.expected),
-                to_i64(child.total.on_time),
-                to_i64(child.total.late),
-                to_i64(child.total.missing),
-            ));
             units.push(count_row(
-                child.name.clone(),
+                label_of(child),
                 link_of(&child.unit),
                 child.total,
             ));
