@@ -1058,3 +1058,63 @@ fn every_reporting_message_key_exists_in_both_languages() {
     assert!(missing.is_empty(), "missing translations: {missing:?}");
     assert!(keys.len() > 150, "{} keys checked", keys.len());
 }
+
+#[tokio::test]
+async fn a_chain_recorded_in_two_runs_reads_as_one() {
+    let app = app().await;
+    let spec = OpenYear {
+        template: annual_template(),
+        year: 2025,
+        due: NaiveDate::from_ymd_opt(2025, 11, 30).expect("date"),
+        cutoff: NaiveDate::from_ymd_opt(2025, 11, 30).expect("date"),
+        units_on: NaiveDate::from_ymd_opt(2024, 12, 2).expect("date"),
+        is_demo: false,
+    };
+    let map = domain::admin_units::embedded_map().expect("map");
+    let sys = AuditActor::system("test");
+    storage::reporting::open_year(&app.db, map, &spec, &sys, Utc::now())
+        .await
+        .expect("q")
+        .expect("opened");
+    // the server ran in March 2025 (Nam Đông → Phú Lộc), then today
+    let march = NaiveDate::from_ymd_opt(2025, 3, 1).expect("date");
+    let first = storage::reporting::migrate_obligations(&app.db, map, march, &sys, Utc::now())
+        .await
+        .expect("q")
+        .expect("moved");
+    assert!(first.moved > 0 && first.created > 0, "{first:?}");
+    let (coord, csrf) = app.login("coord").await;
+    let r = app
+        .post(
+            "/reporting/migrate",
+            &coord,
+            &[("csrf", &csrf), ("year", "2025")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let dash = app.get("/reporting?year=2025", &coord).await;
+    let moves = dash
+        .body
+        .split("data-testid=\"moves\"")
+        .nth(1)
+        .and_then(|s| s.split("</ul>").next())
+        .expect("moves listed");
+    let items: Vec<&str> = moves.split("<li>").skip(1).collect();
+    let nam_dong = items
+        .iter()
+        .find(|li| li.starts_with("Báo cáo năm 2025 của Huyện Nam Đông"))
+        .expect("Nam Đông's chain");
+    assert!(
+        nam_dong.contains("chuyển cho Huyện Phú Lộc từ ngày 01/01/2025")
+            && nam_dong.contains(", rồi chuyển cho ")
+            && nam_dong.contains("Xã Khe Tre")
+            && nam_dong.contains("từ ngày 01/07/2025"),
+        "{nam_dong}"
+    );
+    assert!(
+        !items
+            .iter()
+            .any(|li| li.starts_with("Báo cáo năm 2025 của Huyện Phú Lộc: chuyển cho Xã")),
+        "the enlarged Phú Lộc's step is told inside the chains that reached it: {moves}"
+    );
+}

@@ -280,20 +280,49 @@ async fn dashboard(
     let missing_mid = missing_at(mid);
     let missing_due = missing_at(due);
 
-    // moves: districts' chains in full; the communes' counted
+    // moves: districts' chains in full; the communes' counted. A chain
+    // recorded in two runs (Nam Đông → Phú Lộc in January, Phú Lộc → the
+    // communes in July) is told as one: an inherited obligation that moved
+    // on continues the chain of the obligation whose single step ended at it
     let by_id: BTreeMap<&str, &ObligationRow> =
         y.obligations.iter().map(|o| (o.id.as_str(), o)).collect();
     let mut steps: BTreeMap<&str, Vec<&MoveRow>> = BTreeMap::new();
     for m in &y.moves {
         steps.entry(m.obligation_id.as_str()).or_default().push(m);
     }
+    for s in steps.values_mut() {
+        s.sort_by_key(|m| m.step);
+    }
+    let moved_at: BTreeMap<&str, &str> = y
+        .obligations
+        .iter()
+        .filter(|o| o.is_moved() && o.inherited)
+        .map(|o| (o.unit_id.as_str(), o.id.as_str()))
+        .collect();
+    let next_of = |s: &[&MoveRow]| -> Option<&str> {
+        match s.last().map(|m| m.targets()).as_deref() {
+            Some([one]) => moved_at.get(one).copied(),
+            _ => None,
+        }
+    };
+    let continued: std::collections::BTreeSet<&str> =
+        steps.values().filter_map(|s| next_of(s)).collect();
     let mut chains = Vec::new();
     let mut other_moves = 0;
     let mut ordered: Vec<(&ObligationRow, Vec<&MoveRow>)> = steps
-        .into_iter()
-        .filter_map(|(id, mut s)| {
-            s.sort_by_key(|m| m.step);
-            by_id.get(id).map(|o| (*o, s))
+        .iter()
+        .filter(|(id, _)| !continued.contains(**id))
+        .filter_map(|(id, s)| {
+            let mut all = s.clone();
+            let mut next = next_of(s);
+            let mut guard = 0;
+            while let (Some(n), true) = (next, guard < 8) {
+                let more = steps.get(n).cloned().unwrap_or_default();
+                next = next_of(&more);
+                all.extend(more);
+                guard += 1;
+            }
+            by_id.get(id).map(|o| (*o, all))
         })
         .collect();
     ordered.sort_by(|a, b| {
