@@ -64,6 +64,13 @@ pub struct DemoArgs {
     /// Load the demo data and exit without serving.
     #[arg(long)]
     no_serve: bool,
+    /// `national`: instead of the demo, bulk-load the synthetic
+    /// national-scale benchmark set into an empty scratch database and exit
+    /// (no audit rows, no ledger: never on a database that serves people).
+    #[arg(long, value_parser = ["national"])]
+    scale: Option<String>,
+    #[command(flatten)]
+    scale_args: crate::demo_scale::ScaleArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -113,6 +120,9 @@ enum ReportCommand {
     /// The yearly report of a unit: resources mobilised, need and coverage,
     /// children supported (lượt), as XLSX, DOCX (Decree 30/2020) or PDF.
     Annual(crate::cmd_report::AnnualArgs),
+    /// Time the city report and the national roll-up, and the same SQL in
+    /// DuckDB on the same data (results checked equal).
+    Bench(crate::cmd_report_bench::BenchArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -236,6 +246,11 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
     }));
     match command {
         Command::Serve(args) => serve(args, false).await,
+        Command::Demo(args) if args.scale.is_some() => {
+            crate::demo_scale::run(&args.serve.db.db, &args.scale_args)
+                .await
+                .map_err(Into::into)
+        }
         Command::Demo(args) if args.no_serve => {
             let db = open(&args.serve.db).await?;
             let logins = crate::demo::load_if_empty(&db).await?;
@@ -317,6 +332,9 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             ReportCommand::Annual(args) => {
                 crate::cmd_report::annual(&args).await.map_err(Into::into)
             }
+            ReportCommand::Bench(args) => crate::cmd_report_bench::run(&args)
+                .await
+                .map_err(Into::into),
         },
     }
 }

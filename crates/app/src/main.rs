@@ -8,11 +8,13 @@ mod cmd_ledger;
 mod cmd_ledger_bench;
 mod cmd_registry;
 mod cmd_report;
+mod cmd_report_bench;
 mod demo;
 mod demo_deliveries;
 mod demo_money;
 mod demo_needs;
 mod demo_reporting;
+mod demo_scale;
 mod setup;
 
 use std::process::ExitCode;

@@ -44,6 +44,10 @@ pub enum AppError {
     #[error("{0}")]
     Report(#[from] crate::cmd_report::ReportCmdError),
     #[error("{0}")]
+    Scale(#[from] crate::demo_scale::ScaleError),
+    #[error("{0}")]
+    ReportBench(#[from] crate::cmd_report_bench::BenchError),
+    #[error("{0}")]
     Mail(#[from] web::mail::MailError),
     #[error("sổ cái không toàn vẹn (xem trên) / the ledger does not verify (see above)")]
     LedgerInvalid,

@@ -229,10 +229,14 @@ pub enum Action {
     /// Anonymous counts of unique children (by sex, ethnicity, age band,
     /// commune) — never an identity.
     ViewChildCounts,
+    /// The yearly report's figures and documents (XLSX, DOCX, PDF) of a
+    /// unit: the coordinator, the admin and the finance inspector anywhere,
+    /// a commune's officer for the units in scope.
+    ExportReports,
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 22] = [
         Action::ViewPublic,
         Action::ManageOwnAccount,
         Action::ViewOrganisations,
@@ -254,6 +258,7 @@ impl Action {
         Action::EditChildren,
         Action::ReviewLinks,
         Action::ViewChildCounts,
+        Action::ExportReports,
     ];
 }
 
@@ -327,6 +332,10 @@ fn role_grants(role: Role, action: Action) -> bool {
             matches!(role, R::LocalOfficer | R::SiteOfficer)
         }
         A::ViewChildCounts => !matches!(role, R::Donor | R::Public),
+        A::ExportReports => matches!(
+            role,
+            R::Admin | R::Coordinator | R::FinanceInspector | R::LocalOfficer
+        ),
     }
 }
 
@@ -423,6 +432,8 @@ mod tests {
         ReviewLinks         out R R R S S R R L
         ViewChildCounts     in  Y Y Y Y Y Y R L
         ViewChildCounts     out Y Y S S S Y R L
+        ExportReports       in  Y Y R Y R Y R L
+        ExportReports       out Y Y R S R Y R L
     ";
 
     fn action_named(name: &str) -> Action {

@@ -953,3 +953,14 @@ link-error-decided = This proposal was already decided.
 link-error-nothing = There is no decision to undo.
 link-error-later = The records were merged again after this decision; undo the later decision first.
 link-error-erased = A record was erased on withdrawal of consent.
+
+# Yearly report figures (/reporting/figures, /reporting/annual)
+figures-title = Yearly report figures
+figures-unit = Unit code (46 = the city, VN = the whole country)
+figures-year = Year
+figures-show = Show the figures
+figures-download = Download the report
+figures-unknown-unit = No administrative unit has this code.
+figures-bad-year = Invalid year or reporting period.
+figures-bad-format = The format must be xlsx, docx or pdf.
+nav-figures = Report figures

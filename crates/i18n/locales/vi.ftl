@@ -953,3 +953,14 @@ link-error-decided = Đề xuất này đã được quyết định.
 link-error-nothing = Không có quyết định nào để hoàn tác.
 link-error-later = Hồ sơ đã được gộp tiếp sau quyết định này; hãy hoàn tác quyết định sau trước.
 link-error-erased = Hồ sơ đã bị xoá theo yêu cầu rút lại đồng ý.
+
+# Yearly report figures (/reporting/figures, /reporting/annual)
+figures-title = Số liệu báo cáo năm
+figures-unit = Mã đơn vị (46 = thành phố, VN = toàn quốc)
+figures-year = Năm
+figures-show = Xem số liệu
+figures-download = Tải báo cáo
+figures-unknown-unit = Không có đơn vị hành chính mã này.
+figures-bad-year = Năm hoặc kỳ báo cáo không hợp lệ.
+figures-bad-format = Định dạng phải là xlsx, docx hoặc pdf.
+nav-figures = Số liệu báo cáo

@@ -15,6 +15,7 @@ pub mod accounts;
 pub mod admin_units;
 pub mod allocations;
 pub mod audit;
+pub mod bulk;
 pub mod catalogue;
 pub mod classifications;
 pub mod deliveries;

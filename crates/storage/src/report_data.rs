@@ -20,8 +20,7 @@
 //! **Mobilised.** Receipts into the accounts, cash books and stores of
 //! organisations located in the unit (for a province or the country: all
 //! of its receipts). Receipts into an account of purpose `state_budget`
-//! (by the account's number in the receipt's account label, or through the
-//! bank-statement line that made the receipt) are the R13 line, never
+//! (by the account's number at the end of the receipt's account label) are the R13 line, never
 //! added to the mobilised resources.
 //!
 //! **Received / covered.** A pledge's receipts (up to the cut-off) fill its
@@ -44,11 +43,6 @@ use reports::annual::{
 };
 
 use crate::{Backend, Db, StorageError, db_run};
-
-/// `(day, amount)` rows of money in or out.
-type DayAmounts = Vec<(NaiveDate, i64)>;
-/// id, code, name, valid from, valid to.
-type UnitVersionRow = (String, String, String, Option<NaiveDate>, Option<NaiveDate>);
 
 /// The code that selects every province: the national roll-up.
 pub const NATIONAL: &str = "VN";
@@ -329,15 +323,53 @@ impl LineGroup {
 
 const DELIVERED: &str = "('handed_over', 'accepted', 'accepted_with_issues')";
 
-/// Need, committed, received and delivered per unit code, category and
-/// age band, for the need lines of the period (one SQL statement).
-pub async fn line_groups(
-    db: &Db,
-    filter: &UnitFilter,
-    period: &Period,
-) -> Result<Vec<LineGroup>, StorageError> {
+/// A value bound to a placeholder of a report query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Param {
+    Date(NaiveDate),
+    /// An instant, compared with `TIMESTAMP` columns written in UTC.
+    Instant(DateTime<Utc>),
+    Text(String),
+}
+
+/// One report query: SQL with `$1…$n` placeholders and their values. The
+/// same text runs on SQLite, PostgreSQL and (in `report bench`) DuckDB.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    pub sql: String,
+    pub params: Vec<Param>,
+}
+
+macro_rules! bind_all {
+    ($q:expr, $params:expr) => {{
+        let mut q = $q;
+        for p in $params {
+            q = match p {
+                Param::Date(d) => q.bind(*d),
+                Param::Instant(t) => q.bind(*t),
+                Param::Text(s) => q.bind(s.clone()),
+            };
+        }
+        q
+    }};
+}
+
+/// The query of [`line_groups`].
+pub fn line_groups_query(filter: &UnitFilter, period: &Period) -> Query {
     // $1 from, $2 to, $3 last counted day, $4 end instant; unit values from $5.
     let (unit_sql, unit_values) = filter.clause("n", "unit_code", 5);
+    // For part of the country, only the pledges that fund its lines: their
+    // allocations elsewhere still come first in the order of receipt.
+    let (alloc_scope, got_scope) = if *filter == UnitFilter::All {
+        (String::new(), String::new())
+    } else {
+        (
+            " AND a.pledge_id IN (SELECT a2.pledge_id FROM allocations a2 \
+             WHERE a2.need_line_id IN (SELECT id FROM lines))"
+                .to_owned(),
+            " AND pledge_id IN (SELECT pledge_id FROM alloc)".to_owned(),
+        )
+    };
     let sql = format!(
         "WITH lines AS ( \
            SELECT n.id, n.province, n.unit_code, n.category, k.age_band, n.quantity, n.amount \
@@ -345,14 +377,14 @@ pub async fn line_groups(
            JOIN packages k ON k.id = n.package_id \
            WHERE n.status IN ('verified', 'published') \
            AND p.starts_on >= $1 AND p.starts_on <= $2{unit_sql} \
-         ), got AS ( \
-           SELECT pledge_id, SUM(amount) AS got FROM receipts WHERE received_on <= $3 \
-           GROUP BY pledge_id \
          ), alloc AS ( \
            SELECT a.need_line_id, a.pledge_id, a.amount, \
            SUM(a.amount) OVER (PARTITION BY a.pledge_id ORDER BY a.created_at, a.id \
              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - a.amount AS a_start \
-           FROM allocations a WHERE a.created_at < $4 \
+           FROM allocations a WHERE a.created_at < $4{alloc_scope} \
+         ), got AS ( \
+           SELECT pledge_id, SUM(amount) AS got FROM receipts WHERE received_on <= $3{got_scope} \
+           GROUP BY pledge_id \
          ), by_line AS ( \
            SELECT x.need_line_id, SUM(x.amount) AS committed, \
            SUM(CASE WHEN COALESCE(g.got, 0) - x.a_start >= x.amount THEN x.amount \
@@ -383,45 +415,68 @@ pub async fn line_groups(
          GROUP BY l.province, l.unit_code, l.category, l.age_band \
          ORDER BY l.province, l.unit_code, l.category, l.age_band"
     );
-    let last = period.last_counted();
-    let end = period.end_instant();
+    let mut params = vec![
+        Param::Date(period.from),
+        Param::Date(period.to),
+        Param::Date(period.last_counted()),
+        Param::Instant(period.end_instant()),
+    ];
+    params.extend(unit_values.into_iter().map(Param::Text));
+    Query { sql, params }
+}
+
+/// Need, committed, received and delivered per unit code, category and
+/// age band, for the need lines of the period (one SQL statement).
+pub async fn line_groups(
+    db: &Db,
+    filter: &UnitFilter,
+    period: &Period,
+) -> Result<Vec<LineGroup>, StorageError> {
+    line_groups_of(db, &line_groups_query(filter, period)).await
+}
+
+/// Runs a [`line_groups_query`].
+pub async fn line_groups_of(db: &Db, q: &Query) -> Result<Vec<LineGroup>, StorageError> {
     let rows = db_run!(db, |pool| {
-        let mut q = sqlx::query_as::<_, LineGroup>(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(period.from)
-            .bind(period.to)
-            .bind(last)
-            .bind(end);
-        for v in &unit_values {
-            q = q.bind(v);
-        }
-        q.fetch_all(pool).await?
+        bind_all!(
+            sqlx::query_as::<_, LineGroup>(sqlx::AssertSqlSafe(q.sql.clone())),
+            &q.params
+        )
+        .fetch_all(pool)
+        .await?
     });
     Ok(rows)
 }
 
 /// How to tell a state-budget receipt (R13): a SQL boolean expression over
-/// `r`, with placeholders from `first`, and the values to bind.
-async fn state_budget_expr(db: &Db, first: usize) -> Result<(String, Vec<String>), StorageError> {
+/// `r`, with placeholders from `first`, and the values to bind. A receipt
+/// names its account as `ReceivingAccount::label` writes it (bank, then the
+/// account number), also when a bank-statement line made it, so the number
+/// at the end of the label identifies the account.
+pub async fn state_budget_accounts(db: &Db) -> Result<Vec<String>, StorageError> {
     let numbers: Vec<(String,)> = db_run!(db, |pool| {
-        sqlx::query_as("SELECT account_no FROM receiving_accounts WHERE purpose = 'state_budget'")
-            .fetch_all(pool)
-            .await?
+        sqlx::query_as(
+            "SELECT account_no FROM receiving_accounts WHERE purpose = 'state_budget' \
+             ORDER BY account_no",
+        )
+        .fetch_all(pool)
+        .await?
     });
+    Ok(numbers.into_iter().map(|(n,)| n).collect())
+}
+
+fn state_budget_expr(numbers: &[String], first: usize) -> (String, Vec<String>) {
     if numbers.is_empty() {
-        return Ok(("1 = 0".to_owned(), Vec::new()));
+        return ("1 = 0".to_owned(), Vec::new());
     }
-    let mut parts = Vec::new();
-    let mut values = Vec::new();
-    for (i, (no,)) in numbers.iter().enumerate() {
-        parts.push(format!("r.account LIKE ${}", first + i));
-        values.push(format!("%{}", no.replace(['%', '_'], "")));
-    }
-    parts.push(
-        "r.id IN (SELECT s.receipt_id FROM statement_lines s JOIN receiving_accounts a \
-         ON a.id = s.account_id WHERE a.purpose = 'state_budget' AND s.receipt_id IS NOT NULL)"
-            .to_owned(),
-    );
-    Ok((format!("({})", parts.join(" OR ")), values))
+    let parts: Vec<String> = (0..numbers.len())
+        .map(|i| format!("r.account LIKE ${}", first + i))
+        .collect();
+    let values = numbers
+        .iter()
+        .map(|no| format!("%{}", no.replace(['%', '_'], "")))
+        .collect();
+    (format!("({})", parts.join(" OR ")), values)
 }
 
 /// Receipts of one kind of source; `budget` marks the R13 line.
@@ -435,13 +490,9 @@ pub struct SourceRow {
     pub goods: i64,
 }
 
-/// Receipts of the period by kind of source, the state budget apart.
-pub async fn sources(
-    db: &Db,
-    filter: &UnitFilter,
-    period: &Period,
-) -> Result<Vec<SourceRow>, StorageError> {
-    let (budget, budget_values) = state_budget_expr(db, 3).await?;
+/// The query of [`sources`] (`budget_accounts`: [`state_budget_accounts`]).
+pub fn sources_query(filter: &UnitFilter, period: &Period, budget_accounts: &[String]) -> Query {
+    let (budget, budget_values) = state_budget_expr(budget_accounts, 3);
     let (unit_sql, unit_values) = filter.receipt_clause(3 + budget_values.len());
     // Receipts are summed per pledge first (one pass over an index), then
     // joined to their donors.
@@ -457,16 +508,81 @@ pub async fn sources(
          ) x JOIN pledges g ON g.id = x.pledge_id JOIN donors d ON d.id = g.donor_id \
          GROUP BY x.budget, d.origin, d.donor_type ORDER BY 1, 2, 3"
     );
+    let mut params = vec![Param::Date(period.from), Param::Date(period.last_counted())];
+    params.extend(
+        budget_values
+            .into_iter()
+            .chain(unit_values)
+            .map(Param::Text),
+    );
+    Query { sql, params }
+}
+
+/// Receipts of the period by kind of source, the state budget apart.
+pub async fn sources(
+    db: &Db,
+    filter: &UnitFilter,
+    period: &Period,
+) -> Result<Vec<SourceRow>, StorageError> {
+    let accounts = state_budget_accounts(db).await?;
+    sources_of(db, &sources_query(filter, period, &accounts)).await
+}
+
+/// Runs a [`sources_query`].
+pub async fn sources_of(db: &Db, q: &Query) -> Result<Vec<SourceRow>, StorageError> {
     let rows = db_run!(db, |pool| {
-        let mut q = sqlx::query_as::<_, SourceRow>(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(period.from)
-            .bind(period.last_counted());
-        for v in budget_values.iter().chain(&unit_values) {
-            q = q.bind(v);
-        }
-        q.fetch_all(pool).await?
+        bind_all!(
+            sqlx::query_as::<_, SourceRow>(sqlx::AssertSqlSafe(q.sql.clone())),
+            &q.params
+        )
+        .fetch_all(pool)
+        .await?
     });
     Ok(rows)
+}
+
+/// The two queries of [`months`]: money in per day (state budget
+/// excluded), money out (deliveries handed over) per day; both
+/// `(day, amount)`, grouped by province too so that they stream along an
+/// index.
+pub fn months_queries(
+    filter: &UnitFilter,
+    period: &Period,
+    budget_accounts: &[String],
+) -> (Query, Query) {
+    let (budget, budget_values) = state_budget_expr(budget_accounts, 3);
+    let (unit_sql, unit_values) = filter.receipt_clause(3 + budget_values.len());
+    let in_sql = format!(
+        "SELECT r.received_on AS day, CAST(SUM(r.amount) AS BIGINT) AS amount FROM receipts r \
+         WHERE r.received_on >= $1 AND r.received_on <= $2 AND NOT {budget}{unit_sql} \
+         GROUP BY r.province, r.received_on ORDER BY 1, 2"
+    );
+    let (d_unit_sql, d_unit_values) = filter.clause("d", "unit_code", 3);
+    let out_sql = format!(
+        "SELECT d.handed_over_on AS day, CAST(SUM(d.value) AS BIGINT) AS amount FROM deliveries d \
+         WHERE d.status IN {DELIVERED} AND d.handed_over_on >= $1 AND d.handed_over_on <= $2{d_unit_sql} \
+         GROUP BY d.province, d.handed_over_on ORDER BY 1, 2"
+    );
+    let dates = [Param::Date(period.from), Param::Date(period.last_counted())];
+    let mut in_params = dates.to_vec();
+    in_params.extend(
+        budget_values
+            .into_iter()
+            .chain(unit_values)
+            .map(Param::Text),
+    );
+    let mut out_params = dates.to_vec();
+    out_params.extend(d_unit_values.into_iter().map(Param::Text));
+    (
+        Query {
+            sql: in_sql,
+            params: in_params,
+        },
+        Query {
+            sql: out_sql,
+            params: out_params,
+        },
+    )
 }
 
 /// Money in (receipts, state budget excluded) and out (deliveries handed
@@ -476,35 +592,32 @@ pub async fn months(
     filter: &UnitFilter,
     period: &Period,
 ) -> Result<Vec<MonthFigure>, StorageError> {
-    let (budget, budget_values) = state_budget_expr(db, 3).await?;
-    let (unit_sql, unit_values) = filter.receipt_clause(3 + budget_values.len());
-    let in_sql = format!(
-        "SELECT r.received_on, CAST(SUM(r.amount) AS BIGINT) FROM receipts r \
-         WHERE r.received_on >= $1 AND r.received_on <= $2 AND NOT {budget}{unit_sql} \
-         GROUP BY r.received_on"
-    );
-    let (d_unit_sql, d_unit_values) = filter.clause("d", "unit_code", 3);
-    let out_sql = format!(
-        "SELECT d.handed_over_on, CAST(SUM(d.value) AS BIGINT) FROM deliveries d \
-         WHERE d.status IN {DELIVERED} AND d.handed_over_on >= $1 AND d.handed_over_on <= $2{d_unit_sql} \
-         GROUP BY d.handed_over_on"
-    );
-    let last = period.last_counted();
-    let (ins, outs): (DayAmounts, DayAmounts) = db_run!(db, |pool| {
-        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(in_sql.clone()))
-            .bind(period.from)
-            .bind(last);
-        for v in budget_values.iter().chain(&unit_values) {
-            q = q.bind(v);
-        }
-        let mut o = sqlx::query_as(sqlx::AssertSqlSafe(out_sql.clone()))
-            .bind(period.from)
-            .bind(last);
-        for v in &d_unit_values {
-            o = o.bind(v);
-        }
-        tokio::try_join!(q.fetch_all(pool), o.fetch_all(pool))?
+    let accounts = state_budget_accounts(db).await?;
+    let (qi, qo) = months_queries(filter, period, &accounts);
+    let (ins, outs) = tokio::try_join!(day_amounts(db, &qi), day_amounts(db, &qo))?;
+    Ok(fold_months(period, &ins, &outs))
+}
+
+/// Runs one of the [`months_queries`]: `(day, amount)` rows.
+pub async fn day_amounts(db: &Db, q: &Query) -> Result<Vec<(NaiveDate, i64)>, StorageError> {
+    let rows = db_run!(db, |pool| {
+        bind_all!(
+            sqlx::query_as(sqlx::AssertSqlSafe(q.sql.clone())),
+            &q.params
+        )
+        .fetch_all(pool)
+        .await?
     });
+    Ok(rows)
+}
+
+/// Daily sums folded into the months of the period (every month listed).
+pub fn fold_months(
+    period: &Period,
+    ins: &[(NaiveDate, i64)],
+    outs: &[(NaiveDate, i64)],
+) -> Vec<MonthFigure> {
+    let last = period.last_counted();
     let mut by_month: BTreeMap<NaiveDate, (i64, i64)> = BTreeMap::new();
     let mut month = period.from.with_day(1).unwrap_or(period.from);
     while month <= last {
@@ -515,21 +628,31 @@ pub async fn months(
     }
     let first_of = |d: NaiveDate| d.with_day(1).unwrap_or(d);
     for (day, amount) in ins {
-        let e = by_month.entry(first_of(day)).or_default();
-        e.0 = e.0.saturating_add(amount);
+        let e = by_month.entry(first_of(*day)).or_default();
+        e.0 = e.0.saturating_add(*amount);
     }
     for (day, amount) in outs {
-        let e = by_month.entry(first_of(day)).or_default();
-        e.1 = e.1.saturating_add(amount);
+        let e = by_month.entry(first_of(*day)).or_default();
+        e.1 = e.1.saturating_add(*amount);
     }
-    Ok(by_month
+    by_month
         .into_iter()
         .map(|(month, (money_in, money_out))| MonthFigure {
             month,
             money_in,
             money_out,
         })
-        .collect())
+        .collect()
+}
+
+/// Whether the database holds any need line or receipt.
+pub async fn has_rows(db: &Db) -> Result<bool, StorageError> {
+    let row: Option<(String,)> = db_run!(db, |pool| {
+        sqlx::query_as("SELECT id FROM need_lines UNION ALL SELECT id FROM receipts LIMIT 1")
+            .fetch_optional(pool)
+            .await?
+    });
+    Ok(row.is_some())
 }
 
 /// Whether any delivery has been recorded at all.
@@ -591,7 +714,7 @@ pub async fn units_of_today(
     today: NaiveDate,
 ) -> Result<HashMap<String, (String, String)>, StorageError> {
     let (units, edges) = db_run!(db, |pool| {
-        let units: Vec<UnitVersionRow> =
+        let units: Vec<(String, String, String, Option<NaiveDate>, Option<NaiveDate>)> =
             sqlx::query_as("SELECT id, code, name, valid_from, valid_to FROM admin_units")
                 .fetch_all(pool)
                 .await?;

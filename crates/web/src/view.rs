@@ -47,6 +47,9 @@ impl Page {
         if can(Action::ApproveReport) {
             nav.push(("/reporting".into(), "nav-reporting"));
         }
+        if can(Action::ExportReports) {
+            nav.push(("/reporting/figures".into(), "nav-figures"));
+        }
         nav.push(("/catalogue".into(), "nav-catalogue"));
         nav.push(("/units".into(), "nav-units"));
         if can(Action::ViewOrganisations) {

@@ -22,6 +22,7 @@ mod plans;
 mod portal;
 mod propose;
 mod receipts;
+mod report_figures;
 pub(crate) mod reporting;
 mod reports;
 mod statements;
@@ -150,6 +151,8 @@ pub fn router() -> Router<AppState> {
             "/reports/{id}/exception/decide",
             post(reports::decide_exception),
         )
+        .route("/reporting/annual", get(report_figures::annual))
+        .route("/reporting/figures", get(report_figures::figures))
         .route("/reporting", get(reporting::show))
         .route("/reporting/open", post(reporting::open))
         .route("/reporting/deadlines", post(reporting::deadlines))
