@@ -581,6 +581,7 @@ async fn the_minutes_carry_the_national_header_the_parties_and_the_items() {
     ] {
         assert!(page.body.contains(text), "{text} missing:\n{}", page.body);
     }
+    assert!(!page.body.contains("ngày ngày"), "the date is written once");
     // The signed document stays in Vietnamese; the page around it follows
     // the reader.
     let (en, _) = app.login("local").await;
