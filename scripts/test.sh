@@ -27,13 +27,16 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "tests on SQLite"
 cargo test --workspace
 
-step "storage and web tests on PostgreSQL ($PG_URL)"
+step "storage, web and the ledger's process tests on PostgreSQL ($PG_URL)"
 if ! psql "$PG_URL" -Atqc 'SELECT 1' >/dev/null 2>&1; then
     echo "PostgreSQL is not reachable at $PG_URL — start it (see .ci/run) or set TEST_DATABASE_URL" >&2
     exit 1
 fi
 drop_test_databases
 TEST_DATABASE_URL="$PG_URL" cargo test -p storage -p web
+# The crash test and the independent verifier (scripts/verify-ledger.py) run
+# the chungtay binary against a database of their own.
+TEST_DATABASE_URL="$PG_URL" cargo test -p chungtay --test ledger_crash --test ledger_verifier
 drop_test_databases
 
 step "end-to-end tests in Chromium (SQLite)"
