@@ -171,6 +171,7 @@ api-bad-code = Invalid unit code '{ $detail }': digits only.
 api-bad-level = Invalid level '{ $detail }': province, district or commune.
 api-bad-number = Invalid parameter: { $detail } (a non-negative integer is expected).
 api-ledger-range = Outside the ledger: { $detail }
+api-export = Export through the API
 statements-title = Bank statements
 statements-unmatched = Money in, not yet matched
 statements-upload = Import a statement

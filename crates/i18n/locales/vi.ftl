@@ -171,6 +171,7 @@ api-bad-code = Mã đơn vị không hợp lệ '{ $detail }': chỉ gồm chữ
 api-bad-level = Cấp không hợp lệ '{ $detail }': province, district hoặc commune.
 api-bad-number = Tham số không hợp lệ: { $detail } (cần một số nguyên không âm).
 api-ledger-range = Ngoài phạm vi của sổ cái: { $detail }
+api-export = Xuất dữ liệu qua API
 statements-title = Sao kê ngân hàng
 statements-unmatched = Tiền đã về chưa khớp
 statements-upload = Nhập sao kê
