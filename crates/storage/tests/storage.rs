@@ -424,7 +424,11 @@ fn both_migration_folders_declare_the_same_tables_and_columns() {
         let lite = std::fs::read_to_string(format!("{dir}/sqlite/{f}")).expect("read");
         let pg = std::fs::read_to_string(format!("{dir}/postgres/{f}")).expect("read");
         assert_eq!(columns_of(&lite), columns_of(&pg), "{f}");
-        assert!(!columns_of(&lite).is_empty());
+        // A migration declares columns, or (an index-only migration) indexes.
+        assert!(
+            !columns_of(&lite).is_empty() || lite.contains("CREATE INDEX"),
+            "{f} declares nothing"
+        );
     }
 }
 
