@@ -360,14 +360,18 @@ pub fn line_groups_query(filter: &UnitFilter, period: &Period) -> Query {
     let (unit_sql, unit_values) = filter.clause("n", "unit_code", 5);
     // For part of the country, only the pledges that fund its lines: their
     // allocations elsewhere still come first in the order of receipt.
-    let (alloc_scope, got_scope) = if *filter == UnitFilter::All {
-        (String::new(), String::new())
+    // For the whole country, no `IN (SELECT id FROM lines)` either: every
+    // line counts, and scanning the covering indexes in order beats 300,000
+    // index probes (measured: the national line groups on SQLite).
+    let (alloc_scope, got_scope, line_scope) = if *filter == UnitFilter::All {
+        (String::new(), String::new(), String::new())
     } else {
         (
             " AND a.pledge_id IN (SELECT a2.pledge_id FROM allocations a2 \
              WHERE a2.need_line_id IN (SELECT id FROM lines))"
                 .to_owned(),
             " AND pledge_id IN (SELECT pledge_id FROM alloc)".to_owned(),
+            "d.need_line_id IN (SELECT id FROM lines) AND ".to_owned(),
         )
     };
     let sql = format!(
@@ -391,12 +395,11 @@ pub fn line_groups_query(filter: &UnitFilter, period: &Period) -> Query {
                     WHEN COALESCE(g.got, 0) - x.a_start > 0 THEN COALESCE(g.got, 0) - x.a_start \
                     ELSE 0 END) AS received \
            FROM alloc x LEFT JOIN got g ON g.pledge_id = x.pledge_id \
-           WHERE x.need_line_id IN (SELECT id FROM lines) \
            GROUP BY x.need_line_id \
          ), dl AS ( \
            SELECT d.need_line_id, SUM(d.value) AS delivered, SUM(d.children_served) AS served \
-           FROM deliveries d WHERE d.need_line_id IN (SELECT id FROM lines) \
-           AND d.status IN {DELIVERED} AND d.handed_over_on <= $3 \
+           FROM deliveries d WHERE {line_scope}\
+           d.status IN {DELIVERED} AND d.handed_over_on <= $3 \
            GROUP BY d.need_line_id \
          ) \
          SELECT l.province, l.unit_code, l.category, l.age_band, \
