@@ -210,7 +210,18 @@ async fn accepts_then_detects(db: &str, dir: &Path) {
     let key = dir.join("ledger.key");
     let key = key.to_str().expect("utf-8 path");
     let state = dir.join("verifier-state.json");
-    chungtay(&["demo", "--no-serve", "--db", db, "--ledger-key", key]);
+    let registry_key = dir.join("registry.key");
+    let registry_key = registry_key.to_str().expect("utf-8 path");
+    chungtay(&[
+        "demo",
+        "--no-serve",
+        "--db",
+        db,
+        "--ledger-key",
+        key,
+        "--registry-key",
+        registry_key,
+    ]);
     // Heads at three sizes: consistency proofs between every pair.
     chungtay(&["ledger", "sign", "--db", db, "--ledger-key", key]);
     for _ in 0..2 {

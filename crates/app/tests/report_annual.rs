@@ -244,7 +244,9 @@ fn squash(text: &str) -> String {
 }
 
 async fn check_backend(url: &str, dir: &Path) {
-    ok(&["demo", "--no-serve", "--db", url]);
+    let key = dir.join("registry.key");
+    let key = key.to_str().expect("a UTF-8 path");
+    ok(&["demo", "--no-serve", "--db", url, "--registry-key", key]);
     let base = [
         "report", "annual", "--year", "2025", "--unit", "46", "--db", url,
     ];

@@ -708,6 +708,9 @@ pub async fn report_completeness(
     Ok(None)
 }
 
+/// (id, code, name, valid from, valid to) of a unit version.
+type UnitVersion = (String, String, String, Option<NaiveDate>, Option<NaiveDate>);
+
 /// Today's unit (code, name) for each code: the code itself when it is in
 /// force on `today`, else the nearest unit in force reached through the
 /// lineage (ties by code), else the code with its latest name.
@@ -717,7 +720,7 @@ pub async fn units_of_today(
     today: NaiveDate,
 ) -> Result<HashMap<String, (String, String)>, StorageError> {
     let (units, edges) = db_run!(db, |pool| {
-        let units: Vec<(String, String, String, Option<NaiveDate>, Option<NaiveDate>)> =
+        let units: Vec<UnitVersion> =
             sqlx::query_as("SELECT id, code, name, valid_from, valid_to FROM admin_units")
                 .fetch_all(pool)
                 .await?;
