@@ -233,10 +233,15 @@ pub enum Action {
     /// unit: the coordinator, the admin and the finance inspector anywhere,
     /// a commune's officer for the units in scope.
     ExportReports,
+    /// Pass a receipt's money on to another organisation, or record it
+    /// spent (money passed on is one flow), from an organisation in scope.
+    /// The coordinator and the admin anywhere, a commune's officer from the
+    /// commune's own bodies; the inspector only looks (`ViewUnitData`).
+    RecordFlows,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 23] = [
         Action::ViewPublic,
         Action::ManageOwnAccount,
         Action::ViewOrganisations,
@@ -259,6 +264,7 @@ impl Action {
         Action::ReviewLinks,
         Action::ViewChildCounts,
         Action::ExportReports,
+        Action::RecordFlows,
     ];
 }
 
@@ -336,6 +342,7 @@ fn role_grants(role: Role, action: Action) -> bool {
             role,
             R::Admin | R::Coordinator | R::FinanceInspector | R::LocalOfficer
         ),
+        A::RecordFlows => matches!(role, R::Admin | R::Coordinator | R::LocalOfficer),
     }
 }
 
@@ -434,6 +441,8 @@ mod tests {
         ViewChildCounts     out Y Y S S S Y R L
         ExportReports       in  Y Y R Y R Y R L
         ExportReports       out Y Y R S R Y R L
+        RecordFlows         in  Y Y R Y R R R L
+        RecordFlows         out Y Y R S R R R L
     ";
 
     fn action_named(name: &str) -> Action {

@@ -171,3 +171,34 @@ pub async fn default_donations(db: &Db) -> Result<Option<ReceivingAccount>, Stor
     });
     Ok(row)
 }
+
+/// One state-budget account's money in (R13), reported apart from
+/// donations: receipts into it never count as donations, cannot be
+/// allocated to need lines, passed on or spent as donation flows.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StateBudgetLine {
+    pub account_id: String,
+    pub organisation_id: String,
+    pub account_no: String,
+    pub account_name: String,
+    pub receipts: i64,
+    pub amount: i64,
+}
+
+/// The state budget for management and coordination, per account: the
+/// receipts whose account label ends with the account's number (the rule
+/// of [`crate::report_data::state_budget_accounts`]).
+pub async fn state_budget_summary(db: &Db) -> Result<Vec<StateBudgetLine>, StorageError> {
+    let rows = db_run!(db, |pool| {
+        sqlx::query_as::<_, StateBudgetLine>(
+            "SELECT a.id AS account_id, a.organisation_id, a.account_no, a.account_name, \
+             CAST(COUNT(r.id) AS BIGINT) AS receipts, CAST(COALESCE(SUM(r.amount), 0) AS BIGINT) AS amount \
+             FROM receiving_accounts a LEFT JOIN receipts r ON r.account LIKE '%' || a.account_no \
+             WHERE a.purpose = 'state_budget' \
+             GROUP BY a.id, a.organisation_id, a.account_no, a.account_name ORDER BY a.account_no",
+        )
+        .fetch_all(pool)
+        .await?
+    });
+    Ok(rows)
+}

@@ -42,6 +42,14 @@ pub enum AllocationRefusal {
     BeyondPledge {
         remaining: i64,
     },
+    /// An allocation of received money beyond what the pledge has received
+    /// and not yet allocated.
+    BeyondReceived {
+        remaining: i64,
+    },
+    /// The commitment was paid from the state budget for management (R13),
+    /// a separate ledger that never covers need lines.
+    StateBudget,
     /// The overlap guard refused (see the decision for what already covers).
     Overlap(OverlapDecision),
     NotPositive,
@@ -56,10 +64,29 @@ impl AllocationRefusal {
             AllocationRefusal::PledgeNotCommitted => "allocation-error-not-committed",
             AllocationRefusal::Restricted => "allocation-error-restricted",
             AllocationRefusal::BeyondPledge { .. } => "allocation-error-beyond-pledge",
+            AllocationRefusal::BeyondReceived { .. } => "allocation-error-beyond-received",
+            AllocationRefusal::StateBudget => "allocation-error-state-budget",
             AllocationRefusal::Overlap(_) => "allocation-error-overlap",
             AllocationRefusal::NotPositive => "allocation-error-amount",
         }
     }
+}
+
+/// What an allocation draws on.
+///
+/// * `Commitment` — earmarks committed money for a line: bounded by what
+///   the commitment has not yet allocated (committed − allocated). The
+///   design counts coverage from commitments (gap = need − committed), so
+///   a coordinator may assign money that is promised but not yet in the
+///   bank; the line's *received* axis fills as receipts arrive.
+/// * `Received` — assigns money already received: bounded by what the
+///   commitment has received and not yet allocated (received − allocated).
+///   Receipts fill a commitment's allocations in the order they were made,
+///   so an allocation within that bound is received in full at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AllocationBasis {
+    Commitment,
+    Received,
 }
 
 /// The outcome: the new allocation's id (and whether it overrode the
@@ -72,8 +99,9 @@ type LineFacts = (String, String, String, String, String, i64, String);
 /// (the allocation lock already held). Evaluates to
 /// `Result<AllocationOutcome, StorageError>`; a refusal writes nothing.
 macro_rules! decide_and_write {
-    ($tx:ident, $req:expr, $actor:expr, $now:expr) => {
+    ($tx:ident, $req:expr, $basis:expr, $actor:expr, $now:expr) => {
         async {
+            let basis: AllocationBasis = $basis;
             let req: &AllocationRequest = $req;
             let actor: &AuditActor = $actor;
             let now: DateTime<Utc> = $now;
@@ -126,6 +154,24 @@ macro_rules! decide_and_write {
             let remaining = pledge.amount.saturating_sub(used.0);
             if req.amount > remaining {
                 return Ok(Err(AllocationRefusal::BeyondPledge { remaining }));
+            }
+            let got: (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT CAST(COALESCE(SUM(r.amount), 0) AS BIGINT), \
+                 CAST(COALESCE(SUM(CASE WHEN {} THEN 1 ELSE 0 END), 0) AS BIGINT) \
+                 FROM receipts r WHERE r.pledge_id = $1",
+                crate::flows::IS_STATE_BUDGET
+            )))
+            .bind(&req.pledge_id)
+            .fetch_one(&mut *$tx)
+            .await?;
+            if got.1 > 0 {
+                return Ok(Err(AllocationRefusal::StateBudget));
+            }
+            if basis == AllocationBasis::Received {
+                let remaining = got.0.saturating_sub(used.0).max(0);
+                if req.amount > remaining {
+                    return Ok(Err(AllocationRefusal::BeyondReceived { remaining }));
+                }
             }
             // The group: open lines of the same site and category whose periods
             // overlap this line's, and every flow that covers them.
@@ -219,9 +265,21 @@ macro_rules! decide_and_write {
     };
 }
 
+/// Earmarks committed money for a line ([`AllocationBasis::Commitment`]).
 pub async fn allocate(
     db: &Db,
     req: &AllocationRequest,
+    actor: &AuditActor,
+    now: DateTime<Utc>,
+) -> Result<AllocationOutcome, StorageError> {
+    allocate_from(db, req, AllocationBasis::Commitment, actor, now).await
+}
+
+/// Allocates on the given basis: committed money, or only money received.
+pub async fn allocate_from(
+    db: &Db,
+    req: &AllocationRequest,
+    basis: AllocationBasis,
     actor: &AuditActor,
     now: DateTime<Utc>,
 ) -> Result<AllocationOutcome, StorageError> {
@@ -233,7 +291,7 @@ pub async fn allocate(
         if let Some(sql) = lock {
             sqlx::query(sql).execute(&mut *tx).await?;
         }
-        decide_and_write!(tx, req, actor, now)?
+        decide_and_write!(tx, req, basis, actor, now)?
     });
     Ok(outcome)
 }
@@ -256,7 +314,7 @@ pub async fn allocate_many(
         }
         let mut ids = Vec::with_capacity(reqs.len());
         for (i, req) in reqs.iter().enumerate() {
-            match decide_and_write!(tx, req, actor, now)? {
+            match decide_and_write!(tx, req, AllocationBasis::Commitment, actor, now)? {
                 Ok((id, _)) => ids.push(id),
                 // Returning drops the transaction: nothing is kept.
                 Err(refusal) => return Ok(Err((i, refusal))),

@@ -20,6 +20,7 @@ pub mod catalogue;
 pub mod classifications;
 pub mod deliveries;
 pub mod donors;
+pub mod flows;
 pub mod ledger;
 pub mod needs;
 pub mod notifications;

@@ -54,6 +54,11 @@ pub enum ReceiptRefusal {
     BeyondCommitment {
         remaining: i64,
     },
+    /// The state budget for management (R13) and donations never mix: a
+    /// receipt into a state-budget account for a commitment that already
+    /// has donations or allocations, or a donation for a commitment paid
+    /// from the state budget.
+    MixesStateBudget,
 }
 
 impl ReceiptRefusal {
@@ -65,6 +70,7 @@ impl ReceiptRefusal {
             ReceiptRefusal::BadAmount => "allocation-error-amount",
             ReceiptRefusal::BadMethod => "receipt-error-method",
             ReceiptRefusal::BeyondCommitment { .. } => "receipt-error-beyond",
+            ReceiptRefusal::MixesStateBudget => "receipt-error-state-budget",
         }
     }
 }
@@ -122,6 +128,25 @@ macro_rules! receive_in_tx {
             let remaining = committed.saturating_sub(got.0);
             if r.amount > remaining {
                 return Ok(Err(ReceiptRefusal::BeyondCommitment { remaining }));
+            }
+            // Is this receipt state budget, and what has the pledge already?
+            let mix: (bool, i64, i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT EXISTS (SELECT 1 FROM receiving_accounts sb WHERE sb.purpose = 'state_budget' \
+                 AND $1 LIKE '%' || sb.account_no), \
+                 (SELECT CAST(COUNT(*) AS BIGINT) FROM receipts r WHERE r.pledge_id = $2 AND {budget}), \
+                 (SELECT CAST(COUNT(*) AS BIGINT) FROM receipts r WHERE r.pledge_id = $2 AND NOT {budget}), \
+                 (SELECT CAST(COUNT(*) AS BIGINT) FROM allocations a WHERE a.pledge_id = $2)",
+                budget = crate::flows::IS_STATE_BUDGET
+            )))
+            .bind(domain::text::clean(&r.account))
+            .bind(&r.pledge_id)
+            .fetch_one(&mut *$tx)
+            .await?;
+            let (is_budget, budget_receipts, donation_receipts, allocations) = mix;
+            if (is_budget && (donation_receipts > 0 || allocations > 0))
+                || (!is_budget && budget_receipts > 0)
+            {
+                return Ok(Err(ReceiptRefusal::MixesStateBudget));
             }
             let seq: (i64,) = sqlx::query_as(
                 "SELECT CAST(COUNT(*) AS BIGINT) FROM receipts WHERE receiver_id = $1 AND receipt_no LIKE $2",

@@ -1,7 +1,10 @@
 //! The public trace of one receipt: where its money went. A pledge's
 //! receipts, in the order received, fill its allocations in the order they
 //! were made (the same rule as a line's *received* axis), so each receipt's
-//! share of each line is exact and money is counted once.
+//! share of each line is exact and money is counted once. The money itself
+//! is followed through transfers (fund → commune → school) to where it was
+//! spent or is still held ([`crate::flows`]): one flow, not several gifts.
+//! Officers' notes and descriptions stay internal.
 
 use chrono::NaiveDate;
 
@@ -32,6 +35,29 @@ pub struct ReceiptTrace {
     pub lines: Vec<TracedLine>,
     /// Of this receipt, not (yet) allocated to any line.
     pub unallocated: i64,
+    /// Where the money went, in the order it moved.
+    pub transfers: Vec<TracedTransfer>,
+    pub spent: Vec<TracedSpend>,
+    /// Who holds what of it now (organisation name, amount), largest first.
+    pub held_by: Vec<(String, i64)>,
+}
+
+/// One hop of the receipt's money.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TracedTransfer {
+    pub on: NaiveDate,
+    pub from_name: String,
+    pub to_name: String,
+    pub amount: i64,
+}
+
+/// Part of the receipt's money spent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TracedSpend {
+    pub on: NaiveDate,
+    pub org_name: String,
+    pub need_line_id: Option<String>,
+    pub amount: i64,
 }
 
 type AllocRow = (String, i64, String, String, String, String);
@@ -101,7 +127,53 @@ pub async fn receipt(db: &Db, receipt_id: &str) -> Result<Option<ReceiptTrace>, 
             });
         }
     }
+    let (hops, spends) = crate::flows::of_receipt(db, receipt_id).await?;
+    // What each organisation on the chain holds now (by id, named).
+    let mut holders: Vec<(String, String, i64)> = vec![(
+        receipt.receiver_id.clone(),
+        receiver_name.clone(),
+        receipt.amount,
+    )];
+    let mut add =
+        |id: &str, name: &str, delta: i64| match holders.iter_mut().find(|(i, _, _)| i == id) {
+            Some((_, _, v)) => *v = v.saturating_add(delta),
+            None => holders.push((id.to_owned(), name.to_owned(), delta)),
+        };
+    for t in &hops {
+        add(&t.from_org_id, &t.from_name, -t.amount);
+        add(&t.to_org_id, &t.to_name, t.amount);
+    }
+    for e in &spends {
+        add(&e.org_id, &e.org_name, -e.amount);
+    }
+    let mut held_by: Vec<(String, i64)> = holders
+        .into_iter()
+        .filter(|(_, _, v)| *v > 0)
+        .map(|(_, n, v)| (n, v))
+        .collect();
+    held_by.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let transfers = hops
+        .into_iter()
+        .map(|t| TracedTransfer {
+            on: t.transferred_on,
+            from_name: t.from_name,
+            to_name: t.to_name,
+            amount: t.amount,
+        })
+        .collect();
+    let spent = spends
+        .into_iter()
+        .map(|e| TracedSpend {
+            on: e.spent_on,
+            org_name: e.org_name,
+            need_line_id: e.need_line_id,
+            amount: e.amount,
+        })
+        .collect();
     Ok(Some(ReceiptTrace {
+        transfers,
+        spent,
+        held_by,
         unallocated: receipt.amount - allocated,
         receipt,
         receiver_name,

@@ -24,6 +24,19 @@
 //!   `{"v":1,"kind":"amendment","id","at","amends":"distribution","ref",
 //!   "need","unit","site","outcome":"accepted|accepted_with_issues|rejected",
 //!   "accepted","currency":"VND","open_issues"}`
+//! * `transfer` — (part of) a money receipt passed on from the organisation
+//!   holding it to another (fund → commune → school); one flow with the
+//!   receipt, never a new gift:
+//!   `{"v":1,"kind":"transfer","id","at","receipt","no","pledge":"CT…",
+//!   "from","to","amount","currency":"VND"}` — `receipt` and `no` name the
+//!   source receipt (whose own leaf carries the donor), `from`/`to` are
+//!   organisation ids. The officer's note is not in the leaf.
+//! * `expenditure` — (part of) a money receipt spent by the organisation
+//!   holding it, on a need line when it was:
+//!   `{"v":1,"kind":"expenditure","id","at","receipt","no","pledge":"CT…",
+//!   "org","amount","currency":"VND","need"?,"unit"?,"site"?,"category"?,
+//!   "period"?}` — the line's fields only when spent on a line. The
+//!   description is internal (it could name a person) and never in the leaf.
 //!
 //! The same functions build a leaf when it is appended and again when
 //! `chungtay ledger verify` recomputes it from the business tables, so a
@@ -119,6 +132,45 @@ pub struct AmendmentFacts {
 pub(crate) const AMENDMENT_FACTS: &str = "SELECT o.id, o.delivery_id, o.decided_on, o.outcome, \
     o.accepted_value, o.open_issues, d.need_line_id, d.unit_code, d.site_id \
     FROM delivery_outcomes o JOIN deliveries d ON d.id = o.delivery_id";
+
+/// The facts of a transfer as the ledger records them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TransferFacts {
+    pub id: String,
+    pub transferred_on: NaiveDate,
+    pub receipt_id: String,
+    pub receipt_no: String,
+    pub pledge_number: Option<i64>,
+    pub from_org_id: String,
+    pub to_org_id: String,
+    pub amount: i64,
+}
+
+pub(crate) const TRANSFER_FACTS: &str = "SELECT t.id, t.transferred_on, t.receipt_id, r.receipt_no, \
+    g.number AS pledge_number, t.from_org_id, t.to_org_id, t.amount FROM transfers t \
+    JOIN receipts r ON r.id = t.receipt_id JOIN pledges g ON g.id = r.pledge_id";
+
+/// The facts of an expenditure as the ledger records them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ExpenditureFacts {
+    pub id: String,
+    pub spent_on: NaiveDate,
+    pub receipt_id: String,
+    pub receipt_no: String,
+    pub pledge_number: Option<i64>,
+    pub org_id: String,
+    pub amount: i64,
+    pub need_line_id: Option<String>,
+    pub unit_code: Option<String>,
+    pub site_id: Option<String>,
+    pub category: Option<String>,
+    pub period_id: Option<String>,
+}
+
+pub(crate) const EXPENDITURE_FACTS: &str = "SELECT e.id, e.spent_on, e.receipt_id, r.receipt_no, \
+    g.number AS pledge_number, e.org_id, e.amount, e.need_line_id, n.unit_code, n.site_id, n.category, \
+    n.period_id FROM expenditures e JOIN receipts r ON r.id = e.receipt_id \
+    JOIN pledges g ON g.id = r.pledge_id LEFT JOIN need_lines n ON n.id = e.need_line_id";
 
 fn pledge_code(number: Option<i64>) -> Value {
     number
@@ -222,6 +274,48 @@ pub fn amendment_leaf(f: &AmendmentFacts) -> Result<Vec<u8>, StorageError> {
         "open_issues": f.open_issues,
     });
     canonical(&v)
+}
+
+/// The leaf of a transfer: the source receipt and who passed it to whom.
+pub fn transfer_leaf(f: &TransferFacts) -> Result<Vec<u8>, StorageError> {
+    let v = json!({
+        "v": SCHEMA_VERSION,
+        "kind": "transfer",
+        "id": f.id,
+        "at": f.transferred_on.to_string(),
+        "receipt": f.receipt_id,
+        "no": f.receipt_no,
+        "pledge": pledge_code(f.pledge_number),
+        "from": f.from_org_id,
+        "to": f.to_org_id,
+        "amount": f.amount,
+        "currency": "VND",
+    });
+    canonical(&v)
+}
+
+/// The leaf of an expenditure: the source receipt, who spent it, and on
+/// which need line when it was.
+pub fn expenditure_leaf(f: &ExpenditureFacts) -> Result<Vec<u8>, StorageError> {
+    let mut m = Map::new();
+    m.insert("v".into(), json!(SCHEMA_VERSION));
+    m.insert("kind".into(), json!("expenditure"));
+    m.insert("id".into(), json!(f.id));
+    m.insert("at".into(), json!(f.spent_on.to_string()));
+    m.insert("receipt".into(), json!(f.receipt_id));
+    m.insert("no".into(), json!(f.receipt_no));
+    m.insert("pledge".into(), pledge_code(f.pledge_number));
+    m.insert("org".into(), json!(f.org_id));
+    m.insert("amount".into(), json!(f.amount));
+    m.insert("currency".into(), json!("VND"));
+    if let Some(line) = &f.need_line_id {
+        m.insert("need".into(), json!(line));
+        m.insert("unit".into(), json!(f.unit_code));
+        m.insert("site".into(), json!(f.site_id));
+        m.insert("category".into(), json!(f.category));
+        m.insert("period".into(), json!(f.period_id));
+    }
+    canonical(&Value::Object(m))
 }
 
 /// Whether a stored leaf and the one recomputed from the business tables

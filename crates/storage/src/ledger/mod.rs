@@ -1,5 +1,5 @@
 //! The public ledger: an append-only RFC 9162 Merkle log of every receipt,
-//! allocation, distribution and amendment (later: transfers, expenditures,
+//! allocation, distribution, amendment, transfer and expenditure (later:
 //! reversals), appended in the same transaction as the business change it
 //! records, with signed tree heads kept for ever.
 //!
@@ -20,8 +20,9 @@ use sqlx::{PgConnection, SqliteConnection};
 use crate::{Db, StorageError, db_run, db_tx};
 
 pub use leaves::{
-    AllocationFacts, AmendmentFacts, DistributionFacts, ReceiptFacts, SCHEMA_VERSION,
-    allocation_leaf, amendment_leaf, distribution_leaf, first_difference, receipt_leaf,
+    AllocationFacts, AmendmentFacts, DistributionFacts, ExpenditureFacts, ReceiptFacts,
+    SCHEMA_VERSION, TransferFacts, allocation_leaf, amendment_leaf, distribution_leaf,
+    expenditure_leaf, first_difference, receipt_leaf, transfer_leaf,
 };
 pub use log::{
     LogReport, ScratchCounts, clear_unbacked_log, count_by_kind, scratch_counts, verify_log_only,
@@ -91,6 +92,18 @@ pub trait LedgerConn {
     fn append_amendment(
         &mut self,
         outcome_id: &str,
+        now: DateTime<Utc>,
+    ) -> impl std::future::Future<Output = Result<i64, StorageError>> + Send;
+    /// Appends the leaf of a transfer written in this transaction.
+    fn append_transfer(
+        &mut self,
+        transfer_id: &str,
+        now: DateTime<Utc>,
+    ) -> impl std::future::Future<Output = Result<i64, StorageError>> + Send;
+    /// Appends the leaf of an expenditure written in this transaction.
+    fn append_expenditure(
+        &mut self,
+        expenditure_id: &str,
         now: DateTime<Utc>,
     ) -> impl std::future::Future<Output = Result<i64, StorageError>> + Send;
 }
@@ -221,6 +234,40 @@ macro_rules! impl_ledger_conn {
                 .await?;
                 let leaf = amendment_leaf(&facts)?;
                 self.append_leaves(&[("amendment", outcome_id.to_owned(), leaf)], now)
+                    .await
+            }
+
+            async fn append_transfer(
+                &mut self,
+                transfer_id: &str,
+                now: DateTime<Utc>,
+            ) -> Result<i64, StorageError> {
+                let facts: TransferFacts = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{} WHERE t.id = $1",
+                    leaves::TRANSFER_FACTS
+                )))
+                .bind(transfer_id)
+                .fetch_one(&mut *self)
+                .await?;
+                let leaf = transfer_leaf(&facts)?;
+                self.append_leaves(&[("transfer", transfer_id.to_owned(), leaf)], now)
+                    .await
+            }
+
+            async fn append_expenditure(
+                &mut self,
+                expenditure_id: &str,
+                now: DateTime<Utc>,
+            ) -> Result<i64, StorageError> {
+                let facts: ExpenditureFacts = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{} WHERE e.id = $1",
+                    leaves::EXPENDITURE_FACTS
+                )))
+                .bind(expenditure_id)
+                .fetch_one(&mut *self)
+                .await?;
+                let leaf = expenditure_leaf(&facts)?;
+                self.append_leaves(&[("expenditure", expenditure_id.to_owned(), leaf)], now)
                     .await
             }
         }

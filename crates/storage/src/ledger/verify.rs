@@ -6,10 +6,13 @@ use std::collections::HashMap;
 
 use base64::Engine;
 
-use super::leaves::{self, AllocationFacts, AmendmentFacts, DistributionFacts, ReceiptFacts};
+use super::leaves::{
+    self, AllocationFacts, AmendmentFacts, DistributionFacts, ExpenditureFacts, ReceiptFacts,
+    TransferFacts,
+};
 use super::{
-    StoredHead, StoredKey, allocation_leaf, amendment_leaf, distribution_leaf, first_difference,
-    hex, receipt_leaf,
+    StoredHead, StoredKey, allocation_leaf, amendment_leaf, distribution_leaf, expenditure_leaf,
+    first_difference, hex, receipt_leaf, transfer_leaf,
 };
 use crate::{Db, StorageError, db_run};
 
@@ -123,6 +126,22 @@ pub async fn verify(db: &Db) -> Result<Result<VerifyReport, VerifyProblem>, Stor
             .fetch_all(pool)
             .await?
     });
+    let transfers: Vec<TransferFacts> = db_run!(db, |pool| {
+        sqlx::query_as::<_, TransferFacts>(sqlx::AssertSqlSafe(leaves::TRANSFER_FACTS))
+            .fetch_all(pool)
+            .await?
+    });
+    let expenditures: Vec<ExpenditureFacts> = db_run!(db, |pool| {
+        sqlx::query_as::<_, ExpenditureFacts>(sqlx::AssertSqlSafe(leaves::EXPENDITURE_FACTS))
+            .fetch_all(pool)
+            .await?
+    });
+    let mut transfers: HashMap<String, TransferFacts> =
+        transfers.into_iter().map(|t| (t.id.clone(), t)).collect();
+    let mut expenditures: HashMap<String, ExpenditureFacts> = expenditures
+        .into_iter()
+        .map(|e| (e.id.clone(), e))
+        .collect();
     // A delivery only planned has no leaf (yet).
     let mut distributions: HashMap<String, DistributionFacts> = distributions
         .into_iter()
@@ -170,6 +189,8 @@ pub async fn verify(db: &Db) -> Result<Result<VerifyReport, VerifyProblem>, Stor
                 "allocation" => allocations.remove(&ref_id).map(|f| allocation_leaf(&f)),
                 "distribution" => distributions.remove(&ref_id).map(|f| distribution_leaf(&f)),
                 "amendment" => amendments.remove(&ref_id).map(|f| amendment_leaf(&f)),
+                "transfer" => transfers.remove(&ref_id).map(|f| transfer_leaf(&f)),
+                "expenditure" => expenditures.remove(&ref_id).map(|f| expenditure_leaf(&f)),
                 _ => None,
             };
             match recomputed {
@@ -191,7 +212,12 @@ pub async fn verify(db: &Db) -> Result<Result<VerifyReport, VerifyProblem>, Stor
                 }
                 None if matches!(
                     kind.as_str(),
-                    "receipt" | "allocation" | "distribution" | "amendment"
+                    "receipt"
+                        | "allocation"
+                        | "distribution"
+                        | "amendment"
+                        | "transfer"
+                        | "expenditure"
                 ) =>
                 {
                     return Ok(Err(VerifyProblem::Orphan { idx, kind, ref_id }));
@@ -209,6 +235,8 @@ pub async fn verify(db: &Db) -> Result<Result<VerifyReport, VerifyProblem>, Stor
         .chain(allocations.keys().map(|k| ("allocation", k)))
         .chain(distributions.keys().map(|k| ("distribution", k)))
         .chain(amendments.keys().map(|k| ("amendment", k)))
+        .chain(transfers.keys().map(|k| ("transfer", k)))
+        .chain(expenditures.keys().map(|k| ("expenditure", k)))
         .collect();
     missing.sort();
     if let Some((kind, id)) = missing.first() {

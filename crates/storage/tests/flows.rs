@@ -1,0 +1,674 @@
+//! Money passed on is one flow (fund → commune people's committee →
+//! school), the state budget kept apart, and allocations of received money
+//! bounded by what was received — on SQLite, and on PostgreSQL with
+//! `TEST_DATABASE_URL`.
+
+use chrono::{NaiveDate, Utc};
+use domain::needs::{AgeBand, Category, NeedStatus, PackageItem, PackageVersion};
+use storage::Db;
+use storage::accounts::ReceivingAccount;
+use storage::allocations::{
+    AllocationBasis, AllocationRefusal, AllocationRequest, allocate, allocate_from,
+};
+use storage::audit::AuditActor;
+use storage::catalogue::Period;
+use storage::donors::{Donor, Pledge};
+use storage::flows::{Boundary, FlowRefusal, FlowTotals, NewExpenditure, NewTransfer};
+use storage::needs::NewNeedLine;
+use storage::organisations::Organisation;
+use storage::receipts::{NewReceipt, ReceiptRefusal};
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+}
+
+fn actor() -> AuditActor {
+    AuditActor {
+        id: None,
+        name: "ketoan".into(),
+    }
+}
+
+const FUND: &str = "quy-btte";
+const COMMUNE: &str = "ubnd-a-luoi-1";
+const SCHOOL: &str = "th-hong-kim";
+const OTHER: &str = "ubnd-phu-vinh";
+const A_LUOI_1: &str = "20056";
+
+async fn org(db: &Db, id: &str, name: &str, org_type: &str, unit: Option<&str>) {
+    let o = Organisation {
+        id: id.into(),
+        name: name.into(),
+        short_name: None,
+        org_type: org_type.into(),
+        parent_id: None,
+        unit_code: unit.map(Into::into),
+        valid_from: None,
+        valid_to: None,
+        successor_id: None,
+        is_demo: false,
+    };
+    storage::organisations::create(db, &o, &actor(), Utc::now())
+        .await
+        .expect("organisation");
+}
+
+struct World {
+    db: Db,
+    line: String,
+}
+
+/// A fund (city level, no unit), A Lưới 1's people's committee and a school
+/// in it, a people's committee elsewhere; a published line of 100 × 320.000
+/// ₫ at the school; a donor who publishes her name; its accounts.
+async fn world() -> World {
+    let db = storage::testing::fresh_db().await.expect("db");
+    let now = Utc::now();
+    org(&db, FUND, "Quỹ Bảo trợ trẻ em thành phố Huế", "fund", None).await;
+    org(
+        &db,
+        COMMUNE,
+        "UBND xã A Lưới 1",
+        "peoples_committee",
+        Some(A_LUOI_1),
+    )
+    .await;
+    org(
+        &db,
+        SCHOOL,
+        "Trường Tiểu học Hồng Kim",
+        "school",
+        Some(A_LUOI_1),
+    )
+    .await;
+    org(
+        &db,
+        OTHER,
+        "UBND xã Phú Vinh",
+        "peoples_committee",
+        Some("19999"),
+    )
+    .await;
+    for (id, no, purpose) in [
+        ("acc-don", "0071000123456", "donations"),
+        ("acc-sb", "1130005800046", "state_budget"),
+    ] {
+        storage::accounts::create(
+            &db,
+            &ReceivingAccount {
+                id: id.into(),
+                organisation_id: FUND.into(),
+                bank_bin: "970436".into(),
+                account_no: no.into(),
+                account_name: "QUY BTTE".into(),
+                purpose: purpose.into(),
+                is_default: true,
+                is_demo: false,
+            },
+            &actor(),
+            now,
+        )
+        .await
+        .expect("q")
+        .expect("account");
+    }
+    storage::catalogue::create_period(
+        &db,
+        &Period {
+            id: "dong-2026".into(),
+            name: "Mùa đông 2026–2027".into(),
+            starts_on: date(2026, 11, 1),
+            ends_on: date(2027, 3, 1),
+            is_demo: false,
+        },
+        &actor(),
+        now,
+    )
+    .await
+    .expect("period");
+    let pkg = PackageVersion {
+        code: "ĐA-01".into(),
+        version: 0,
+        name: "Gói đồ ấm tiểu học".into(),
+        category: Category::WarmClothing,
+        age_band: AgeBand::Primary,
+        items: vec![PackageItem {
+            name: "Áo ấm".into(),
+            unit: "cái".into(),
+            quantity: 1,
+            unit_value: 320_000,
+        }],
+    };
+    let pkg = storage::catalogue::add_package_version(&db, &pkg, false, &actor(), now)
+        .await
+        .expect("package");
+    let line = storage::needs::create(
+        &db,
+        &NewNeedLine {
+            site_id: SCHOOL.into(),
+            period_id: "dong-2026".into(),
+            package_id: pkg.id,
+            quantity: 100,
+            note: String::new(),
+            is_demo: false,
+        },
+        &actor(),
+        now,
+    )
+    .await
+    .expect("q")
+    .expect("line");
+    for (from, to) in [
+        (NeedStatus::Assessed, NeedStatus::Verified),
+        (NeedStatus::Verified, NeedStatus::Published),
+    ] {
+        assert!(
+            storage::needs::set_status(&db, &line, from, to, None, &actor(), now)
+                .await
+                .expect("q")
+        );
+    }
+    let d = Donor {
+        id: "d1".into(),
+        kind: "organisation".into(),
+        name: "Công ty Huế Xanh".into(),
+        origin: "domestic".into(),
+        donor_type: "business".into(),
+        tax_code: Some("3301234567".into()),
+        phone: None,
+        email: None,
+        publish_name: true,
+        anonymous: false,
+        is_demo: false,
+    };
+    storage::donors::create(&db, &d, &actor(), now)
+        .await
+        .expect("donor");
+    World { db, line }
+}
+
+async fn pledge(db: &Db, id: &str, amount: i64, unit_codes: Option<&str>) {
+    let p = Pledge {
+        id: id.into(),
+        donor_id: "d1".into(),
+        kind: "money".into(),
+        amount,
+        status: "committed".into(),
+        categories: None,
+        unit_codes: unit_codes.map(Into::into),
+        age_bands: None,
+        period_id: None,
+        due_on: None,
+        origin: "officer".into(),
+        need_line_id: None,
+        note: String::new(),
+        is_demo: false,
+        number: None,
+    };
+    storage::donors::create_pledge(db, &p, &actor(), Utc::now())
+        .await
+        .expect("pledge");
+}
+
+async fn receive(
+    db: &Db,
+    pledge: &str,
+    amount: i64,
+    account: &str,
+) -> Result<String, ReceiptRefusal> {
+    storage::receipts::create(
+        db,
+        &NewReceipt {
+            pledge_id: pledge.into(),
+            kind: "money".into(),
+            amount,
+            method: "bank".into(),
+            account: account.into(),
+            receiver_id: FUND.into(),
+            received_on: date(2026, 11, 10),
+            is_demo: false,
+        },
+        &actor(),
+        Utc::now(),
+    )
+    .await
+    .expect("no database error")
+    .map(|r| r.id)
+}
+
+fn transfer(receipt: &str, from: &str, to: &str, amount: i64) -> NewTransfer {
+    NewTransfer {
+        receipt_id: receipt.into(),
+        from_org_id: from.into(),
+        to_org_id: to.into(),
+        amount,
+        transferred_on: date(2026, 11, 15),
+        note: "Ủy nhiệm chi số 12".into(),
+        is_demo: false,
+    }
+}
+
+fn req(line: &str, pledge: &str, amount: i64) -> AllocationRequest {
+    AllocationRequest {
+        need_line_id: line.into(),
+        pledge_id: pledge.into(),
+        amount,
+        override_reason: None,
+        may_override: false,
+        is_demo: false,
+    }
+}
+
+fn totals(received: i64, came_in: i64, passed_on: i64, spent: i64) -> FlowTotals {
+    FlowTotals {
+        received,
+        came_in,
+        passed_on,
+        spent,
+        held: received + came_in - passed_on - spent,
+    }
+}
+
+const DONATIONS: &str = "Vietcombank 0071000123456";
+const BUDGET: &str = "Vietcombank 1130005800046";
+
+#[tokio::test]
+async fn a_three_level_chain_is_one_flow_and_every_total_counts_the_donors_money_once() {
+    let w = world().await;
+    let db = &w.db;
+    pledge(db, "p1", 100_000_000, None).await;
+    allocate(db, &req(&w.line, "p1", 30_000_000), &actor(), Utc::now())
+        .await
+        .expect("q")
+        .expect("allocated");
+    let r = receive(db, "p1", 100_000_000, DONATIONS)
+        .await
+        .expect("received");
+    // Fund → commune 60M; commune → school 40M; school spends 25M on the line.
+    for t in [
+        transfer(&r, FUND, COMMUNE, 60_000_000),
+        transfer(&r, COMMUNE, SCHOOL, 40_000_000),
+    ] {
+        storage::flows::transfer(db, &t, &actor(), Utc::now())
+            .await
+            .expect("q")
+            .expect("transferred");
+    }
+    storage::flows::spend(
+        db,
+        &NewExpenditure {
+            receipt_id: r.clone(),
+            org_id: SCHOOL.into(),
+            need_line_id: Some(w.line.clone()),
+            amount: 25_000_000,
+            spent_on: date(2026, 11, 20),
+            description: "Mua 78 áo ấm".into(),
+            is_demo: false,
+        },
+        &actor(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("spent");
+
+    let of = |b: Boundary| {
+        let db = db.clone();
+        async move { storage::flows::totals(&db, &b).await.expect("totals") }
+    };
+    // Each organisation.
+    assert_eq!(
+        of(Boundary::Organisation(FUND.into())).await,
+        totals(100_000_000, 0, 60_000_000, 0)
+    );
+    assert_eq!(
+        of(Boundary::Organisation(COMMUNE.into())).await,
+        totals(0, 60_000_000, 40_000_000, 0)
+    );
+    assert_eq!(
+        of(Boundary::Organisation(SCHOOL.into())).await,
+        totals(0, 40_000_000, 0, 25_000_000)
+    );
+    // The commune as a whole: the transfer to its school is internal.
+    assert_eq!(
+        of(Boundary::Units(vec![A_LUOI_1.into()])).await,
+        totals(0, 60_000_000, 0, 25_000_000)
+    );
+    // The city: the donor's money once; nothing came in or went out.
+    let city = of(Boundary::All).await;
+    assert_eq!(city, totals(100_000_000, 0, 0, 25_000_000));
+    assert_eq!(city.held, 75_000_000);
+    // A commune the money never reached.
+    assert_eq!(
+        of(Boundary::Units(vec!["19999".into()])).await,
+        FlowTotals::default()
+    );
+    // Held per organisation adds up to the city's held.
+    let mut held_sum = 0;
+    for o in [FUND, COMMUNE, SCHOOL, OTHER] {
+        held_sum += storage::flows::held(db, o, &r).await.expect("held");
+    }
+    assert_eq!(held_sum, city.held);
+    assert_eq!(
+        storage::flows::held(db, COMMUNE, &r).await.expect("q"),
+        20_000_000
+    );
+
+    // The unit's page data: flows in and out.
+    let commune = storage::flows::of_organisation(db, COMMUNE)
+        .await
+        .expect("q");
+    assert_eq!(commune.transfers_in.len(), 1);
+    assert_eq!(
+        commune.transfers_in[0].from_name,
+        "Quỹ Bảo trợ trẻ em thành phố Huế"
+    );
+    assert_eq!(commune.transfers_out[0].to_org_id, SCHOOL);
+    let school = storage::flows::of_organisation(db, SCHOOL)
+        .await
+        .expect("q");
+    assert_eq!(school.expenditures[0].amount, 25_000_000);
+    assert_eq!(
+        storage::flows::holdings(db, SCHOOL).await.expect("q"),
+        vec![(
+            r.clone(),
+            school.transfers_in[0].receipt_no.clone(),
+            15_000_000
+        )]
+    );
+
+    // The public trace follows the money through the chain.
+    let trace = storage::trace::receipt(db, &r)
+        .await
+        .expect("q")
+        .expect("trace");
+    assert_eq!(trace.transfers.len(), 2);
+    assert_eq!(trace.transfers[1].to_name, "Trường Tiểu học Hồng Kim");
+    assert_eq!(trace.spent[0].amount, 25_000_000);
+    assert_eq!(
+        trace.held_by,
+        vec![
+            ("Quỹ Bảo trợ trẻ em thành phố Huế".to_owned(), 40_000_000),
+            ("UBND xã A Lưới 1".to_owned(), 20_000_000),
+            ("Trường Tiểu học Hồng Kim".to_owned(), 15_000_000),
+        ]
+    );
+
+    // The ledger: a transfer and an expenditure leaf, recomputed by verify.
+    let t_entry = storage::ledger::entries(db, 0, 100)
+        .await
+        .expect("q")
+        .into_iter()
+        .filter(|e| e.kind == "transfer" || e.kind == "expenditure")
+        .collect::<Vec<_>>();
+    assert_eq!(t_entry.len(), 3);
+    let leaf: serde_json::Value = serde_json::from_slice(&t_entry[0].leaf).expect("json");
+    assert_eq!(leaf["kind"], "transfer");
+    assert_eq!(leaf["v"], 1);
+    assert_eq!(leaf["from"], FUND);
+    assert_eq!(leaf["to"], COMMUNE);
+    assert_eq!(leaf["receipt"], serde_json::json!(r));
+    assert_eq!(leaf["amount"], 60_000_000);
+    assert!(leaf.get("note").is_none());
+    let spent: serde_json::Value = serde_json::from_slice(&t_entry[2].leaf).expect("json");
+    assert_eq!(spent["kind"], "expenditure");
+    assert_eq!(spent["need"], serde_json::json!(w.line));
+    assert_eq!(spent["unit"], A_LUOI_1);
+    assert!(spent.get("description").is_none());
+    let report = storage::ledger::verify(db)
+        .await
+        .expect("q")
+        .expect("verifies");
+    assert!(report.entries >= 5);
+    // A changed transfer amount is named by verify.
+    storage::db_run!(db, |pool| {
+        sqlx::query("UPDATE transfers SET amount = 50000000 WHERE to_org_id = $1")
+            .bind(COMMUNE)
+            .execute(pool)
+            .await
+            .expect("tamper");
+    });
+    match storage::ledger::verify(db).await.expect("q") {
+        Err(storage::ledger::VerifyProblem::Mismatch { kind, field, .. }) => {
+            assert_eq!((kind.as_str(), field.as_str()), ("transfer", "amount"));
+        }
+        other => panic!("expected a mismatch, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn flows_beyond_what_is_held_or_outside_the_restrictions_are_refused() {
+    let w = world().await;
+    let db = &w.db;
+    pledge(db, "p1", 50_000_000, Some(A_LUOI_1)).await;
+    let r = receive(db, "p1", 50_000_000, DONATIONS)
+        .await
+        .expect("received");
+    let t = |x: NewTransfer| {
+        let db = db.clone();
+        async move {
+            storage::flows::transfer(&db, &x, &actor(), Utc::now())
+                .await
+                .expect("no database error")
+        }
+    };
+    assert_eq!(
+        t(transfer(&r, FUND, COMMUNE, 0)).await,
+        Err(FlowRefusal::NotPositive)
+    );
+    assert_eq!(
+        t(transfer(&r, FUND, FUND, 10)).await,
+        Err(FlowRefusal::SameOrganisation)
+    );
+    assert_eq!(
+        t(transfer("nope", FUND, COMMUNE, 10)).await,
+        Err(FlowRefusal::UnknownReceipt)
+    );
+    assert_eq!(
+        t(transfer(&r, FUND, "nobody", 10)).await,
+        Err(FlowRefusal::UnknownOrganisation)
+    );
+    // Restricted to A Lưới 1: another commune is refused.
+    assert_eq!(
+        t(transfer(&r, FUND, OTHER, 10)).await,
+        Err(FlowRefusal::Restricted)
+    );
+    // The commune holds nothing yet.
+    assert_eq!(
+        t(transfer(&r, COMMUNE, SCHOOL, 10)).await,
+        Err(FlowRefusal::BeyondHeld { held: 0 })
+    );
+    assert!(t(transfer(&r, FUND, COMMUNE, 30_000_000)).await.is_ok());
+    assert_eq!(
+        t(transfer(&r, FUND, COMMUNE, 20_000_001)).await,
+        Err(FlowRefusal::BeyondHeld { held: 20_000_000 })
+    );
+    // Spending on a line the commitment was never allocated to.
+    let spend = storage::flows::spend(
+        db,
+        &NewExpenditure {
+            receipt_id: r.clone(),
+            org_id: COMMUNE.into(),
+            need_line_id: Some(w.line.clone()),
+            amount: 1,
+            spent_on: date(2026, 11, 20),
+            description: String::new(),
+            is_demo: false,
+        },
+        &actor(),
+        Utc::now(),
+    )
+    .await
+    .expect("q");
+    assert_eq!(spend, Err(FlowRefusal::LineNotFunded));
+    // Nothing refused was written: the ledger still verifies, one transfer.
+    let flows = storage::flows::of_receipt(db, &r).await.expect("q");
+    assert_eq!((flows.0.len(), flows.1.len()), (1, 0));
+    storage::ledger::verify(db)
+        .await
+        .expect("q")
+        .expect("verifies");
+}
+
+#[tokio::test]
+async fn two_officers_passing_on_the_same_receipt_at_once_cannot_move_more_than_it_holds() {
+    let w = world().await;
+    pledge(&w.db, "p1", 20_000_000, None).await;
+    let r = receive(&w.db, "p1", 20_000_000, DONATIONS)
+        .await
+        .expect("received");
+    let mut tasks = Vec::new();
+    for to in [COMMUNE, OTHER] {
+        let db = w.db.clone();
+        let t = transfer(&r, FUND, to, 15_000_000);
+        tasks.push(tokio::spawn(async move {
+            storage::flows::transfer(&db, &t, &actor(), Utc::now()).await
+        }));
+    }
+    let mut made = 0;
+    for task in tasks {
+        match task.await.expect("join").expect("no database error") {
+            Ok(_) => made += 1,
+            Err(FlowRefusal::BeyondHeld { held }) => assert_eq!(held, 5_000_000),
+            Err(other) => panic!("unexpected refusal {other:?}"),
+        }
+    }
+    assert_eq!(made, 1);
+    assert_eq!(
+        storage::flows::held(&w.db, FUND, &r).await.expect("q"),
+        5_000_000
+    );
+    storage::ledger::verify(&w.db)
+        .await
+        .expect("q")
+        .expect("verifies");
+}
+
+#[tokio::test]
+async fn two_coordinators_allocating_the_same_received_money_at_once_cannot_over_allocate_it() {
+    let w = world().await;
+    // Committed 30M, received 20M: received money left to allocate is 20M.
+    pledge(&w.db, "p1", 30_000_000, None).await;
+    receive(&w.db, "p1", 20_000_000, DONATIONS)
+        .await
+        .expect("received");
+    let mut tasks = Vec::new();
+    for _ in 0..2 {
+        let db = w.db.clone();
+        let r = req(&w.line, "p1", 15_000_000);
+        tasks.push(tokio::spawn(async move {
+            allocate_from(&db, &r, AllocationBasis::Received, &actor(), Utc::now()).await
+        }));
+    }
+    let mut made = 0;
+    for task in tasks {
+        match task.await.expect("join").expect("no database error") {
+            Ok(_) => made += 1,
+            Err(AllocationRefusal::BeyondReceived { remaining }) => {
+                assert_eq!(remaining, 5_000_000)
+            }
+            Err(other) => panic!("unexpected refusal {other:?}"),
+        }
+    }
+    assert_eq!(made, 1);
+    // Beyond what was received is refused even when the commitment has room…
+    let more = allocate_from(
+        &w.db,
+        &req(&w.line, "p1", 6_000_000),
+        AllocationBasis::Received,
+        &actor(),
+        Utc::now(),
+    )
+    .await
+    .expect("q");
+    assert_eq!(
+        more,
+        Err(AllocationRefusal::BeyondReceived {
+            remaining: 5_000_000
+        })
+    );
+    // …while earmarking the commitment (promised, not yet received) is not.
+    allocate(&w.db, &req(&w.line, "p1", 10_000_000), &actor(), Utc::now())
+        .await
+        .expect("q")
+        .expect("earmarked");
+    // Now the earmark took the rest of the commitment: nothing received is
+    // left either (receipts fill allocations in order).
+    let none = allocate_from(
+        &w.db,
+        &req(&w.line, "p1", 1),
+        AllocationBasis::Received,
+        &actor(),
+        Utc::now(),
+    )
+    .await
+    .expect("q");
+    assert_eq!(
+        none,
+        Err(AllocationRefusal::BeyondReceived { remaining: 0 })
+    );
+    let received = storage::receipts::received_by_line(&w.db).await.expect("q");
+    assert_eq!(received.get(&w.line), Some(&20_000_000));
+}
+
+#[tokio::test]
+async fn the_state_budget_is_a_separate_ledger_never_a_donation() {
+    let w = world().await;
+    let db = &w.db;
+    // A commitment paid from the state budget for management (R13).
+    pledge(db, "sb", 40_000_000, None).await;
+    let sb = receive(db, "sb", 40_000_000, BUDGET)
+        .await
+        .expect("budget received");
+    // It cannot cover a need line…
+    let alloc = allocate(db, &req(&w.line, "sb", 1_000_000), &actor(), Utc::now())
+        .await
+        .expect("q");
+    assert_eq!(alloc, Err(AllocationRefusal::StateBudget));
+    // …nor be passed on or spent as a donation flow…
+    let t = storage::flows::transfer(db, &transfer(&sb, FUND, COMMUNE, 1), &actor(), Utc::now())
+        .await
+        .expect("q");
+    assert_eq!(t, Err(FlowRefusal::StateBudget));
+    // …nor mixed with donations on the same commitment.
+    pledge(db, "p1", 10_000_000, None).await;
+    receive(db, "p1", 5_000_000, DONATIONS)
+        .await
+        .expect("donation");
+    assert_eq!(
+        receive(db, "p1", 1_000_000, BUDGET).await,
+        Err(ReceiptRefusal::MixesStateBudget)
+    );
+    pledge(db, "sb2", 10_000_000, None).await;
+    receive(db, "sb2", 1_000_000, BUDGET).await.expect("budget");
+    assert_eq!(
+        receive(db, "sb2", 1_000_000, DONATIONS).await,
+        Err(ReceiptRefusal::MixesStateBudget)
+    );
+    // A commitment with allocations cannot then be paid from the budget.
+    pledge(db, "p2", 10_000_000, None).await;
+    allocate(db, &req(&w.line, "p2", 1_000_000), &actor(), Utc::now())
+        .await
+        .expect("q")
+        .expect("allocated");
+    assert_eq!(
+        receive(db, "p2", 1_000_000, BUDGET).await,
+        Err(ReceiptRefusal::MixesStateBudget)
+    );
+    // Reported apart: the city's donations count 5M, the budget 41M.
+    let city = storage::flows::totals(db, &Boundary::All).await.expect("q");
+    assert_eq!(city.received, 5_000_000);
+    let budget = storage::accounts::state_budget_summary(db)
+        .await
+        .expect("q");
+    assert_eq!(budget.len(), 1);
+    assert_eq!((budget[0].receipts, budget[0].amount), (2, 41_000_000));
+    assert_eq!(budget[0].account_id, "acc-sb");
+    assert!(
+        storage::flows::holdings(db, FUND)
+            .await
+            .expect("q")
+            .iter()
+            .all(|(id, _, _)| *id != sb)
+    );
+}
