@@ -9,13 +9,19 @@
 //! s.solve();                                        // exact optimum
 //! let answer = s.answer_with_report();              // allocations, objective, report
 //! s.set_pledge_value("P7", 1_000_000)?; s.solve();  // warm re-solve
+//! let fair = solve_maxmin(&inst)?;                  // max–min fairness by commune (LP)
 //! ```
 
+pub mod fairness;
 pub mod generator;
 pub mod model;
 pub mod report;
 pub mod solver;
 
+pub use fairness::{
+    Fairness, FairnessError, FairnessReport, MAXMIN_LABEL, PRIORITY_LABEL, solve_maxmin,
+    solve_maxmin_grouped,
+};
 pub use model::{
     AGE_BANDS, Allocation, Answer, CATEGORIES, Instance, Need, Pledge, ValidationError,
 };

@@ -16,6 +16,9 @@ pub struct Report {
     pub communes: Vec<CommuneCoverage>,
     pub allocations: Vec<AllocationWhy>,
     pub uncovered: Vec<UncoveredWhy>,
+    /// Present when the max–min fairness option was used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fairness: Option<crate::fairness::FairnessReport>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,7 +76,8 @@ pub struct UncoveredWhy {
     pub need: String,
     pub value: i64,
     pub covered: i64,
-    /// `no_eligible_pledge` or `outranked`.
+    /// `no_eligible_pledge`, `outranked` or (max–min option only)
+    /// `fairness_floor`.
     pub reason: String,
     /// Objective the next đồng would have gained here.
     pub marginal_value: i64,
@@ -336,6 +340,7 @@ impl Solver {
                 communes,
                 allocations,
                 uncovered,
+                fairness: None,
             }),
         }
     }

@@ -366,6 +366,21 @@ impl Solver {
         self.levels = levels;
     }
 
+    /// Replaces the flow on the pledge→class arcs (the max–min option's
+    /// rounded LP flow; the caller guarantees feasibility) and recomputes
+    /// class inflows and spare pledge values.
+    pub(crate) fn set_flow(&mut self, flow: &[i64]) {
+        self.flow.copy_from_slice(flow);
+        self.cflow.fill(0);
+        for (k, &c) in self.pair_class.iter().enumerate() {
+            self.cflow[c as usize] += flow[k];
+        }
+        for p in 0..self.stats.pledges {
+            let used: i64 = self.flow[self.p_start[p]..self.p_start[p + 1]].iter().sum();
+            self.spare[p] = self.inst.pledges[p].value - used;
+        }
+    }
+
     /// Changes a pledge's value (warm start: call [`Solver::solve`] again).
     /// Flow above the new value is withdrawn from the pledge's arcs.
     pub fn set_pledge_value(&mut self, id: &str, value: i64) -> Result<(), ValidationError> {

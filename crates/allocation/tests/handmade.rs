@@ -294,3 +294,88 @@ fn generated_small_instances_match_lp() {
         );
     }
 }
+
+/// Max–min fairness by commune: the A Lưới / Huế case of the product test.
+/// The priority objective gives all of A Lưới's need first (priority 3);
+/// max–min gives both communes the same share, 20 of 32 M = 62.5 %.
+#[test]
+fn maxmin_shares_a_scarce_pledge_between_communes() {
+    let inst = Instance {
+        needs: vec![
+            common::need("HK", "20056", "warm_clothing", 16_000_000, 3),
+            common::need("HUE", "19753", "warm_clothing", 16_000_000, 1),
+            // No pledge may serve this commune: excluded from the floor.
+            common::need("NONE", "99999", "healthcare", 5_000_000, 3),
+        ],
+        pledges: vec![common::pledge(
+            "P",
+            20_000_000,
+            Some(&["20056", "19753"]),
+            Some(&["warm_clothing"]),
+        )],
+    };
+    let plain = allocation::solve(&inst).unwrap();
+    let got = |a: &allocation::Answer, need: &str| -> i64 {
+        a.allocations
+            .iter()
+            .filter(|x| x.need == need)
+            .map(|x| x.value)
+            .sum()
+    };
+    assert_eq!(
+        (got(&plain, "HK"), got(&plain, "HUE")),
+        (16_000_000, 4_000_000)
+    );
+    let fair = allocation::solve_maxmin(&inst).unwrap();
+    common::check_feasible(&inst, &fair);
+    assert_eq!(
+        (got(&fair, "HK"), got(&fair, "HUE")),
+        (10_000_000, 10_000_000)
+    );
+    let fr = fair.report.as_ref().unwrap().fairness.clone().unwrap();
+    assert!((fr.lp_min_coverage.unwrap() - 0.625).abs() < 1e-9, "{fr:?}");
+    assert!((fr.min_coverage.unwrap() - 0.625).abs() < 1e-9, "{fr:?}");
+    assert_eq!(fr.excluded, vec!["99999".to_string()]);
+    let mut binding = fr.binding.clone();
+    binding.sort();
+    assert_eq!(binding, vec!["19753".to_string(), "20056".to_string()]);
+    assert!(fr.explanation.contains("62.50%"), "{}", fr.explanation);
+    assert!(fr.label.contains("max-min fairness by commune"));
+    // The objective under the floor: HK 8M·6 + 2M·3, HUE 8M·2 + 2M·1.
+    assert_eq!(
+        fair.objective,
+        8_000_000 * 6 + 2_000_000 * 3 + 8_000_000 * 2 + 2_000_000
+    );
+    assert!(fair.objective < plain.objective);
+}
+
+/// The floor is the best possible: A can only be reached by PA and the
+/// free pledge PF, so both communes end at 40 % (A: 30 + 10, B: 40), even
+/// though B's priority is 5 and the priority objective would give PF to B.
+#[test]
+fn maxmin_then_objective() {
+    let inst = Instance {
+        needs: vec![
+            common::need("A1", "A", "nutrition", 100, 1),
+            common::need("B1", "B", "nutrition", 100, 5),
+        ],
+        pledges: vec![
+            common::pledge("PA", 30, Some(&["A"]), None),
+            common::pledge("PF", 50, None, None),
+        ],
+    };
+    let fair = allocation::solve_maxmin(&inst).unwrap();
+    common::check_feasible(&inst, &fair);
+    let got = |need: &str| -> i64 {
+        fair.allocations
+            .iter()
+            .filter(|x| x.need == need)
+            .map(|x| x.value)
+            .sum()
+    };
+    // t* = 40 %: A gets 30 (own) + 10, B gets 40; no more is possible for
+    // both; the floor binds both, so exactly that.
+    assert_eq!((got("A1"), got("B1")), (40, 40));
+    let fr = fair.report.unwrap().fairness.unwrap();
+    assert!((fr.lp_min_coverage.unwrap() - 0.4).abs() < 1e-9);
+}

@@ -106,3 +106,93 @@ pub fn check_feasible(inst: &Instance, ans: &Answer) {
     }
     assert_eq!(obj, ans.objective, "objective does not match allocations");
 }
+
+/// Independent oracle for the max–min option, on the need-level network
+/// (no classes): LP 1 maximises the minimum commune coverage `t` over the
+/// communes some pledge may serve; LP 2 maximises the objective with every
+/// such commune at ≥ `⌊t·V⌋` đồng (V its need). Returns `(t, objective)`.
+pub fn lp_maxmin(inst: &Instance) -> (Option<f64>, f64) {
+    let mut communes: Vec<&str> = inst.needs.iter().map(|n| n.commune.as_str()).collect();
+    communes.sort_unstable();
+    communes.dedup();
+    let reachable = |c: &str| {
+        inst.needs
+            .iter()
+            .any(|n| n.commune == c && inst.pledges.iter().any(|p| allowed(p, n)))
+    };
+    let included: Vec<&str> = communes.iter().copied().filter(|c| reachable(c)).collect();
+    let value_of = |c: &str| -> f64 {
+        inst.needs
+            .iter()
+            .filter(|n| n.commune == c)
+            .map(|n| n.value as f64)
+            .sum()
+    };
+    // Flow variables and constraints shared by both LPs.
+    let build = |vars: &mut good_lp::ProblemVariables| {
+        let mut need_in: Vec<Expression> = vec![Expression::from(0.0); inst.needs.len()];
+        let mut pledge_out: Vec<Expression> = vec![Expression::from(0.0); inst.pledges.len()];
+        for (j, p) in inst.pledges.iter().enumerate() {
+            for (i, n) in inst.needs.iter().enumerate() {
+                if allowed(p, n) {
+                    let x = vars.add(variable().min(0.0));
+                    need_in[i] += x;
+                    pledge_out[j] += x;
+                }
+            }
+        }
+        (need_in, pledge_out)
+    };
+    let commune_in = |need_in: &[Expression], c: &str| -> Expression {
+        let mut e = Expression::from(0.0);
+        for (i, n) in inst.needs.iter().enumerate() {
+            if n.commune == c {
+                e += need_in[i].clone();
+            }
+        }
+        e
+    };
+    let t = if included.is_empty() {
+        None
+    } else {
+        let mut vars = variables!();
+        let t = vars.add(variable().min(0.0).max(1.0));
+        let (need_in, pledge_out) = build(&mut vars);
+        let mut model = vars.maximise(t).using(microlp);
+        for (i, n) in inst.needs.iter().enumerate() {
+            model = model.with(need_in[i].clone().leq(n.value as f64));
+        }
+        for (j, p) in inst.pledges.iter().enumerate() {
+            model = model.with(pledge_out[j].clone().leq(p.value as f64));
+        }
+        for c in &included {
+            model = model.with((commune_in(&need_in, c) - value_of(c) * t).geq(0.0));
+        }
+        Some(model.solve().unwrap().value(t))
+    };
+    let mut vars = variables!();
+    let (need_in, pledge_out) = build(&mut vars);
+    let mut obj = Expression::from(0.0);
+    let mut halves = Vec::new();
+    for n in &inst.needs {
+        let h = n.value / 2;
+        let a = vars.add(variable().min(0.0).max(h as f64));
+        let b = vars.add(variable().min(0.0).max((n.value - h) as f64));
+        obj += (2 * n.priority) as f64 * a + n.priority as f64 * b;
+        halves.push((a, b));
+    }
+    let mut model = vars.maximise(obj.clone()).using(microlp);
+    for (i, (a, b)) in halves.iter().enumerate() {
+        model = model.with((*a + *b).eq(need_in[i].clone()));
+    }
+    for (j, p) in inst.pledges.iter().enumerate() {
+        model = model.with(pledge_out[j].clone().leq(p.value as f64));
+    }
+    if let Some(t) = t {
+        for c in &included {
+            model = model.with(commune_in(&need_in, c).geq((t * value_of(c) + 1e-6).floor()));
+        }
+    }
+    let sol = model.solve().unwrap();
+    (t, sol.eval(&obj))
+}
