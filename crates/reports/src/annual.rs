@@ -119,6 +119,24 @@ pub struct CompletenessFigure {
     pub missing: i64,
 }
 
+/// Children reached according to the rosters of deliveries (master
+/// children of the children registry): unique children and lượt (child ×
+/// delivery).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ReachedFigure {
+    pub unique: i64,
+    pub turns: i64,
+    /// Unique children by sex.
+    pub girls: i64,
+    pub boys: i64,
+    /// Unique children of an ethnic minority (recorded, and not Kinh).
+    pub minority: i64,
+    /// (category key, unique, lượt).
+    pub by_category: Vec<(String, i64, i64)>,
+    /// (age band at the delivery, unique, lượt).
+    pub by_age_band: Vec<(String, i64, i64)>,
+}
+
 /// Everything the yearly report prints, as the database holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AnnualFigures {
@@ -155,6 +173,11 @@ pub struct AnnualFigures {
     pub targets: Option<Vec<TargetFigure>>,
     /// `None`: the reporting regime's tables are not there yet.
     pub completeness: Option<Vec<CompletenessFigure>>,
+    /// Children reached by the rosters of deliveries; `None` when no
+    /// delivery carries a roster (then unique children, sex and ethnicity
+    /// are "not available").
+    #[serde(default)]
+    pub reached: Option<ReachedFigure>,
     /// Set when every figure comes from demonstration data.
     pub demo: bool,
     /// Set when the data set is synthetic (the national-scale benchmark).
@@ -576,6 +599,53 @@ fn children_table(
     }
 }
 
+const REGISTRY_TITLE: &str = "Biểu 8. Trẻ em không trùng lặp, theo giới tính và dân tộc";
+
+/// Biểu 8 and 9 from the rosters of deliveries.
+fn reached_tables(r: &ReachedFigure) -> Vec<Table> {
+    let int = |label: &str, v: i64| vec![Cell::Text(label.to_owned()), Cell::Int(v)];
+    let registry = Table {
+        title: REGISTRY_TITLE.to_owned(),
+        columns: vec![
+            col("Chỉ tiêu", ColumnKind::Text),
+            col("Số trẻ em", ColumnKind::Integer),
+        ],
+        rows: vec![
+            int("Số trẻ em được hỗ trợ (không trùng lặp)", r.unique),
+            int("Trong đó: trẻ em nữ", r.girls),
+            int("Trong đó: trẻ em nam", r.boys),
+            int("Trong đó: trẻ em người dân tộc thiểu số", r.minority),
+            int("Số lượt trẻ em được hỗ trợ (theo danh sách)", r.turns),
+        ],
+        total_row: None,
+    };
+    let row = |label: String, unique: i64, turns: i64| {
+        vec![Cell::Text(label), Cell::Int(unique), Cell::Int(turns)]
+    };
+    let mut rows: Vec<Vec<Cell>> = r
+        .by_category
+        .iter()
+        .map(|(k, u, t)| row(format!("Lĩnh vực: {}", category_label(k)), *u, *t))
+        .collect();
+    rows.extend(
+        r.by_age_band
+            .iter()
+            .map(|(k, u, t)| row(format!("Độ tuổi: {k}"), *u, *t)),
+    );
+    let detail = Table {
+        title: "Biểu 9. Trẻ em theo danh sách nhận hỗ trợ: số trẻ em và số lượt, theo lĩnh vực và độ tuổi khi nhận"
+            .to_owned(),
+        columns: vec![
+            col("Nhóm", ColumnKind::Text),
+            col("Số trẻ em (không trùng lặp trong nhóm)", ColumnKind::Integer),
+            col("Số lượt", ColumnKind::Integer),
+        ],
+        rows,
+        total_row: None,
+    };
+    vec![registry, detail]
+}
+
 fn children_section(f: &AnnualFigures) -> Section {
     let total = f.coverage_total();
     let mut paragraphs = vec![
@@ -593,9 +663,16 @@ fn children_section(f: &AnnualFigures) -> Section {
             }
         ),
         "Số liệu tính theo lượt: một trẻ em được hỗ trợ nhiều lần (nhiều lĩnh vực, nhiều đợt) được tính nhiều lượt.".to_owned(),
-        format!(
-            "Số trẻ em (không trùng lặp), số trẻ em theo giới tính và theo dân tộc cần sổ theo dõi trẻ em (issue 4), hệ thống chưa có: các chỉ tiêu này ghi \"{NOT_AVAILABLE}\", không ước tính."
-        ),
+        match &f.reached {
+            Some(r) => format!(
+                "Theo danh sách trẻ em nhận hỗ trợ kèm biên bản giao nhận (sổ theo dõi trẻ em): {} trẻ em (không trùng lặp), {} lượt. Chỉ các lần giao nhận có danh sách được tính.",
+                crate::number::format_int(r.unique),
+                crate::number::format_int(r.turns)
+            ),
+            None => format!(
+                "Số trẻ em (không trùng lặp), số trẻ em theo giới tính và theo dân tộc cần danh sách trẻ em nhận hỗ trợ (sổ theo dõi trẻ em), hệ thống chưa có: các chỉ tiêu này ghi \"{NOT_AVAILABLE}\", không ước tính."
+            ),
+        },
     ];
     if f.by_category.is_empty() {
         paragraphs.push(format!("Biểu 5 – Biểu 7: {}", decree::NO_DATA_SECTION));
@@ -625,22 +702,25 @@ fn children_section(f: &AnnualFigures) -> Section {
         |c| c.label.clone(),
     );
     let na = || Cell::Text(NOT_AVAILABLE.to_owned());
-    let registry = Table {
-        title: "Biểu 8. Trẻ em không trùng lặp, theo giới tính và dân tộc".to_owned(),
-        columns: vec![
-            col("Chỉ tiêu", ColumnKind::Text),
-            col("Số trẻ em", ColumnKind::Text),
-        ],
-        rows: [
-            "Số trẻ em được hỗ trợ (không trùng lặp)",
-            "Trong đó: trẻ em nữ",
-            "Trong đó: trẻ em nam",
-            "Trong đó: trẻ em người dân tộc thiểu số",
-        ]
-        .into_iter()
-        .map(|label| vec![Cell::Text(label.to_owned()), na()])
-        .collect(),
-        total_row: None,
+    let registry = match &f.reached {
+        Some(r) => reached_tables(r),
+        None => vec![Table {
+            title: REGISTRY_TITLE.to_owned(),
+            columns: vec![
+                col("Chỉ tiêu", ColumnKind::Text),
+                col("Số trẻ em", ColumnKind::Text),
+            ],
+            rows: [
+                "Số trẻ em được hỗ trợ (không trùng lặp)",
+                "Trong đó: trẻ em nữ",
+                "Trong đó: trẻ em nam",
+                "Trong đó: trẻ em người dân tộc thiểu số",
+            ]
+            .into_iter()
+            .map(|label| vec![Cell::Text(label.to_owned()), na()])
+            .collect(),
+            total_row: None,
+        }],
     };
     let bars = Chart::Bar {
         title: "Lượt trẻ em có nhu cầu theo lĩnh vực".to_owned(),
@@ -654,7 +734,7 @@ fn children_section(f: &AnnualFigures) -> Section {
     Section {
         heading: "IV. TRẺ EM ĐƯỢC HỖ TRỢ".to_owned(),
         paragraphs,
-        tables: vec![by_category, by_band, by_area, registry],
+        tables: [vec![by_category, by_band, by_area], registry].concat(),
         charts: if f.by_category.is_empty() {
             Vec::new()
         } else {
@@ -870,9 +950,52 @@ mod tests {
             deliveries_recorded: false,
             targets: None,
             completeness: None,
+            reached: None,
             demo: false,
             synthetic: false,
         }
+    }
+
+    #[test]
+    fn children_reached_by_rosters_replace_not_available_with_counts() {
+        let mut f = empty();
+        f.reached = Some(ReachedFigure {
+            unique: 3,
+            turns: 4,
+            girls: 2,
+            boys: 1,
+            minority: 1,
+            by_category: vec![("warm_clothing".into(), 3, 4)],
+            by_age_band: vec![("6-10".into(), 2, 3), ("11-15".into(), 1, 1)],
+        });
+        let doc = document(&f);
+        doc.check().expect("tables are well formed");
+        let section = doc
+            .sections
+            .iter()
+            .find(|s| s.tables.iter().any(|t| t.title == REGISTRY_TITLE))
+            .expect("children section");
+        let registry = section
+            .tables
+            .iter()
+            .find(|t| t.title == REGISTRY_TITLE)
+            .expect("Biểu 8");
+        let values: Vec<&Cell> = registry.rows.iter().map(|r| &r[1]).collect();
+        assert_eq!(
+            values,
+            [
+                &Cell::Int(3),
+                &Cell::Int(2),
+                &Cell::Int(1),
+                &Cell::Int(1),
+                &Cell::Int(4)
+            ]
+        );
+        let detail = section.tables.last().expect("Biểu 9");
+        assert!(detail.title.starts_with("Biểu 9."));
+        assert_eq!(detail.rows[0][2], Cell::Int(4));
+        assert_eq!(detail.rows.len(), 3);
+        assert!(crate::xlsx(&doc).is_ok());
     }
 
     #[test]

@@ -817,8 +817,11 @@ pub struct LineAxes {
     /// out).
     pub accepted: i64,
     /// Σ children served by delivered deliveries (the caller caps it at
-    /// the line's count: the same children are not counted twice).
+    /// the line's count: the same children are not counted twice); where
+    /// the line's deliveries carry rosters, the unique children on them.
     pub children_served: i64,
+    /// `children_served` comes from rosters (unique master children).
+    pub from_roster: bool,
 }
 
 /// The value a delivery's site accepted, from its status and its
@@ -877,6 +880,12 @@ pub async fn axes_by_line(db: &Db) -> Result<HashMap<String, LineAxes>, StorageE
             .accepted
             .saturating_add(rules::accepted_value(status, d.value, ncs));
         axes.children_served = axes.children_served.saturating_add(d.children_served);
+    }
+    // Where a roster exists, the children reached are counted, not typed.
+    for (line, n) in crate::rosters::children_by_line(db).await? {
+        let axes = out.entry(line).or_default();
+        axes.children_served = n;
+        axes.from_roster = true;
     }
     Ok(out)
 }

@@ -31,6 +31,7 @@ pub mod receipts;
 pub mod registry;
 pub mod report_data;
 pub mod reporting;
+pub mod rosters;
 pub mod sessions;
 pub mod statements;
 pub mod tokens;

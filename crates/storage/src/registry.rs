@@ -1572,6 +1572,11 @@ pub async fn withdraw_consent(
             .bind(key)
             .execute(&mut *tx)
             .await?;
+            // An officer's reason for a roster past the overlap guard is free text.
+            sqlx::query("UPDATE delivery_children SET overlap_reason = NULL WHERE record_key = $1")
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
             // Open proposals about an erased record cannot be decided any more.
             sqlx::query(
                 "UPDATE child_links SET status = 'kept_apart', updated_at = $2 \

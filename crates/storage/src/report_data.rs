@@ -31,15 +31,16 @@
 //! one line).
 //!
 //! Children's data never appear: only the counts of need lines and
-//! deliveries. Unique children, sex and ethnicity need the children
-//! registry (issue 4) and are reported as not available.
+//! deliveries. Unique children, sex and ethnicity come from the rosters of
+//! deliveries handed over in the period ([`crate::rosters::reached`]); while
+//! no delivery carries a roster they are reported as not available.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use reports::annual::{
-    AnnualFigures, CompletenessFigure, CoverageFigure, MonthFigure, SourceFigure, TargetFigure,
-    UnitLevel, default_issuer,
+    AnnualFigures, CompletenessFigure, CoverageFigure, MonthFigure, ReachedFigure, SourceFigure,
+    TargetFigure, UnitLevel, default_issuer,
 };
 
 use crate::{Backend, Db, StorageError, db_run};
@@ -810,6 +811,7 @@ pub async fn annual_figures(
         is_synthetic(db),
     )?;
 
+    let reached = reached_figure(db, &unit.filter, period).await?;
     let mut by_category: BTreeMap<String, CoverageFigure> = BTreeMap::new();
     let mut by_band: BTreeMap<String, CoverageFigure> = BTreeMap::new();
     for g in &groups {
@@ -913,9 +915,71 @@ pub async fn annual_figures(
         deliveries_recorded: deliveries,
         targets,
         completeness,
+        reached,
         demo,
         synthetic,
     })
+}
+
+/// Children reached by the rosters of deliveries handed over in the period
+/// at sites of the unit; `None` while no delivery carries a roster.
+async fn reached_figure(
+    db: &Db,
+    filter: &UnitFilter,
+    period: &Period,
+) -> Result<Option<ReachedFigure>, StorageError> {
+    if !crate::rosters::any(db).await? {
+        return Ok(None);
+    }
+    let r = crate::rosters::reached(
+        db,
+        period.from,
+        period.last_counted(),
+        period.end_instant(),
+        |province, code| match filter {
+            UnitFilter::All => true,
+            UnitFilter::Province(p) => p == province,
+            UnitFilter::Codes(codes) => codes.iter().any(|c| c == code),
+        },
+    )
+    .await?;
+    let unique =
+        |m: &BTreeMap<String, crate::rosters::Tally>, k: &str| m.get(k).map_or(0, |t| t.unique);
+    let minority = r
+        .by_ethnicity
+        .iter()
+        .filter(|(k, _)| k.as_str() != "Kinh" && k.as_str() != "unknown")
+        .fold(0i64, |a, (_, t)| a.saturating_add(t.unique));
+    let rows = |m: &BTreeMap<String, crate::rosters::Tally>, order: &[&str]| {
+        let mut keys: Vec<&String> = m.keys().collect();
+        keys.sort_by_key(|k| {
+            order
+                .iter()
+                .position(|o| *o == k.as_str())
+                .unwrap_or(order.len())
+        });
+        keys.into_iter()
+            .filter_map(|k| m.get(k).map(|t| (k.clone(), t.unique, t.turns)))
+            .collect::<Vec<_>>()
+    };
+    Ok(Some(ReachedFigure {
+        unique: r.total.unique,
+        turns: r.total.turns,
+        girls: unique(&r.by_sex, "female"),
+        boys: unique(&r.by_sex, "male"),
+        minority,
+        by_category: rows(
+            &r.by_category,
+            &[
+                "healthcare",
+                "nutrition",
+                "recreation",
+                "warm_clothing",
+                "other",
+            ],
+        ),
+        by_age_band: rows(&r.by_age_band, &crate::registry::AGE_BANDS),
+    }))
 }
 
 /// Groups in the given key order, unknown keys after them.
