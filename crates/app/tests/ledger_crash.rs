@@ -54,6 +54,7 @@ fn chungtay(args: &[&str]) -> Output {
     Command::new(BIN)
         .args(args)
         .env("CHUNGTAY_LOG", "warn")
+        .env("CHUNGTAY_REGISTRY_KEY", registry_key_path())
         .env_remove("CHUNGTAY_DB")
         .output()
         .expect("run chungtay")
@@ -89,6 +90,7 @@ async fn kill_mid_batch_then_verify(url: &str, dir: &std::path::Path) {
             "50",
         ])
         .env("CHUNGTAY_LOG", "warn")
+        .env("CHUNGTAY_REGISTRY_KEY", registry_key_path())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -203,4 +205,10 @@ async fn postgres_killed_mid_batch_keeps_every_receipt_with_its_leaf() {
     let _ = std::fs::remove_dir_all(&dir);
     let _ = storage::testing::execute(&admin, &format!("DROP DATABASE IF EXISTS {name}")).await;
     admin.close().await;
+}
+
+/// The registry's key file of the test processes: in the temporary
+/// directory, never under the crate (a `serve` creates it on first start).
+fn registry_key_path() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("ct-test-registry-{}.key", std::process::id()))
 }

@@ -74,6 +74,7 @@ fn chungtay(args: &[&str]) -> Output {
     let out = Command::new(BIN)
         .args(args)
         .env("CHUNGTAY_LOG", "warn")
+        .env("CHUNGTAY_REGISTRY_KEY", registry_key_path())
         .env_remove("CHUNGTAY_DB")
         .output()
         .expect("run chungtay");
@@ -105,6 +106,7 @@ impl Server {
                 key,
             ])
             .env("CHUNGTAY_LOG", "warn")
+            .env("CHUNGTAY_REGISTRY_KEY", registry_key_path())
             .env_remove("CHUNGTAY_DB")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -330,4 +332,10 @@ async fn postgres_the_independent_verifier_accepts_the_log_and_detects_a_tampere
     let _ = std::fs::remove_dir_all(&dir);
     let _ = storage::testing::execute(&admin, &format!("DROP DATABASE IF EXISTS {name}")).await;
     admin.close().await;
+}
+
+/// The registry's key file of the test processes: in the temporary
+/// directory, never under the crate (a `serve` creates it on first start).
+fn registry_key_path() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("ct-test-registry-{}.key", std::process::id()))
 }
