@@ -419,6 +419,7 @@ propose-mode-apply = Recompute
 propose-mode-shown = Proposal shown by
 propose-maxmin-floor = Every commune gets at least { $pct } % of its gap — the highest floor possible; communes exactly at the floor: { $binding }.
 propose-maxmin-excluded = Left out: communes no committed pledge may serve: { $communes }.
+propose-maxmin-unavailable = The max-min fairness proposal could not be computed in time; the priority proposal is shown.
 propose-floor-reason = The eligible money was used to lift communes to the fairness floor.
 propose-compare = The two criteria compared by commune
 propose-commune = Commune

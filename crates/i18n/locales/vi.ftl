@@ -419,6 +419,7 @@ propose-mode-apply = Tính lại
 propose-mode-shown = Đề xuất đang hiển thị theo
 propose-maxmin-floor = Mỗi xã được phủ ít nhất { $pct } % phần còn thiếu — mức sàn cao nhất có thể; các xã ở đúng mức sàn: { $binding }.
 propose-maxmin-excluded = Không tính các xã không có khoản cam kết nào được phép dùng: { $communes }.
+propose-maxmin-unavailable = Phương án công bằng tối đa–tối thiểu không tính xong trong thời hạn; đang hiển thị phương án theo ưu tiên.
 propose-floor-reason = Tiền phù hợp được dùng để đưa các xã lên mức sàn công bằng.
 propose-compare = So sánh hai tiêu chí theo xã
 propose-commune = Xã

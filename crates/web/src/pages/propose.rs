@@ -77,6 +77,8 @@ pub struct ModeFigures {
 struct ProposePage {
     p: Page,
     maxmin: bool,
+    /// The max–min LP did not answer in time: only the priority proposal.
+    maxmin_failed: bool,
     items: Vec<Proposed>,
     short: Vec<Short>,
     total_gap: i64,
@@ -97,6 +99,9 @@ pub struct ModeQuery {
     #[serde(default)]
     pub fairness: Option<String>,
 }
+
+/// Seconds each max–min LP may take on the propose page.
+const MAXMIN_TIME_LIMIT_S: f64 = 20.0;
 
 fn is_maxmin(v: Option<&str>) -> bool {
     v == Some("maxmin")
@@ -259,6 +264,14 @@ fn figures(
         .map(|(u, g)| got.get(u).copied().unwrap_or(0) as f64 / (*g).max(1) as f64)
         .collect();
     let min = ratios.iter().copied().reduce(f64::min);
+    if answer.is_none() {
+        return ModeFigures {
+            gini: "—".into(),
+            min_coverage: "—".into(),
+            proposed: 0,
+            objective: 0,
+        };
+    }
     ModeFigures {
         gini: if ratios.is_empty() {
             "—".into()
@@ -285,16 +298,32 @@ async fn page(
         .iter()
         .fold(0i64, |a, n| a.saturating_add(n.value));
     let empty = built.instance.needs.is_empty() || built.instance.pledges.is_empty();
+    let mut maxmin_failed = false;
     // Both modes, so that the coordinator can compare them.
     let (by_priority, by_maxmin) = if empty {
         (None, None)
     } else {
         let p = allocation::solve_with_report(&built.instance)
             .map_err(|e| AppError::bad("error-generic", e.to_string()))?;
-        let m = allocation::solve_maxmin_grouped(&built.instance, &unit_of)
-            .map_err(|e| AppError::bad("error-generic", e.to_string()))?;
-        (Some(p), Some(m))
+        // The max–min LP must not hold the page: past the time limit (or
+        // on an LP failure) the priority proposal is still shown, and the
+        // max–min column says it is unavailable.
+        let m =
+            allocation::solve_maxmin_grouped(&built.instance, &unit_of, Some(MAXMIN_TIME_LIMIT_S));
+        match m {
+            Ok(m) => (Some(p), Some(m)),
+            Err(allocation::FairnessError::Invalid(e)) => {
+                return Err(AppError::bad("error-generic", e.to_string()));
+            }
+            Err(e @ allocation::FairnessError::Lp { .. }) => {
+                tracing::warn!(error = %e, "max-min fairness LP unavailable");
+                maxmin_failed = true;
+                (Some(p), None)
+            }
+        }
     };
+    // Without the max–min answer, the page shows the priority proposal.
+    let maxmin = maxmin && !maxmin_failed;
     let got_p = per_unit(&built, by_priority.as_ref());
     let got_m = per_unit(&built, by_maxmin.as_ref());
     let mut gap_by_unit: std::collections::BTreeMap<String, (i64, chrono::NaiveDate)> =
@@ -344,7 +373,11 @@ async fn page(
                 priority: a,
                 priority_pct: pct(a, *g),
                 maxmin: b,
-                maxmin_pct: pct(b, *g),
+                maxmin_pct: if by_maxmin.is_some() {
+                    pct(b, *g)
+                } else {
+                    "—".into()
+                },
             }
         })
         .collect();
@@ -466,9 +499,15 @@ async fn page(
     let proposed = items
         .iter()
         .fold(0i64, |a: i64, i: &Proposed| a.saturating_add(i.amount));
+    let floor_note = if maxmin_failed {
+        i18n::t(lang, "propose-maxmin-unavailable")
+    } else {
+        floor_note
+    };
     render(&ProposePage {
         p: Page::new(ctx, "propose-title"),
         maxmin,
+        maxmin_failed,
         items,
         short,
         total_gap,
