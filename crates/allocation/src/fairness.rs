@@ -58,7 +58,9 @@
 
 use std::collections::HashMap;
 
-use good_lp::{Expression, ProblemVariables, Solution, SolverModel, Variable, microlp, variable};
+use good_lp::{
+    Expression, ProblemVariables, Solution, SolverModel, Variable, WithTimeLimit, microlp, variable,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Answer, Instance, ValidationError};
@@ -132,18 +134,21 @@ pub enum FairnessError {
 
 /// Max–min fairness by commune (the need's `commune` attribute).
 pub fn solve_maxmin(inst: &Instance) -> Result<Answer, FairnessError> {
-    solve_maxmin_grouped(inst, &|c: &str| c.to_string())
+    solve_maxmin_grouped(inst, &|c: &str| c.to_string(), None)
 }
 
 /// Max–min fairness over groups of communes: `group` maps a need's commune
 /// attribute to its fairness group (e.g. the product's `unit|period` keys to
-/// the unit). A group is a union of communes, so of classes.
+/// the unit). A group is a union of communes, so of classes. `time_limit`
+/// (seconds, each LP) turns a simplex that runs too long into
+/// [`FairnessError::Lp`] — for callers that must answer promptly.
 pub fn solve_maxmin_grouped(
     inst: &Instance,
     group: &dyn Fn(&str) -> String,
+    time_limit: Option<f64>,
 ) -> Result<Answer, FairnessError> {
     let mut s = Solver::new(inst.clone())?;
-    let lp = maxmin_flow(&s, group)?;
+    let lp = maxmin_flow(&s, group, time_limit)?;
     s.set_flow(&lp.int_flow);
     let mut answer = s.answer_with_report();
     let amounts = s.need_amounts();
@@ -306,6 +311,7 @@ fn base(
 pub(crate) fn maxmin_flow(
     s: &Solver,
     group: &dyn Fn(&str) -> String,
+    time_limit: Option<f64>,
 ) -> Result<MaxminFlow, FairnessError> {
     let nc = s.stats.classes;
     // Fairness groups.
@@ -357,6 +363,9 @@ pub(crate) fn maxmin_flow(
         let tv = vars.add(variable().min(0.0).max(1.0));
         let b = base(s, &mut vars, scale, &class_group, ng);
         let mut model = vars.maximise(tv).using(microlp);
+        if let Some(limit) = time_limit {
+            model = model.with_time_limit(limit);
+        }
         for c in b.constraints {
             model = model.with(c);
         }
@@ -404,6 +413,9 @@ pub(crate) fn maxmin_flow(
             class_in[c as usize] += b.x[k];
         }
         let mut model = vars.maximise(objective.clone()).using(microlp);
+        if let Some(limit) = time_limit {
+            model = model.with_time_limit(limit);
+        }
         for c in b.constraints {
             model = model.with(c);
         }

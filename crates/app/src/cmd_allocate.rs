@@ -2,7 +2,9 @@
 //!
 //! Reads an allocation instance (issue #7 JSON), solves it exactly with the
 //! `allocation` crate and writes the answer (`allocations`, `objective` and,
-//! unless `--no-report`, the explanation `report`). Shows progress on a
+//! unless `--no-report`, the explanation `report`). `--fairness maxmin`
+//! first maximises the minimum coverage per commune, then the objective
+//! (an LP; the report's `fairness` block carries its label and figures). Shows progress on a
 //! terminal for large instances. Bad input gives a one-line message in
 //! Vietnamese then English, naming the offending item.
 
@@ -10,7 +12,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use allocation::{Instance, Solver, ValidationError};
+use allocation::{FairnessError, Instance, Solver, ValidationError};
 
 /// Above this many needs + pledges a spinner is shown (stderr on a terminal).
 const PROGRESS_THRESHOLD: usize = 20_000;
@@ -30,6 +32,19 @@ pub struct AllocateArgs {
     /// JSON dễ đọc (thụt lề) / Pretty-printed JSON
     #[arg(long)]
     pub pretty: bool,
+    /// Tiêu chí: priority (mặc định, tối ưu chính xác) hoặc maxmin (công bằng
+    /// tối đa–tối thiểu theo xã, rồi mục tiêu ưu tiên; quy hoạch tuyến tính) /
+    /// Criterion: priority (default, exact optimum) or maxmin (max-min
+    /// fairness by commune, then the priority objective; linear programme)
+    #[arg(long, value_enum, default_value_t = FairnessArg::Priority)]
+    pub fairness: FairnessArg,
+}
+
+/// `--fairness` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FairnessArg {
+    Priority,
+    Maxmin,
 }
 
 /// Why `chungtay allocate` failed. Display: one line, Vietnamese then English.
@@ -44,6 +59,11 @@ pub enum AllocateCmdError {
     Invalid {
         path: PathBuf,
         source: ValidationError,
+    },
+    #[error("{source} [{}]", path.display())]
+    Fairness {
+        path: PathBuf,
+        source: FairnessError,
     },
     #[error("Không tạo được JSON kết quả: {0} / Cannot serialise the answer: {0}")]
     Serialize(serde_json::Error),
@@ -102,13 +122,33 @@ pub fn run(args: &AllocateArgs) -> Result<(), AllocateCmdError> {
         path: args.input.clone(),
         source,
     })?;
-    progress.step("Giải tối ưu / Solving to optimality…");
-    solver.solve();
-    progress.step("Lập kết quả và giải thích / Building the answer and explanations…");
-    let answer = if args.no_report {
-        solver.answer()
-    } else {
-        solver.answer_with_report()
+    let answer = match args.fairness {
+        FairnessArg::Priority => {
+            progress.step("Giải tối ưu / Solving to optimality…");
+            solver.solve();
+            progress.step("Lập kết quả và giải thích / Building the answer and explanations…");
+            if args.no_report {
+                solver.answer()
+            } else {
+                solver.answer_with_report()
+            }
+        }
+        FairnessArg::Maxmin => {
+            progress.step(allocation::MAXMIN_LABEL);
+            let mut answer = allocation::solve_maxmin(solver.instance()).map_err(|source| {
+                AllocateCmdError::Fairness {
+                    path: args.input.clone(),
+                    source,
+                }
+            })?;
+            if let Some(f) = answer.report.as_ref().and_then(|r| r.fairness.as_ref()) {
+                eprintln!("{}", f.explanation);
+            }
+            if args.no_report {
+                answer.report = None;
+            }
+            answer
+        }
     };
     progress.step("Ghi kết quả / Writing the answer…");
     let json = if args.pretty {
@@ -155,6 +195,7 @@ mod tests {
             output: output.clone(),
             no_report: false,
             pretty: false,
+            fairness: FairnessArg::Priority,
         };
         run(&args).expect("test setup");
         let v: serde_json::Value =
@@ -180,6 +221,7 @@ mod tests {
             output: tmp("never.json"),
             no_report: true,
             pretty: false,
+            fairness: FairnessArg::Priority,
         };
         let e = run(&args).unwrap_err().to_string();
         assert!(e.starts_with("Nhu cầu N3: giá trị phải > 0"), "{e}");
@@ -190,8 +232,46 @@ mod tests {
             output: tmp("x.json"),
             no_report: true,
             pretty: false,
+            fairness: FairnessArg::Priority,
         };
         let e = run(&missing).unwrap_err().to_string();
         assert!(e.contains("Cannot read file"), "{e}");
+    }
+
+    #[test]
+    fn maxmin_is_labelled_in_the_report() {
+        let input = tmp("mm.json");
+        let output = tmp("mm-out.json");
+        std::fs::write(
+            &input,
+            r#"{"needs":[{"id":"HK","commune":"20056","category":"warm_clothing","age_band":"primary","value":16000000,"priority":3},
+                         {"id":"HUE","commune":"19753","category":"warm_clothing","age_band":"primary","value":16000000,"priority":1}],
+                "pledges":[{"id":"P1","value":20000000,"categories":null,"communes":null,"age_bands":null}]}"#,
+        )
+        .expect("test setup");
+        let args = AllocateArgs {
+            input: input.clone(),
+            output: output.clone(),
+            no_report: false,
+            pretty: true,
+            fairness: FairnessArg::Maxmin,
+        };
+        run(&args).expect("solve");
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&output).expect("test setup"))
+                .expect("test setup");
+        let f = &v["report"]["fairness"];
+        assert_eq!(f["mode"], "maxmin");
+        assert!(
+            f["label"]
+                .as_str()
+                .is_some_and(|l| l.contains("max-min fairness by commune")),
+            "{f}"
+        );
+        for a in v["allocations"].as_array().expect("allocations") {
+            assert_eq!(a["value"], 10_000_000, "{v}");
+        }
+        let _ = std::fs::remove_file(input);
+        let _ = std::fs::remove_file(output);
     }
 }

@@ -572,9 +572,10 @@ async fn a_citizen_pledges_on_a_published_need_and_it_counts_only_once_confirmed
     assert_eq!(n.committed, 1_000_000);
 }
 
-#[tokio::test]
-async fn the_coordinator_reviews_and_accepts_an_optimal_proposal() {
-    let app = app().await;
+/// Two published lines of 16.000.000 ₫ each: Hồng Kim (A Lưới, 20056,
+/// classified khu vực III) and Phú Bình (Huế, 19747); one committed pledge
+/// of 20.000.000 ₫ that cannot cover both.
+async fn two_lines_one_pledge(app: &App) -> Vec<String> {
     let sys = AuditActor::system("t");
     // Two published lines: Hồng Kim (A Lưới, classified khu vực III) and Phú
     // Bình (Huế); one pledge that cannot cover both.
@@ -627,7 +628,38 @@ async fn the_coordinator_reviews_and_accepts_an_optimal_proposal() {
     storage::donors::commit(&app.db, "p-hx", &sys, Utc::now())
         .await
         .expect("commit");
+    lines
+}
 
+/// The proposed rows of the propose page: (pledge|need items, amounts).
+fn proposal_rows(body: &str) -> (Vec<String>, Vec<String>) {
+    let items: Vec<String> = body
+        .split("name=\"item\" value=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next().map(str::to_owned))
+        .collect();
+    let amounts: Vec<String> = body
+        .split("name=\"amount\" inputmode=\"numeric\" size=\"11\" value=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next().map(str::to_owned))
+        .collect();
+    assert_eq!(items.len(), amounts.len());
+    (items, amounts)
+}
+
+/// The comparison row of a commune: its cells' text.
+fn compare_row<'a>(body: &'a str, unit: &str) -> &'a str {
+    let start = body
+        .find(&format!("data-commune=\"{unit}\""))
+        .unwrap_or_else(|| panic!("no row for {unit}: {body}"));
+    let rest = &body[start..];
+    &rest[..rest.find("</tr>").unwrap_or(rest.len())]
+}
+
+#[tokio::test]
+async fn the_coordinator_reviews_and_accepts_an_optimal_proposal() {
+    let app = app().await;
+    let lines = two_lines_one_pledge(&app).await;
     let (coord, csrf) = app.login("coord").await;
     let page = app.get("/allocations/propose", &coord).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -636,22 +668,11 @@ async fn the_coordinator_reviews_and_accepts_an_optimal_proposal() {
         "{}",
         page.body
     );
+    assert!(page.body.contains("value=\"priority\" checked"));
     // Each need is 16.000.000 ₫ (half: 8M). A Lưới has priority 3, so its
     // first half is worth 6 per đồng and its second half 3, both above Huế's
     // first half (2): the optimum gives A Lưới all 16M and Huế the last 4M.
-    let items: Vec<String> = page
-        .body
-        .split("name=\"item\" value=\"")
-        .skip(1)
-        .filter_map(|s| s.split('"').next().map(str::to_owned))
-        .collect();
-    let amounts: Vec<String> = page
-        .body
-        .split("name=\"amount\" inputmode=\"numeric\" size=\"11\" value=\"")
-        .skip(1)
-        .filter_map(|s| s.split('"').next().map(str::to_owned))
-        .collect();
-    assert_eq!(items.len(), amounts.len());
+    let (items, amounts) = proposal_rows(&page.body);
     let amount_for = |line: &str| -> i64 {
         items
             .iter()
@@ -695,6 +716,82 @@ async fn the_coordinator_reviews_and_accepts_an_optimal_proposal() {
         app.get("/allocations/propose", &local).await.status,
         StatusCode::FORBIDDEN
     );
+}
+
+/// The max–min option: chosen by radio, clearly labelled, both modes'
+/// coverage per commune and Gini shown side by side; accepting it allocates
+/// the fair amounts (20M shared 10M / 10M: 62.5 % of each commune's gap).
+#[tokio::test]
+async fn the_coordinator_compares_and_accepts_a_max_min_fair_proposal() {
+    let app = app().await;
+    let lines = two_lines_one_pledge(&app).await;
+    let (coord, csrf) = app.login("coord").await;
+    let page = app
+        .get("/allocations/propose?fairness=maxmin", &coord)
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let b = &page.body;
+    assert!(b.contains("value=\"maxmin\" checked"), "{b}");
+    assert!(b.contains("max-min fairness by commune"), "{b}");
+    let label = b
+        .split("data-testid=\"propose-mode-label\"")
+        .nth(1)
+        .and_then(|s| s.split("</p>").next())
+        .unwrap_or_default();
+    assert!(label.contains("max-min fairness by commune"), "{label}");
+    assert!(label.contains("62.5 %"), "the floor is stated: {label}");
+    let (items, amounts) = proposal_rows(b);
+    let amount_for = |line: &str| -> i64 {
+        items
+            .iter()
+            .zip(&amounts)
+            .filter(|(i, _)| i.split('|').nth(1) == Some(line))
+            .filter_map(|(_, a)| a.parse::<i64>().ok())
+            .sum()
+    };
+    assert_eq!(amount_for(&lines[0]), 10_000_000, "{items:?} {amounts:?}");
+    assert_eq!(amount_for(&lines[1]), 10_000_000, "{items:?} {amounts:?}");
+    // Both modes per commune: priority gives A Lưới 100 % and Huế 25 %;
+    // max–min gives both 62.5 %.
+    let hk = compare_row(b, "20056");
+    assert!(hk.contains(">100.0 %<") && hk.contains(">62.5 %<"), "{hk}");
+    let hue = compare_row(b, "19747");
+    assert!(
+        hue.contains(">25.0 %<") && hue.contains(">62.5 %<"),
+        "{hue}"
+    );
+    let cell = |id: &str| -> String {
+        b.split(&format!("data-testid=\"{id}\">"))
+            .nth(1)
+            .and_then(|s| s.split('<').next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(cell("min-priority"), "25.0 %");
+    assert_eq!(cell("min-maxmin"), "62.5 %");
+    // Gini of (1, 0.25) = 0.30; of (0.625, 0.625) = 0.
+    assert_eq!(cell("gini-priority"), "0.30");
+    assert_eq!(cell("gini-maxmin"), "0.00");
+    // The priority page shows the same comparison.
+    let other = app.get("/allocations/propose", &coord).await;
+    assert!(compare_row(&other.body, "19747").contains(">62.5 %<"));
+    // Accept the fair proposal.
+    let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf), ("fairness", "maxmin")];
+    for (i, a) in items.iter().zip(&amounts) {
+        form.push(("item", i));
+        form.push(("amount", a));
+    }
+    let r = app.post("/allocations/propose", &coord, &form).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mut committed = Vec::new();
+    for l in &lines {
+        let n = storage::needs::get(&app.db, l)
+            .await
+            .expect("q")
+            .expect("l");
+        committed.push(n.committed);
+    }
+    assert_eq!(committed, vec![10_000_000, 10_000_000]);
 }
 
 #[tokio::test]

@@ -6,7 +6,11 @@
 //! cargo run --release -p allocation --bin alloc-bench -- \
 //!     [--sizes xs,s,m,l] [--dir data/alloc-bench] [--python .venv-ortools/bin/python] \
 //!     [--reps 3] [--no-ortools]
+//! cargo run --release -p allocation --bin alloc-bench -- --maxmin 300x40,1000x100
 //! ```
+//! `--maxmin NEEDSxPLEDGES,…` times the max–min fairness option (two LPs)
+//! against the priority solver on generated product-size instances and
+//! prints minimum commune coverage, Gini and objective of both.
 //! For every size it generates the instance (seed 1) if the file is missing,
 //! runs our solver in a child process (`--one FILE`, so that VmHWM is per
 //! instance) and the OR-Tools script, checks that both objectives are equal,
@@ -165,6 +169,7 @@ fn parse_args() -> Result<Result<Opts, PathBuf>, String> {
         let mut val = || args.next().ok_or_else(|| format!("{a} needs a value"));
         match a.as_str() {
             "--one" => return Ok(Err(PathBuf::from(val()?))),
+            "--maxmin" => return Ok(Err(PathBuf::from(format!("maxmin:{}", val()?)))),
             "--sizes" => o.sizes = val()?.split(',').map(str::to_string).collect(),
             "--dir" => o.dir = PathBuf::from(val()?),
             "--python" => o.python = PathBuf::from(val()?),
@@ -178,6 +183,9 @@ fn parse_args() -> Result<Result<Opts, PathBuf>, String> {
 
 fn run() -> Result<(), String> {
     let opts = match parse_args()? {
+        Err(arg) if arg.to_string_lossy().starts_with("maxmin:") => {
+            return run_maxmin(&arg.to_string_lossy()["maxmin:".len()..]);
+        }
         Err(file) => return run_one(&file),
         Ok(o) => o,
     };
@@ -287,6 +295,64 @@ fn run() -> Result<(), String> {
     } else {
         Err("objectives differ or a certificate failed".into())
     }
+}
+
+/// Min commune coverage (over communes some pledge may serve) and Gini of
+/// commune coverage of an answer.
+fn coverage_figures(a: &allocation::Answer, served: &[bool]) -> (f64, f64) {
+    let Some(r) = a.report.as_ref() else {
+        return (f64::NAN, f64::NAN);
+    };
+    let min = r
+        .communes
+        .iter()
+        .zip(served)
+        .filter(|(_, s)| **s)
+        .map(|(c, _)| c.coverage)
+        .fold(f64::INFINITY, f64::min);
+    (min, r.summary.gini_commune_coverage)
+}
+
+fn run_maxmin(sizes: &str) -> Result<(), String> {
+    println!(
+        "| needs × pledges | communes (excluded) | priority: solve (s), min coverage, Gini, objective | max–min: solve (s), floor t* (LP), min coverage, Gini, objective |"
+    );
+    println!("|---|---|---|---|");
+    for size in sizes.split(',') {
+        let (nn, np) = size
+            .split_once('x')
+            .and_then(|(a, b)| Some((a.parse::<usize>().ok()?, b.parse::<usize>().ok()?)))
+            .ok_or_else(|| format!("--maxmin: bad size {size} (NEEDSxPLEDGES)"))?;
+        let inst = generator::generate(nn, np, 1);
+        let t0 = Instant::now();
+        let plain = allocation::solve_with_report(&inst).map_err(|e| e.to_string())?;
+        let t_plain = t0.elapsed().as_secs_f64();
+        let t1 = Instant::now();
+        let fair = allocation::solve_maxmin(&inst).map_err(|e| e.to_string())?;
+        let t_fair = t1.elapsed().as_secs_f64();
+        let Some(fr) = fair.report.as_ref().and_then(|r| r.fairness.clone()) else {
+            return Err("no fairness report".into());
+        };
+        let communes: Vec<String> = plain
+            .report
+            .as_ref()
+            .map(|r| r.communes.iter().map(|c| c.commune.clone()).collect())
+            .unwrap_or_default();
+        let served: Vec<bool> = communes.iter().map(|c| !fr.excluded.contains(c)).collect();
+        let (pmin, pgini) = coverage_figures(&plain, &served);
+        let (fmin, fgini) = coverage_figures(&fair, &served);
+        println!(
+            "| {nn} × {np} | {} ({}) | {t_plain:.3}, {:.1} %, {pgini:.3}, {} | {t_fair:.3}, {:.1} %, {:.1} %, {fgini:.3}, {} |",
+            communes.len(),
+            fr.excluded.len(),
+            100.0 * pmin,
+            plain.objective,
+            100.0 * fr.lp_min_coverage.unwrap_or(f64::NAN),
+            100.0 * fmin,
+            fair.objective
+        );
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {
