@@ -554,6 +554,11 @@ fn need_error(row: usize, parsed: &Parsed<NeedRecord>, e: NeedInputError) -> Pro
             "số tiền vượt quá giới hạn",
             "the amount is beyond what can be held",
         ),
+        NeedInputError::AgeBandMismatch => (
+            imports::needs::PACKAGE_CODE,
+            "gói không hợp với cấp học của điểm hỗ trợ (trường mầm non không nhận gói tiểu học và ngược lại)",
+            "the package does not fit the site's level (a preschool cannot take a primary package, nor the reverse)",
+        ),
     };
     Problem::at(row, parsed.column(column), vi, en)
 }
