@@ -562,3 +562,56 @@ async fn receipts_deliveries_and_rollups_through_the_api() {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
 }
+
+#[tokio::test]
+async fn the_needs_list_is_paginated_within_its_page_budget() {
+    let app = app().await;
+    let package = storage::needs::get(&app.db, &app.a)
+        .await
+        .expect("q")
+        .expect("a")
+        .package_id;
+    let many: Vec<storage::needs::NewNeedLine> = (0..400)
+        .map(|i| storage::needs::NewNeedLine {
+            site_id: if i % 2 == 0 { "th-hk" } else { "th-pb" }.into(),
+            period_id: "dai".into(),
+            package_id: package.clone(),
+            quantity: 1 + i,
+            note: format!("Khảo sát số {i}, danh sách học sinh thiếu áo ấm"),
+            is_demo: false,
+        })
+        .collect();
+    storage::needs::create_many(&app.db, &many, &AuditActor::system("t"), Utc::now())
+        .await
+        .expect("q")
+        .expect("valid");
+    let (coord, _) = app.login("coord").await;
+    let first = app
+        .send(
+            axum::http::Request::get("/needs")
+                .header(axum::http::header::COOKIE, &coord)
+                .header(axum::http::header::ACCEPT_ENCODING, "gzip")
+                .body(axum::body::Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert!(
+        first.raw_len <= 14 * 1024,
+        "{} bytes compressed",
+        first.raw_len
+    );
+    let page1 = app.get("/needs", &coord).await.body;
+    assert!(page1.contains("data-testid=\"pager\""));
+    assert!(page1.contains("402 "), "every line is counted");
+    let rows = |html: &str| html.matches("<tr><td><a href=\"/needs/").count();
+    assert_eq!(rows(&page1), 150);
+    let page3 = app
+        .get("/needs?status=&category=&period_id=&page=3", &coord)
+        .await
+        .body;
+    assert_eq!(rows(&page3), 102);
+    assert!(!page3.contains("data-testid=\"next-page\""));
+    // Beyond the last page: the last page.
+    assert_eq!(rows(&app.get("/needs?page=99", &coord).await.body), 102);
+}
