@@ -459,6 +459,16 @@ async fn import_needs(args: &ImportArgs, parsed: Parsed<NeedRecord>) -> Result<(
             ));
             continue;
         }
+        let band = domain::needs::category::site_band(&site.org_type, &site.name);
+        if !domain::needs::category::band_fits(band, package.version.age_band) {
+            problems.push(Problem::at(
+                r.row,
+                parsed.column(imports::needs::PACKAGE_CODE),
+                format!("gói {} dành cho lứa tuổi \"{}\", không hợp với \"{}\" (trường mầm non không nhận gói tiểu học và ngược lại)", package.version.code, package.version.age_band.as_str(), site.name),
+                format!("package {} is for the \"{}\" age band and does not fit \"{}\" (a preschool cannot take a primary package, nor the reverse)", package.version.code, package.version.age_band.as_str(), site.name),
+            ));
+            continue;
+        }
         let key = (
             site.id.clone(),
             package.version.code.clone(),
@@ -553,6 +563,11 @@ fn need_error(row: usize, parsed: &Parsed<NeedRecord>, e: NeedInputError) -> Pro
             imports::needs::QUANTITY,
             "số tiền vượt quá giới hạn",
             "the amount is beyond what can be held",
+        ),
+        NeedInputError::AgeBandMismatch => (
+            imports::needs::PACKAGE_CODE,
+            "gói không hợp với cấp học của điểm hỗ trợ (trường mầm non không nhận gói tiểu học và ngược lại)",
+            "the package does not fit the site's level (a preschool cannot take a primary package, nor the reverse)",
         ),
     };
     Problem::at(row, parsed.column(column), vi, en)
@@ -689,9 +704,12 @@ mod tests {
         let k = storage::catalogue::current_packages(&db).await.expect("q");
         db.close().await;
         k.iter()
-            .find(|k| k.version.category == domain::needs::Category::WarmClothing)
+            .find(|k| {
+                k.version.category == domain::needs::Category::WarmClothing
+                    && k.version.age_band == domain::needs::AgeBand::Primary
+            })
             .map(|k| k.version.code.clone())
-            .expect("a warm-clothing package")
+            .expect("a primary warm-clothing package")
     }
 
     #[tokio::test]
@@ -700,20 +718,6 @@ mod tests {
         let before = count(&db).await;
         let code = package_code(&db).await;
         let head = "Mã điểm hỗ trợ,Mã gói,Đợt,Số trẻ,Ghi chú\n";
-        let bad = file(&format!(
-            "{head}th-20056,{code},Mùa đông 2025–2026,12,\nth-20056,{code},Mùa đông 2025–2026,-4,\n"
-        ));
-        let args = |f: PathBuf, dry_run: bool| ImportArgs {
-            what: ImportKind::Needs { file: f },
-            dry_run,
-            db: db.clone(),
-        };
-        let err = run(&args(bad, false)).await.expect_err("refused");
-        assert!(
-            matches!(err, ImportCmdError::Rejected { count: 1 }),
-            "{err}"
-        );
-        assert_eq!(count(&db).await, before, "nothing written");
         // A new period makes these lines new (the demo already covers the winter).
         let db_conn = Db::connect(&DbUrl::new(db.clone())).await.expect("db");
         storage::catalogue::create_period(
@@ -731,6 +735,20 @@ mod tests {
         .await
         .expect("period");
         db_conn.close().await;
+        let bad = file(&format!(
+            "{head}th-20056,{code},Mùa đông 2026–2027,12,\nth-20056,{code},Mùa đông 2026–2027,-4,\n"
+        ));
+        let args = |f: PathBuf, dry_run: bool| ImportArgs {
+            what: ImportKind::Needs { file: f },
+            dry_run,
+            db: db.clone(),
+        };
+        let err = run(&args(bad, false)).await.expect_err("refused");
+        assert!(
+            matches!(err, ImportCmdError::Rejected { count: 1 }),
+            "{err}"
+        );
+        assert_eq!(count(&db).await, before, "nothing written");
         let good = file(&format!(
             "{head}th-20056,{code},Mùa đông 2026–2027,12,\nth-20047,{code},dong-2026,\"1.200\",\n"
         ));
@@ -743,5 +761,38 @@ mod tests {
         // The same file again would count the needs twice: refused whole.
         assert!(run(&args(good, false)).await.is_err());
         assert_eq!(count(&db).await, before + 2);
+    }
+
+    #[tokio::test]
+    async fn a_preschool_package_for_a_primary_school_is_named_in_the_dry_run() {
+        let db = database().await;
+        let before = count(&db).await;
+        let conn = Db::connect(&DbUrl::new(db.clone())).await.expect("db");
+        let preschool = storage::catalogue::current_packages(&conn)
+            .await
+            .expect("q")
+            .into_iter()
+            .find(|k| k.version.age_band == domain::needs::AgeBand::Preschool)
+            .map(|k| k.version.code)
+            .expect("a preschool package");
+        conn.close().await;
+        let head = "Mã điểm hỗ trợ,Mã gói,Đợt,Số trẻ,Ghi chú\n";
+        let f = file(&format!(
+            "{head}th-20056,{preschool},Mùa đông 2025–2026,12,\n"
+        ));
+        for dry_run in [true, false] {
+            let err = run(&ImportArgs {
+                what: ImportKind::Needs { file: f.clone() },
+                dry_run,
+                db: db.clone(),
+            })
+            .await
+            .expect_err("refused");
+            assert!(
+                matches!(err, ImportCmdError::Rejected { count: 1 }),
+                "{err}"
+            );
+        }
+        assert_eq!(count(&db).await, before);
     }
 }

@@ -5,6 +5,7 @@ pub mod admin_units;
 pub mod authz;
 pub mod classification;
 pub mod disclosure;
+pub mod donor_names;
 pub mod needs;
 pub mod organisation;
 pub mod reporting;

@@ -117,8 +117,24 @@ pub async fn list(db: &Db, search: Option<&str>) -> Result<Vec<Donor>, StorageEr
 }
 
 /// Donors that are probably the same as `d`: same tax code, phone or
-/// e-mail, or the same name once diacritics, case and spacing are folded.
+/// e-mail, the same name once diacritics, case and spacing are folded, or
+/// a very similar name (`domain::donor_names`: legal forms such as "Cty" /
+/// "Công ty TNHH" brought to one spelling, then Jaro–Winkler).
 pub async fn likely_duplicates(db: &Db, d: &Donor) -> Result<Vec<Donor>, StorageError> {
+    let mut found = exact_duplicates(db, d).await?;
+    let all = list(db, None).await?;
+    for other in all {
+        if other.id != d.id
+            && !found.iter().any(|f| f.id == other.id)
+            && domain::donor_names::very_similar(&d.name, &other.name)
+        {
+            found.push(other);
+        }
+    }
+    Ok(found)
+}
+
+async fn exact_duplicates(db: &Db, d: &Donor) -> Result<Vec<Donor>, StorageError> {
     let key = domain::text::search_key(&d.name);
     let rows = db_run!(db, |pool| {
         sqlx::query_as::<_, Donor>(sqlx::AssertSqlSafe(format!(

@@ -28,6 +28,8 @@ pub enum NeedInputError {
     UnknownPackage,
     BadQuantity,
     Overflow,
+    /// A preschool site given a primary package, or the other way round.
+    AgeBandMismatch,
 }
 
 impl NeedInputError {
@@ -38,6 +40,7 @@ impl NeedInputError {
             NeedInputError::UnknownPackage => "need-error-package",
             NeedInputError::BadQuantity => "need-error-quantity",
             NeedInputError::Overflow => "error-overflow",
+            NeedInputError::AgeBandMismatch => "need-error-age-band",
         }
     }
 
@@ -45,7 +48,7 @@ impl NeedInputError {
         match self {
             NeedInputError::UnknownSite | NeedInputError::NotASite => "site_id",
             NeedInputError::UnknownPeriod => "period_id",
-            NeedInputError::UnknownPackage => "package_id",
+            NeedInputError::UnknownPackage | NeedInputError::AgeBandMismatch => "package_id",
             NeedInputError::BadQuantity | NeedInputError::Overflow => "quantity",
         }
     }
@@ -158,6 +161,10 @@ async fn resolve(
     let Some(package) = crate::catalogue::package(db, &input.package_id).await? else {
         return Ok(Err(NeedInputError::UnknownPackage));
     };
+    let site_band = domain::needs::category::site_band(&site.org_type, &site.name);
+    if !domain::needs::category::band_fits(site_band, package.version.age_band) {
+        return Ok(Err(NeedInputError::AgeBandMismatch));
+    }
     let Some(amount) = input.quantity.checked_mul(package.unit_value) else {
         return Ok(Err(NeedInputError::Overflow));
     };

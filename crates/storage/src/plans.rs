@@ -453,7 +453,7 @@ pub enum Area {
 }
 
 impl Area {
-    fn covers(&self, code: &str) -> bool {
+    pub fn covers(&self, code: &str) -> bool {
         match self {
             Area::All => true,
             Area::Codes(c) => c.contains(code),

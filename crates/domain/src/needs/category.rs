@@ -161,3 +161,72 @@ mod tests {
         assert_eq!(Category::WarmClothing.verifying_sector(), Sector::Education);
     }
 }
+
+/// The age band a site serves, read from its name: a preschool (mầm non,
+/// mẫu giáo, "MN") or a primary school (tiểu học, "TH"). `None` for a
+/// health station, a multi-level school, or a name that says neither —
+/// such sites take any package.
+pub fn site_band(org_type: &str, name: &str) -> Option<AgeBand> {
+    if !matches!(org_type, "school" | "school_site") {
+        return None;
+    }
+    let key = crate::text::search_key(name);
+    let words: Vec<&str> = key
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let text = format!(" {} ", words.join(" "));
+    let preschool =
+        text.contains(" mam non ") || text.contains(" mau giao ") || words.contains(&"mn");
+    let primary = text.contains(" tieu hoc ") || words.contains(&"th");
+    match (preschool, primary) {
+        (true, false) => Some(AgeBand::Preschool),
+        (false, true) => Some(AgeBand::Primary),
+        _ => None,
+    }
+}
+
+/// Whether a package for `band` fits a site serving `site`: a preschool
+/// site cannot take a primary package and a primary school cannot take a
+/// preschool one; "other" packages and unspecified sites fit everywhere.
+pub fn band_fits(site: Option<AgeBand>, band: AgeBand) -> bool {
+    !matches!(
+        (site, band),
+        (Some(AgeBand::Preschool), AgeBand::Primary) | (Some(AgeBand::Primary), AgeBand::Preschool)
+    )
+}
+
+#[cfg(test)]
+mod site_band_tests {
+    use super::*;
+
+    #[test]
+    fn a_site_name_tells_its_band_and_mismatched_packages_do_not_fit() {
+        assert_eq!(
+            site_band("school", "Trường Mầm non Hồng Kim"),
+            Some(AgeBand::Preschool)
+        );
+        assert_eq!(
+            site_band("school_site", "Điểm trường MN A Đớt"),
+            Some(AgeBand::Preschool)
+        );
+        assert_eq!(
+            site_band("school", "Trường Tiểu học Hồng Kim"),
+            Some(AgeBand::Primary)
+        );
+        assert_eq!(
+            site_band("school", "Trường TH&THCS Hương Nguyên"),
+            Some(AgeBand::Primary)
+        );
+        assert_eq!(
+            site_band("school", "Trường Mầm non và Tiểu học Liên cấp"),
+            None
+        );
+        assert_eq!(site_band("health_station", "Trạm Y tế xã Hồng Kim"), None);
+        assert!(!band_fits(Some(AgeBand::Preschool), AgeBand::Primary));
+        assert!(!band_fits(Some(AgeBand::Primary), AgeBand::Preschool));
+        assert!(band_fits(Some(AgeBand::Primary), AgeBand::Primary));
+        assert!(band_fits(Some(AgeBand::Primary), AgeBand::Other));
+        assert!(band_fits(None, AgeBand::Preschool));
+    }
+}

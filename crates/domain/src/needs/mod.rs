@@ -9,6 +9,7 @@
 pub mod category;
 pub mod coverage;
 pub mod delivery;
+pub mod instalments;
 pub mod need_line;
 pub mod package;
 pub mod pledge_code;

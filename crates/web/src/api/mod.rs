@@ -3,6 +3,7 @@
 
 mod admin_units;
 mod children;
+mod flows;
 mod ledger;
 mod me;
 mod needs;
@@ -38,6 +39,17 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/pledges", post(needs::create_pledge))
         .route("/api/v1/pledges/{id}/commit", post(needs::commit_pledge))
+        .route(
+            "/api/v1/receipts",
+            get(flows::receipts).post(flows::create_receipt),
+        )
+        .route(
+            "/api/v1/deliveries",
+            get(flows::deliveries).post(flows::create_delivery),
+        )
+        .route("/api/v1/deliveries/{id}/handover", post(flows::hand_over))
+        .route("/api/v1/deliveries/{id}/acceptance", post(flows::accept))
+        .route("/api/v1/rollups", get(flows::rollups))
         .route("/api/v1/ledger/key", get(ledger::key))
         .route("/api/v1/ledger/keys", get(ledger::keys))
         .route("/api/v1/ledger/sth", get(ledger::sth))

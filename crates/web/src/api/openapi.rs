@@ -23,6 +23,11 @@ pub const PATHS: &[&str] = &[
     "/api/v1/donors",
     "/api/v1/pledges",
     "/api/v1/pledges/{id}/commit",
+    "/api/v1/receipts",
+    "/api/v1/deliveries",
+    "/api/v1/deliveries/{id}/handover",
+    "/api/v1/deliveries/{id}/acceptance",
+    "/api/v1/rollups",
     "/api/v1/ledger/key",
     "/api/v1/ledger/keys",
     "/api/v1/ledger/sth",
@@ -44,12 +49,69 @@ fn unit_schema() -> Value {
             "valid_to": {"type": ["string","null"], "format": "date", "description": "exclusive; null: still in force"}}})
 }
 
+/// Receipts, deliveries and roll-ups (kept apart: `json!` has a recursion
+/// limit).
+fn flow_paths(err: &Value) -> Value {
+    let id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}});
+    let rep = json!({"type": "object", "properties": {"name": {"type": "string"}, "position": {"type": "string"}},
+        "description": "staff or a principal — never a child"});
+    let conflict = json!({"description": "beyond what was allocated, received or needed: {error, message, remaining}",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    json!({
+        "/api/v1/receipts": {
+            "get": {"summary": "Receipts, newest first (donor officers and coordinators)", "security": [{"bearer": []}],
+                "responses": {"200": {"description": "{receipts: [{id, receipt_no, received_on, kind, method, amount, account, receiver_id, receiver_name, pledge_id, donor_id, donor_name}]}"}, "401": err, "403": err}},
+            "post": {"summary": "Record money or goods received against a committed pledge, numbered per receiver and year", "security": [{"bearer": []}],
+                "requestBody": {"content": {"application/json": {"schema": {"type": "object",
+                    "required": ["pledge_id","kind","amount","method","account","receiver_id","received_on"],
+                    "properties": {"pledge_id": {"type": "string"}, "kind": {"type": "string", "enum": ["money","goods"]},
+                        "amount": {"type": "integer", "minimum": 1}, "method": {"type": "string", "enum": ["bank","cash","goods"]},
+                        "account": {"type": "string"}, "receiver_id": {"type": "string"},
+                        "received_on": {"type": "string", "format": "date"}}}}}},
+                "responses": {"201": {"description": "{id, receipt_no}"}, "400": err, "401": err, "403": err, "404": err, "409": conflict, "422": err}}},
+        "/api/v1/deliveries": {
+            "get": {"summary": "Deliveries of need lines in the caller's area", "security": [{"bearer": []}],
+                "responses": {"200": {"description": "{deliveries: [{id, need_line_id, site_name, unit_code, category, form, value, accepted, children_served, status, planned_on, handed_over_on, minutes_no, accepted_on}]}"}, "401": err, "403": err}},
+            "post": {"summary": "Plan a delivery to a need line, or record one handed over (`hand_over: true`); goods are valued at the package's prices", "security": [{"bearer": []}],
+                "requestBody": {"content": {"application/json": {"schema": {"type": "object",
+                    "required": ["need_line_id","giver_id","form","on"],
+                    "properties": {"need_line_id": {"type": "string"}, "giver_id": {"type": "string"},
+                        "form": {"type": "string", "enum": ["goods","money"]},
+                        "quantities": {"type": "array", "items": {"type": "object", "required": ["item","quantity"],
+                            "properties": {"item": {"type": "string"}, "quantity": {"type": "integer", "minimum": 0}}}},
+                        "amount": {"type": "integer", "minimum": 0}, "children_served": {"type": "integer", "minimum": 0},
+                        "on": {"type": "string", "format": "date"}, "hand_over": {"type": "boolean"},
+                        "place": {"type": "string"}, "giver_rep": rep, "receiver_rep": rep, "note": {"type": "string"}}}}}},
+                "responses": {"201": {"description": "{id, status, value, minutes_no}"}, "400": err, "401": err, "403": err, "404": err, "409": conflict, "422": err}}},
+        "/api/v1/deliveries/{id}/handover": {"post": {"summary": "Record the handover of a planned delivery (the minutes get their number)", "security": [{"bearer": []}],
+            "parameters": [id],
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["on"],
+                "properties": {"on": {"type": "string", "format": "date"}, "place": {"type": "string"}, "giver_rep": rep, "receiver_rep": rep}}}}},
+            "responses": {"200": {"description": "{id, status, minutes_no}"}, "400": err, "401": err, "403": err, "404": err, "409": conflict, "422": err}}},
+        "/api/v1/deliveries/{id}/acceptance": {"post": {"summary": "The receiving site's checklist and decision", "security": [{"bearer": []}],
+            "parameters": [id],
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["decided_on","decision"],
+                "properties": {"decided_on": {"type": "string", "format": "date"}, "decision": {"type": "string", "enum": ["accept","reject"]},
+                    "answers": {"type": "array", "items": {"type": "object", "required": ["kind","passed"], "properties": {
+                        "kind": {"type": "string"}, "passed": {"type": "boolean"}, "note": {"type": "string"},
+                        "quantity": {"type": "integer"}, "value": {"type": "integer"},
+                        "action": {"type": "string", "enum": ["replace","return","discount"]}, "resolved": {"type": "boolean"}}}}}}}}},
+            "responses": {"200": {"description": "{id, status, accepted}"}, "400": err, "401": err, "403": err, "404": err, "409": conflict, "422": err}}},
+        "/api/v1/rollups": {"get": {"summary": "Need, pledged, committed, received, allocated, delivered, accepted and gap rolled up within the caller's area; each group's gap is the sum of its lines' own gaps", "security": [{"bearer": []}],
+            "parameters": [{"name": "by", "in": "query", "schema": {"type": "string", "enum": ["site","commune","category","period","programme"], "default": "commune"}},
+                {"name": "category", "in": "query", "schema": {"type": "string"}},
+                {"name": "period_id", "in": "query", "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "{by, groups: [{key, label, lines, quantity, need, pledged, committed, received, allocated, delivered, accepted, children_served, gap}], total}"}, "400": err, "401": err, "403": err}}}
+    })
+}
+
 pub async fn document() -> Json<Value> {
     let on = json!({"name": "on", "in": "query", "required": false,
         "schema": {"type": "string", "format": "date"}, "description": "YYYY-MM-DD; default today"});
     let code = json!({"name": "code", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[0-9]{1,10}$"}});
     let err = json!({"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
-    Json(json!({
+    let flows = flow_paths(&err);
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {"title": "Chung Tay API", "version": "1",
                  "description": "Mobilising support for children in the mountain communes of Huế. Public endpoints need no login; others take `Authorization: Bearer <token>`."},
@@ -168,7 +230,11 @@ pub async fn document() -> Json<Value> {
                     {"name": "second", "in": "query", "required": true, "schema": {"type": "integer", "minimum": 0}}],
                 "responses": {"200": {"description": "{first, second, proof: [hex]}"}, "400": err}}}
         }
-    }))
+    });
+    if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), flows) {
+        paths.extend(more);
+    }
+    Json(doc)
 }
 
 #[cfg(test)]

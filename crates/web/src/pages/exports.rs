@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::guard::require;
 use crate::state::AppState;
 
-fn download(bytes: Vec<u8>, mime: &'static str, name: &str) -> Response {
+pub(super) fn download(bytes: Vec<u8>, mime: &'static str, name: &str) -> Response {
     let disposition = format!("attachment; filename=\"{name}\"");
     (
         [

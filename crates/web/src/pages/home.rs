@@ -41,6 +41,46 @@ struct Home {
     /// to those who reconcile.
     unmatched: Option<(i64, i64)>,
     notices: Vec<NoticeView>,
+    /// The coordinator's dashboard: largest gaps and what is overdue.
+    dashboard: Option<Dashboard>,
+}
+
+/// The largest gaps first and what is overdue, within the viewer's area.
+struct Dashboard {
+    gaps: Vec<storage::needs::NeedRow>,
+    overdue: Vec<storage::rollup::Overdue>,
+    /// How many overdue items there are in all (the list is cut short).
+    overdue_count: usize,
+}
+
+/// The dashboard of those who allocate (coordinators).
+async fn dashboard(
+    state: &AppState,
+    ctx: &Ctx,
+    today: NaiveDate,
+) -> Result<Option<Dashboard>, AppError> {
+    if domain::authz::authorize(
+        &ctx.actor,
+        domain::authz::Action::Allocate,
+        domain::authz::Target::Anywhere,
+    )
+    .is_err()
+    {
+        return Ok(None);
+    }
+    let vis = ctx.actor.visibility();
+    let mut gaps =
+        storage::needs::list(&state.db, &vis, &storage::needs::NeedFilter::default()).await?;
+    gaps.retain(|n| n.status != "cancelled" && n.coverage().gap() > 0);
+    gaps.truncate(8);
+    let mut overdue = storage::rollup::overdue(&state.db, &vis, today).await?;
+    let overdue_count = overdue.len();
+    overdue.truncate(12);
+    Ok(Some(Dashboard {
+        gaps,
+        overdue,
+        overdue_count,
+    }))
 }
 
 /// A notice of the outbox, in the reader's language.
@@ -143,5 +183,6 @@ pub async fn home(
         units_2019,
         org_count: storage::organisations::count(&state.db).await?,
         notices,
+        dashboard: dashboard(&state, &ctx, today).await?,
     })
 }

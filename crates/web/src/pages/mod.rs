@@ -7,9 +7,10 @@ mod audit;
 mod catalogue;
 mod children;
 mod classifications;
-mod deliveries;
+pub(crate) mod deliveries;
 mod donors;
 mod exports;
+mod gifts;
 mod giving;
 mod home;
 mod ledger;
@@ -25,7 +26,9 @@ mod receipts;
 mod report_figures;
 pub(crate) mod reporting;
 mod reports;
+pub(crate) mod rollup;
 mod statements;
+pub(crate) mod tables;
 mod units;
 
 use axum::Router;
@@ -86,6 +89,8 @@ pub fn router() -> Router<AppState> {
         .route("/needs", get(needs::list).post(needs::create))
         .route("/needs/new", get(needs::new_form))
         .route("/needs.csv", get(exports::needs_csv))
+        .route("/needs/rollup", get(rollup::page))
+        .route("/exports/{file}", get(tables::download_table))
         .route("/templates/{name}", get(exports::template))
         .route("/needs/{id}", get(needs::detail))
         .route("/needs/{id}/status", post(needs::change_status))
@@ -104,6 +109,9 @@ pub fn router() -> Router<AppState> {
         )
         .route("/donors", get(donors::list).post(donors::create))
         .route("/donors/{id}", get(donors::detail))
+        .route("/donors/{id}/gifts", get(gifts::donor))
+        .route("/pledges/{id}/instalments", post(gifts::set_instalments))
+        .route("/p/{id}/gifts", get(gifts::pledge))
         .route("/donors/{id}/pledges", post(donors::create_pledge))
         .route("/pledges/{id}/commit", post(donors::commit_pledge))
         .route(

@@ -33,6 +33,30 @@ pub struct ListQuery {
     category: String,
     #[serde(default)]
     period_id: String,
+    /// 1-based page of the list ([`PAGE_SIZE`] lines a page).
+    #[serde(default)]
+    page: String,
+}
+
+/// Need lines per page: keeps the page within its 14 KB budget (the whole
+/// list passed it at about 330 lines). Totals are over every line.
+pub const PAGE_SIZE: usize = 150;
+
+impl ListQuery {
+    /// The query string without the page, for the pager's links.
+    fn without_page(&self) -> String {
+        let enc = |s: &str| -> String {
+            s.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect()
+        };
+        format!(
+            "status={}&category={}&period_id={}",
+            enc(&self.status),
+            enc(&self.category),
+            enc(&self.period_id)
+        )
+    }
 }
 
 #[derive(Template)]
@@ -50,6 +74,8 @@ struct ListPage {
     can_enter: bool,
     can_propose: bool,
     public: bool,
+    /// (this page, number of pages, every line's count, query without page).
+    pager: (usize, usize, usize, String),
 }
 
 fn some(s: &str) -> Option<String> {
@@ -79,8 +105,17 @@ pub async fn list(
     let total_gap = rows
         .iter()
         .fold(0i64, |acc, r| acc.saturating_add(r.coverage().gap()));
+    let count = rows.len();
+    let pages = count.div_ceil(PAGE_SIZE).max(1);
+    let page = q.page.trim().parse::<usize>().unwrap_or(1).clamp(1, pages);
+    let rows: Vec<NeedRow> = rows
+        .into_iter()
+        .skip((page - 1) * PAGE_SIZE)
+        .take(PAGE_SIZE)
+        .collect();
     render(&ListPage {
         p: Page::new(&ctx, "nav-needs"),
+        pager: (page, pages, count, q.without_page()),
         rows,
         total,
         total_gap,
