@@ -290,7 +290,14 @@ mod tests {
         crate::demo::load_base(&db).await.expect("organisations");
         let actor = AuditActor::system("demo");
         crate::demo_needs::load(&db, &actor).await.expect("year");
-        crate::demo_money::load(&db, &actor).await.expect("money");
+        let money = crate::demo_money::load(&db, &actor).await.expect("money");
+        // One chain: fund → Women's Union → school, spent there.
+        assert_eq!((money.transfers, money.expenditures), (2, 1), "{money:?}");
+        let city = storage::flows::totals(&db, &storage::flows::Boundary::All)
+            .await
+            .expect("totals");
+        assert_eq!((city.came_in, city.passed_on), (0, 0));
+        assert!(city.spent > 0 && city.held == city.received - city.spent);
         let s = load(&db, &actor).await.expect("deliveries");
         assert_eq!(
             (s.with_issues, s.accepted, s.waiting, s.planned),

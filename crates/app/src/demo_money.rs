@@ -13,6 +13,56 @@ use storage::{Db, StorageError};
 
 use crate::setup::AppError;
 
+/// The mass organisation in the middle of the demo chain.
+const MIDDLE: &str = "hoi-lhpn";
+
+async fn chain(
+    db: &Db,
+    actor: &AuditActor,
+    now: DateTime<Utc>,
+    summary: &mut DemoMoneySummary,
+) -> Result<(), AppError> {
+    if storage::organisations::get(db, MIDDLE).await?.is_none() {
+        return Ok(());
+    }
+    let start = storage::flows::first_allocated_receipt(db, FUND, 4_000_000).await?;
+    let Some((receipt, amount, line, site, received_on)) = start else {
+        return Ok(());
+    };
+    let half = amount / 2;
+    for (from, to, value, days) in [
+        (FUND, MIDDLE, half, 5),
+        (MIDDLE, site.as_str(), half / 2, 9),
+    ] {
+        let t = storage::flows::NewTransfer {
+            receipt_id: receipt.clone(),
+            from_org_id: from.into(),
+            to_org_id: to.into(),
+            amount: value,
+            transferred_on: received_on + Duration::days(days),
+            note: "Dữ liệu minh họa — ủy nhiệm chi".into(),
+            is_demo: true,
+        };
+        if storage::flows::transfer(db, &t, actor, now).await?.is_err() {
+            return Ok(());
+        }
+        summary.transfers += 1;
+    }
+    let e = storage::flows::NewExpenditure {
+        receipt_id: receipt,
+        org_id: site,
+        need_line_id: Some(line),
+        amount: half / 4,
+        spent_on: received_on + Duration::days(14),
+        description: "Dữ liệu minh họa — mua áo ấm".into(),
+        is_demo: true,
+    };
+    if storage::flows::spend(db, &e, actor, now).await?.is_ok() {
+        summary.expenditures += 1;
+    }
+    Ok(())
+}
+
 /// The organisation that receives donations in the demo (Quỹ Bảo trợ trẻ em).
 const FUND: &str = "ttctxh-qbtte";
 /// Demo accounts: fictitious numbers at real banks' BINs.
@@ -26,6 +76,8 @@ pub struct DemoMoneySummary {
     pub accounts: usize,
     pub receipts: usize,
     pub statement_lines: usize,
+    pub transfers: usize,
+    pub expenditures: usize,
 }
 
 fn day(start: NaiveDate, offset: u64) -> NaiveDate {
@@ -111,6 +163,11 @@ pub async fn load(db: &Db, actor: &AuditActor) -> Result<DemoMoneySummary, AppEr
             summary.receipts += 1;
         }
     }
+
+    // Money passed on is one flow: the fund passes part of one receipt to
+    // the Women's Union, which passes it to a school whose line the
+    // commitment was allocated to; the school spends part on that line.
+    chain(db, actor, now, &mut summary).await?;
 
     // A statement of late November: a public pledge paid by its code (it
     // waits: the pledge is not yet confirmed), and an unknown transfer.

@@ -290,11 +290,13 @@ pub async fn transfer(
                 return Ok(Err(FlowRefusal::UnknownOrganisation));
             }
             // A pledge restricted to communes may pass through city-level
-            // bodies (no unit) but never into another commune.
+            // bodies (no unit, or the province's code) but never into
+            // another commune.
             let to_unit = orgs
                 .iter()
                 .find(|(id, _)| *id == t.to_org_id)
-                .and_then(|(_, u)| u.clone());
+                .and_then(|(_, u)| u.clone())
+                .filter(|u| u != crate::admin_units::PROVINCE);
             if let (Some(list), Some(unit)) = (&head.3, &to_unit) {
                 let allowed: Vec<&str> = list
                     .split(',')
@@ -568,6 +570,32 @@ pub async fn organisations_with_flows(
         .await?
     });
     Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// (receipt, amount, need line, the line's site, received on).
+pub type AllocatedReceipt = (String, i64, String, String, NaiveDate);
+
+/// The first bank receipt of at least `min_amount` received by
+/// `receiver_id` whose commitment is allocated to a need line — where a
+/// chain of transfers can start (the demo's).
+pub async fn first_allocated_receipt(
+    db: &Db,
+    receiver_id: &str,
+    min_amount: i64,
+) -> Result<Option<AllocatedReceipt>, StorageError> {
+    let row = db_run!(db, |pool| {
+        sqlx::query_as(
+            "SELECT r.id, r.amount, a.need_line_id, n.site_id, r.received_on FROM receipts r \
+             JOIN allocations a ON a.pledge_id = r.pledge_id JOIN need_lines n ON n.id = a.need_line_id \
+             WHERE r.receiver_id = $1 AND r.kind = 'money' AND r.method = 'bank' AND r.amount >= $2 \
+             ORDER BY r.receipt_no, a.created_at, a.id LIMIT 1",
+        )
+        .bind(receiver_id)
+        .bind(min_amount)
+        .fetch_optional(pool)
+        .await?
+    });
+    Ok(row)
 }
 
 /// Money receipts an organisation holds something of: (receipt id,

@@ -468,7 +468,18 @@ async fn flows_beyond_what_is_held_or_outside_the_restrictions_are_refused() {
         t(transfer(&r, FUND, "nobody", 10)).await,
         Err(FlowRefusal::UnknownOrganisation)
     );
-    // Restricted to A Lưới 1: another commune is refused.
+    // Restricted to A Lưới 1: a city-level body (the province's code) may
+    // pass it on; another commune is refused.
+    org(
+        db,
+        "hoi-lhpn",
+        "Hội Liên hiệp Phụ nữ",
+        "mass_organisation",
+        Some("46"),
+    )
+    .await;
+    assert!(t(transfer(&r, FUND, "hoi-lhpn", 1_000)).await.is_ok());
+    assert!(t(transfer(&r, "hoi-lhpn", FUND, 1_000)).await.is_ok());
     assert_eq!(
         t(transfer(&r, FUND, OTHER, 10)).await,
         Err(FlowRefusal::Restricted)
@@ -503,7 +514,7 @@ async fn flows_beyond_what_is_held_or_outside_the_restrictions_are_refused() {
     assert_eq!(spend, Err(FlowRefusal::LineNotFunded));
     // Nothing refused was written: the ledger still verifies, one transfer.
     let flows = storage::flows::of_receipt(db, &r).await.expect("q");
-    assert_eq!((flows.0.len(), flows.1.len()), (1, 0));
+    assert_eq!((flows.0.len(), flows.1.len()), (3, 0));
     storage::ledger::verify(db)
         .await
         .expect("q")

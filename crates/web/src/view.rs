@@ -41,6 +41,7 @@ impl Page {
             nav.push(("/statements".into(), "nav-statements"));
         }
         if can(Action::ViewUnitData) {
+            nav.push(("/flows".into(), "nav-flows"));
             nav.push(("/plans".into(), "nav-plans"));
             nav.push(("/reports".into(), "nav-reports"));
         }

@@ -421,6 +421,22 @@ async fn the_api_answers_an_overlap_with_409_naming_the_existing_coverage() {
             .expect("commit");
     }
     let alloc = |pledge: &str, amount: i64| serde_json::json!({"need_line_id": line, "pledge_id": pledge, "amount": amount});
+    // Received money only: nothing has arrived yet, so nothing to assign.
+    let mut received = alloc("p-hx", 1_000);
+    received["basis"] = serde_json::json!("received");
+    let (status, v) = app
+        .api("POST", "/api/v1/allocations", &coord, received)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["error"], "allocation-error-beyond-received");
+    assert_eq!(v["remaining"], 0);
+    let mut unknown = alloc("p-hx", 1_000);
+    unknown["basis"] = serde_json::json!("hope");
+    let (status, v) = app
+        .api("POST", "/api/v1/allocations", &coord, unknown)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["field"], "basis");
     let (status, _) = app
         .api(
             "POST",

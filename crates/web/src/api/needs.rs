@@ -13,7 +13,7 @@ use domain::needs::{NeedStatus, OverlapDecision};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use storage::allocations::{AllocationRefusal, AllocationRequest};
+use storage::allocations::{AllocationBasis, AllocationRefusal, AllocationRequest};
 use storage::needs::{NeedFilter, NeedRow, NewNeedLine};
 
 use crate::context::Ctx;
@@ -182,6 +182,10 @@ struct AllocationIn {
     amount: i64,
     #[serde(default)]
     override_reason: Option<String>,
+    /// `commitment` (default: earmark committed money) or `received`
+    /// (only money already received and not yet allocated).
+    #[serde(default)]
+    basis: Option<String>,
 }
 
 pub async fn allocate(
@@ -191,6 +195,18 @@ pub async fn allocate(
 ) -> Result<Response, AppError> {
     require(&ctx, Action::Allocate, Target::Anywhere)?;
     let input: AllocationIn = body(&bytes)?;
+    let basis = match input.basis.as_deref() {
+        None | Some("commitment") => AllocationBasis::Commitment,
+        Some("received") => AllocationBasis::Received,
+        Some(_) => {
+            return Ok(unprocessable(
+                &ctx,
+                "allocation-error-basis",
+                Some("basis"),
+                json!({}),
+            ));
+        }
+    };
     let req = AllocationRequest {
         need_line_id: input.need_line_id,
         pledge_id: input.pledge_id,
@@ -199,7 +215,9 @@ pub async fn allocate(
         may_override: authorize(&ctx.actor, Action::OverrideOverlap, Target::Anywhere).is_ok(),
         is_demo: false,
     };
-    match storage::allocations::allocate(&state.db, &req, &actor_of(&ctx), Utc::now()).await? {
+    match storage::allocations::allocate_from(&state.db, &req, basis, &actor_of(&ctx), Utc::now())
+        .await?
+    {
         Ok((id, reason)) => Ok((
             StatusCode::CREATED,
             Json(json!({"id": id, "override_reason": reason})),
@@ -219,7 +237,8 @@ pub async fn allocate(
                         "existing": existing.iter().map(|f| json!({"need_line_id": f.need_line_id,
                             "source": f.source, "amount": f.amount})).collect::<Vec<_>>()}),
                 ),
-                AllocationRefusal::BeyondPledge { remaining } => {
+                AllocationRefusal::BeyondPledge { remaining }
+                | AllocationRefusal::BeyondReceived { remaining } => {
                     (StatusCode::CONFLICT, json!({"remaining": remaining}))
                 }
                 AllocationRefusal::UnknownLine | AllocationRefusal::UnknownPledge => {

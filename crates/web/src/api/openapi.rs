@@ -175,9 +175,11 @@ pub async fn document() -> Json<Value> {
                     "required": ["need_line_id","pledge_id","amount"],
                     "properties": {"need_line_id": {"type": "string"}, "pledge_id": {"type": "string"},
                         "amount": {"type": "integer", "minimum": 1},
-                        "override_reason": {"type": "string", "description": "coordinators only: cover beyond the need, logged"}}}}}},
+                        "override_reason": {"type": "string", "description": "coordinators only: cover beyond the need, logged"},
+                        "basis": {"type": "string", "enum": ["commitment", "received"], "default": "commitment",
+                            "description": "commitment: earmark committed money (bounded by committed − allocated); received: assign only money already received (bounded by received − allocated)"}}}}}},
                 "responses": {"201": {"description": "allocated"},
-                    "409": {"description": "refused: the line is already covered (body names the existing coverage) or the pledge has too little left",
+                    "409": {"description": "refused: the line is already covered (body names the existing coverage), or the pledge has too little left (committed, or received for basis=received; body gives remaining)",
                         "content": {"application/json": {"schema": {"type": "object", "properties": {
                             "error": {"type": "string"}, "message": {"type": "string"}, "excess": {"type": "integer"},
                             "existing": {"type": "array", "items": {"type": "object", "properties": {

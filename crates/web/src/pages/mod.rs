@@ -10,6 +10,7 @@ mod classifications;
 pub(crate) mod deliveries;
 mod donors;
 mod exports;
+mod flows;
 mod gifts;
 mod giving;
 mod home;
@@ -119,6 +120,10 @@ pub fn router() -> Router<AppState> {
             get(receipts::list).post(receipts::create),
         )
         .route("/receipts/{id}", get(receipts::show))
+        .route("/flows", get(flows::overview))
+        .route("/flows/{id}", get(flows::unit))
+        .route("/flows/{id}/transfer", post(flows::record_transfer))
+        .route("/flows/{id}/spend", post(flows::record_spend))
         .route(
             "/statements",
             get(statements::show).post(statements::upload),

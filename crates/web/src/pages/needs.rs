@@ -506,6 +506,10 @@ pub struct AllocateForm {
     amount: String,
     #[serde(default)]
     override_reason: String,
+    /// `received`: only money already received (default: earmark the
+    /// commitment).
+    #[serde(default)]
+    basis: String,
 }
 
 pub async fn allocate(
@@ -533,7 +537,14 @@ pub async fn allocate(
         may_override: authorize(&ctx.actor, Action::OverrideOverlap, Target::Anywhere).is_ok(),
         is_demo: false,
     };
-    match storage::allocations::allocate(&state.db, &req, &actor_of(&ctx), Utc::now()).await? {
+    let basis = if form.basis == "received" {
+        storage::allocations::AllocationBasis::Received
+    } else {
+        storage::allocations::AllocationBasis::Commitment
+    };
+    match storage::allocations::allocate_from(&state.db, &req, basis, &actor_of(&ctx), Utc::now())
+        .await?
+    {
         Ok(_) => Ok(see_other(&format!("/needs/{id}"))),
         Err(refusal) => {
             let message = refusal_message(ctx.lang, &refusal);
@@ -566,7 +577,8 @@ pub async fn allocate(
 /// A refusal in words, with its numbers.
 pub fn refusal_message(lang: i18n::Lang, r: &AllocationRefusal) -> String {
     match r {
-        AllocationRefusal::BeyondPledge { remaining } => i18n::tf(
+        AllocationRefusal::BeyondPledge { remaining }
+        | AllocationRefusal::BeyondReceived { remaining } => i18n::tf(
             lang,
             r.message_key(),
             &[("remaining", &i18n::format_vnd(*remaining))],
