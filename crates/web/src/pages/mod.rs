@@ -25,6 +25,7 @@ mod receipts;
 mod report_figures;
 pub(crate) mod reporting;
 mod reports;
+mod rosters;
 mod statements;
 mod units;
 
@@ -95,6 +96,11 @@ pub fn router() -> Router<AppState> {
         .route("/deliveries/{id}", get(deliveries::show))
         .route("/deliveries/{id}/handover", post(deliveries::hand_over))
         .route("/deliveries/{id}/acceptance", post(deliveries::accept))
+        .route(
+            "/deliveries/{id}/roster",
+            get(rosters::show).post(rosters::add),
+        )
+        .route("/deliveries/{id}/roster/remove", post(rosters::remove))
         .route("/deliveries/{id}/minutes", get(minutes::html))
         .route("/deliveries/{id}/minutes.docx", get(minutes::docx))
         .route("/nonconformities/{id}/resolve", post(deliveries::resolve))
