@@ -522,6 +522,22 @@ async fn a_roster_names_children_only_to_their_officers_and_guards_against_a_sec
         "{}",
         need.body
     );
+    // The public gets no small count of children reached.
+    let public = app.get(&format!("/needs/{}", app.line), "").await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(
+        public
+            .body
+            .contains("data-testid=\"children-served\">&lt;5<"),
+        "{}",
+        public.body
+    );
+    let api = app.get("/api/v1/needs", "").await;
+    assert!(
+        api.body.contains("\"children_served\":null"),
+        "{}",
+        api.body
+    );
     for path in ["/", "/needs", "/portal", "/api/v1/needs", "/ledger"] {
         let r = app.get(path, "").await;
         for secret in ["Hồ Thị Hoà", "Lê Văn Vai", "Áo bị cháy"] {
