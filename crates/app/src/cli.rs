@@ -103,6 +103,12 @@ enum Command {
     Allocate(crate::cmd_allocate::AllocateArgs),
     /// Find the records that are the same child, file to file.
     Dedupe(crate::cmd_dedupe::DedupeArgs),
+    /// Match children with another organisation on keyed hashes (no name,
+    /// birth date or personal ID leaves either side), file to file.
+    Exchange {
+        #[command(subcommand)]
+        command: ExchangeCommand,
+    },
     /// The public ledger: verify it, sign a tree head, rotate the key.
     Ledger {
         #[command(subcommand)]
@@ -113,6 +119,15 @@ enum Command {
         #[command(subcommand)]
         command: ReportCommand,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum ExchangeCommand {
+    /// Keyed hashes (HMAC-SHA256 under the shared key) of each record's
+    /// personal ID and of its name with the birth date.
+    Export(crate::cmd_exchange::ExportArgs),
+    /// The records of two hash files that are the same child.
+    Match(crate::cmd_exchange::MatchArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -162,6 +177,17 @@ impl Cli {
                 Some(crate::cmd_allocate::run(args).map_err(Into::into))
             }
             Some(Command::Dedupe(args)) => Some(crate::cmd_dedupe::run(args).map_err(Into::into)),
+            Some(Command::Exchange { command }) => Some(
+                match command {
+                    ExchangeCommand::Export(args) => crate::cmd_exchange::export(args).map(|n| {
+                        println!("ok: {n} hồ sơ đã băm / records hashed");
+                    }),
+                    ExchangeCommand::Match(args) => crate::cmd_exchange::run_match(args).map(|n| {
+                        println!("ok: {n} cặp trùng / matching pairs");
+                    }),
+                }
+                .map_err(Into::into),
+            ),
             _ => None,
         }
     }
@@ -296,7 +322,7 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             db.close().await;
             crate::cmd_import::run(&args).await.map_err(Into::into)
         }
-        Command::Allocate(_) | Command::Dedupe(_) => Ok(()),
+        Command::Allocate(_) | Command::Dedupe(_) | Command::Exchange { .. } => Ok(()),
         Command::Ledger { command } => match command {
             LedgerCommand::Verify(args) => {
                 let db = Db::connect(&DbUrl::new(args.db.clone())).await?;

@@ -48,7 +48,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RegistryKeyError + '_ {
     }
 }
 
-fn parse_key(text: &str) -> Option<[u8; 32]> {
+pub(crate) fn parse_key(text: &str) -> Option<[u8; 32]> {
     let t = text.trim();
     if t.len() != 64 || !t.is_ascii() {
         return None;
@@ -361,6 +361,8 @@ pub async fn load_demo(db: &Db, key: &PidKey) -> Result<usize, AppError> {
         let communes: BTreeSet<String> = [commune.to_owned()].into_iter().collect();
         storage::registry::propose_links(db, &communes, true, now).await?;
     }
+    // Deliveries of the demo year reach these children.
+    crate::demo_rosters::load(db).await?;
     Ok(total)
 }
 

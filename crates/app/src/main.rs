@@ -3,6 +3,7 @@
 mod cli;
 mod cmd_allocate;
 mod cmd_dedupe;
+mod cmd_exchange;
 mod cmd_import;
 mod cmd_ledger;
 mod cmd_ledger_bench;
@@ -14,6 +15,7 @@ mod demo_deliveries;
 mod demo_money;
 mod demo_needs;
 mod demo_reporting;
+mod demo_rosters;
 mod demo_scale;
 mod setup;
 

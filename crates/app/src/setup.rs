@@ -32,6 +32,8 @@ pub enum AppError {
     #[error("{0}")]
     Dedupe(#[from] crate::cmd_dedupe::DedupeCmdError),
     #[error("{0}")]
+    Exchange(#[from] crate::cmd_exchange::ExchangeError),
+    #[error("{0}")]
     Import(#[from] crate::cmd_import::ImportCmdError),
     #[error("{0}")]
     LedgerKey(#[from] crate::cmd_ledger::KeyError),

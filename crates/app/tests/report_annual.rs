@@ -77,6 +77,9 @@ struct Expected {
     received: i64,
     delivered: i64,
     children: i64,
+    /// Unique children on the rosters of 2025's handovers, and lượt.
+    reached: i64,
+    reached_turns: i64,
 }
 
 async fn expected(db: &Db) -> Expected {
@@ -153,6 +156,23 @@ async fn expected(db: &Db) -> Expected {
     for (line, value) in &deliveries {
         *delivered.entry(line.as_str()).or_default() += value;
     }
+    let (reached, turns): (i64, i64) = db_run!(db, |pool| {
+        sqlx::query_as(
+            "SELECT CAST(COUNT(DISTINCT s.child_id) AS BIGINT), \
+             CAST(COUNT(DISTINCT s.child_id || '|' || d.id) AS BIGINT) \
+             FROM delivery_children dc JOIN child_sources s ON s.record_key = dc.record_key \
+             JOIN deliveries d ON d.id = dc.delivery_id \
+             WHERE d.status IN ('handed_over', 'accepted', 'accepted_with_issues') \
+             AND d.handed_over_on >= $1 AND d.handed_over_on <= $2",
+        )
+        .bind(day(2025, 1, 1))
+        .bind(day(2025, 12, 31))
+        .fetch_one(pool)
+        .await
+        .expect("rosters")
+    });
+    e.reached = reached;
+    e.reached_turns = turns;
     for (id, amount, quantity) in &lines {
         e.lines += 1;
         e.need += amount;
@@ -295,10 +315,19 @@ async fn check_backend(url: &str, dir: &Path) {
         total(table(&book, "Biểu 7."), "Lượt trẻ em có nhu cầu"),
         e.children
     );
+    // The demo's deliveries carry rosters: unique children and lượt come
+    // from them, never invented.
+    assert!(e.reached > 0 && e.reached_turns >= e.reached, "{e:?}");
     let registry = table(&book, "Biểu 8.");
-    assert!(
-        registry.iter().skip(2).all(|r| r[1] == "Chưa có dữ liệu"),
-        "unique children, sex and ethnicity are not invented: {registry:?}"
+    assert_eq!(
+        registry[2][1],
+        Data::Float(e.reached as f64),
+        "unique children: {registry:?}"
+    );
+    assert_eq!(
+        registry.last().map(|r| r[1].clone()),
+        Some(Data::Float(e.reached_turns as f64)),
+        "lượt: {registry:?}"
     );
 
     let xml = docx_xml(&path("docx"));

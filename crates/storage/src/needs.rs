@@ -92,6 +92,9 @@ pub struct NeedRow {
     /// Children served by the deliveries, at most the line's count.
     #[sqlx(skip)]
     pub children_served: i64,
+    /// `children_served` counts the unique children on rosters.
+    #[sqlx(skip)]
+    pub children_from_roster: bool,
 }
 
 impl NeedRow {
@@ -112,6 +115,17 @@ impl NeedRow {
         self.accepted = axes.accepted;
         // The same children are not counted twice on one line.
         self.children_served = axes.children_served.min(self.quantity);
+        self.children_from_roster = axes.from_roster;
+    }
+
+    /// The children-served axis as published: a count of children on
+    /// rosters from 1 to 4 is withheld (`None`, shown `<5`), as
+    /// `domain::disclosure` withholds every small published count of
+    /// children.
+    pub fn children_served_public(&self) -> Option<i64> {
+        let threshold = i64::try_from(domain::disclosure::THRESHOLD).unwrap_or(i64::MAX);
+        let small = self.children_from_roster && (1..threshold).contains(&self.children_served);
+        (!small).then_some(self.children_served)
     }
 }
 

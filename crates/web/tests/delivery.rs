@@ -311,6 +311,241 @@ async fn handed_over(app: &App) -> String {
     to
 }
 
+/// Registry children of the school's commune (and one of Nam Đông);
+/// returns (Hoà's child id, Hoà's record key, Vai's child id).
+async fn registry_children(app: &App) -> (String, String, String) {
+    let record = |name: &str, sex: &str, year: i64, commune: &str| storage::registry::NewRecord {
+        source_ref: None,
+        data: storage::registry::RecordData {
+            full_name: name.into(),
+            birth_year: year,
+            birth_month: Some(3),
+            birth_day: Some(5),
+            sex: Some(sex.into()),
+            ethnicity: Some("Tà Ôi".into()),
+            commune_code: commune.into(),
+            village: Some("A Năm".into()),
+            school_name: None,
+            grade: None,
+            guardian_name: Some("Hồ Văn Pả".into()),
+            pid_hash: None,
+            pid_last3: None,
+        },
+    };
+    let added = storage::registry::add_records(
+        &app.db,
+        &storage::registry::Origin {
+            source_type: "school".into(),
+            org_id: None,
+        },
+        &[
+            record("Hồ Thị Hoà", "female", 2017, "20056"),
+            record("Lê Văn Vai", "male", 2018, "20056"),
+            record("Zơ Râm Thị Pơi", "female", 2016, "20182"),
+        ],
+        false,
+        &AuditActor::system("test"),
+        Utc::now(),
+    )
+    .await
+    .expect("records");
+    let child = |key: &str| {
+        let db = app.db.clone();
+        let key = key.to_owned();
+        async move {
+            storage::registry::source(&db, &key)
+                .await
+                .expect("q")
+                .expect("source")
+                .child_id
+        }
+    };
+    (
+        child(&added[0].0).await,
+        added[0].0.clone(),
+        child(&added[1].0).await,
+    )
+}
+
+async fn roster_views(app: &App) -> usize {
+    storage::audit::list(
+        &app.db,
+        &storage::audit::AuditFilter {
+            entity: Some("delivery_roster".into()),
+            action: Some("view".into()),
+            limit: 500,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("audit")
+    .len()
+}
+
+#[tokio::test]
+async fn a_roster_names_children_only_to_their_officers_and_guards_against_a_second_coat() {
+    let app = app().await;
+    let (hoa, hoa_record, vai) = registry_children(&app).await;
+    let d1 = handed_over(&app).await;
+    let (coord, coord_csrf) = app.login("coord").await;
+    let r = app
+        .post(
+            &format!("/needs/{}/deliveries", app.line),
+            &coord,
+            &handover_form(&coord_csrf, "5", "handed_over"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let d2 = location(&r);
+    let (local, csrf) = app.login("local").await;
+
+    // The officer picks from the children of the commune, never Nam Đông's.
+    let page = app.get(&format!("{d1}/roster"), &local).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Hồ Thị Hoà") && page.body.contains("Lê Văn Vai"));
+    assert!(!page.body.contains("Zơ Râm Thị Pơi"));
+    let r = app
+        .post(
+            &format!("{d1}/roster"),
+            &local,
+            &[("csrf", &csrf), ("child", &hoa), ("child", &vai)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    // The second delivery of the same winter: Hoà by her record id, from a
+    // roster file. Warned, named with the other minutes, nothing written.
+    let file = format!("mã hồ sơ\n{hoa_record}\n");
+    let r = app
+        .post(
+            &format!("{d2}/roster"),
+            &local,
+            &[("csrf", &csrf), ("roster_csv", &file)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("data-testid=\"roster-overlaps\""));
+    assert!(
+        r.body.contains("Hồ Thị Hoà") && r.body.contains("2026/00001"),
+        "{}",
+        r.body
+    );
+    let d2_id = d2.trim_start_matches("/deliveries/");
+    assert!(
+        storage::rosters::roster(&app.db, d2_id)
+            .await
+            .expect("q")
+            .is_empty()
+    );
+    let r = app
+        .post(
+            &format!("{d2}/roster"),
+            &local,
+            &[
+                ("csrf", &csrf),
+                ("pending", &hoa),
+                ("reason", "Áo bị cháy, nhà trường xác nhận"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        storage::rosters::roster(&app.db, d2_id)
+            .await
+            .expect("q")
+            .len(),
+        1
+    );
+
+    // A bad line of a roster file: row and column, never the cell.
+    let r = app
+        .post(
+            &format!("{d2}/roster"),
+            &local,
+            &[
+                ("csrf", &csrf),
+                ("roster_csv", "child_id\nNguyễn Văn Khánh\n"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("dòng 2, cột 1"));
+    assert!(!r.body.contains("Nguyễn Văn Khánh"));
+
+    // Every view of the names is audited; the count is for everyone on staff.
+    let before = roster_views(&app).await;
+    let page = app.get(&format!("{d1}/roster"), &local).await;
+    assert!(page.body.contains("data-testid=\"roster-overlap\""));
+    assert_eq!(roster_views(&app).await, before + 1);
+    let (school, _) = app.login("school").await;
+    let page = app.get(&format!("{d1}/roster"), &school).await;
+    assert!(page.body.contains("Hồ Thị Hoà"));
+    assert_eq!(roster_views(&app).await, before + 2);
+    for user in ["coord", "inspector"] {
+        let (s, _) = app.login(user).await;
+        let page = app.get(&format!("{d1}/roster"), &s).await;
+        assert_eq!(page.status, StatusCode::OK, "{user}");
+        assert!(
+            page.body.contains("data-testid=\"roster-count\">2<"),
+            "{user}"
+        );
+        assert!(!page.body.contains("Hồ Thị Hoà") && !page.body.contains("Lê Văn Vai"));
+    }
+    assert_eq!(roster_views(&app).await, before + 2);
+    let r = app
+        .post(
+            &format!("{d1}/roster"),
+            &coord,
+            &[("csrf", &coord_csrf), ("child", &hoa)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let (hue, _) = app.login("local-hue").await;
+    assert_eq!(
+        app.get(&format!("{d1}/roster"), &hue).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let (donor, _) = app.login("donor").await;
+    let r = app.get(&format!("{d1}/roster"), &donor).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(!r.body.contains("Hoà"));
+    let public = app.get(&format!("{d1}/roster"), "").await;
+    assert!(public.status == StatusCode::UNAUTHORIZED || public.status.is_redirection());
+
+    // The delivery page carries the count; the line's children-served axis
+    // counts unique children (Hoà twice, Vai once: 2).
+    let page = app.get(&d1, &coord).await;
+    assert!(page.body.contains("data-testid=\"roster-link\">2 "));
+    let need = app.get(&format!("/needs/{}", app.line), &coord).await;
+    assert!(
+        need.body.contains("data-testid=\"children-served\">2<"),
+        "{}",
+        need.body
+    );
+    // The public gets no small count of children reached.
+    let public = app.get(&format!("/needs/{}", app.line), "").await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(
+        public
+            .body
+            .contains("data-testid=\"children-served\">&lt;5<"),
+        "{}",
+        public.body
+    );
+    let api = app.get("/api/v1/needs", "").await;
+    assert!(
+        api.body.contains("\"children_served\":null"),
+        "{}",
+        api.body
+    );
+    for path in ["/", "/needs", "/portal", "/api/v1/needs", "/ledger"] {
+        let r = app.get(path, "").await;
+        for secret in ["Hồ Thị Hoà", "Lê Văn Vai", "Áo bị cháy"] {
+            assert!(!r.body.contains(secret), "{secret} on {path}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn who_may_record_accept_and_read_deliveries() {
     let app = app().await;

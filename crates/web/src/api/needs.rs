@@ -36,7 +36,7 @@ fn need_json(n: &NeedRow, staff: bool) -> Value {
         "package": {"id": n.package_id, "code": n.package_code, "version": n.package_version},
         "age_band": n.age_band, "quantity": n.quantity, "unit_value": n.unit_value,
         "need": c.need, "pledged": c.pledged, "committed": c.committed, "received": c.received,
-        "delivered": c.delivered, "accepted": c.accepted, "children_served": n.children_served,
+        "delivered": c.delivered, "accepted": c.accepted, "children_served": if staff { Some(n.children_served) } else { n.children_served_public() },
         "gap": c.gap(),
         "status": n.status,
     });

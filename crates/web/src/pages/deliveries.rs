@@ -346,6 +346,8 @@ struct DeliveryPage {
     actions: Vec<&'static str>,
     error: Option<String>,
     today: String,
+    /// Children on the roster (a count: the names are on the roster page).
+    roster_count: i64,
 }
 
 async fn delivery_or_404(state: &AppState, id: &str) -> Result<Delivery, AppError> {
@@ -416,6 +418,8 @@ async fn page(
         actions: NcAction::ALL.iter().map(|a| a.as_str()).collect(),
         error,
         today: today().to_string(),
+        roster_count: i64::try_from(storage::rosters::roster(&state.db, id).await?.len())
+            .unwrap_or(i64::MAX),
         giver,
         site,
         line,

@@ -28,6 +28,7 @@ mod report_figures;
 pub(crate) mod reporting;
 mod reports;
 pub(crate) mod rollup;
+mod rosters;
 mod statements;
 pub(crate) mod tables;
 mod units;
@@ -101,6 +102,11 @@ pub fn router() -> Router<AppState> {
         .route("/deliveries/{id}", get(deliveries::show))
         .route("/deliveries/{id}/handover", post(deliveries::hand_over))
         .route("/deliveries/{id}/acceptance", post(deliveries::accept))
+        .route(
+            "/deliveries/{id}/roster",
+            get(rosters::show).post(rosters::add),
+        )
+        .route("/deliveries/{id}/roster/remove", post(rosters::remove))
         .route("/deliveries/{id}/minutes", get(minutes::html))
         .route("/deliveries/{id}/minutes.docx", get(minutes::docx))
         .route("/nonconformities/{id}/resolve", post(deliveries::resolve))
