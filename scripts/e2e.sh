@@ -94,7 +94,7 @@ echo "e2e: server ready at $BASE"
 status=0
 (
   cd "$E2E"
-  CHUNGTAY_URL="$BASE" node --test --test-reporter=tap --test-reporter-destination=stdout \
+  CHUNGTAY_URL="$BASE" CHUNGTAY_DB_URL="$DB" node --test --test-reporter=tap --test-reporter-destination=stdout \
     --test-concurrency="${E2E_CONCURRENCY:-1}" ./*.test.mjs
 ) || status=$?
 
