@@ -150,11 +150,18 @@ fn year_columns(r: &Review, first: &[&str], kind: ColumnKind, total: bool) -> Ve
     cols
 }
 
+/// Money in millions of đồng, rounded half up: the year-on-year tables
+/// have up to nine columns, and whole đồng do not fit an A4 page (the
+/// yearly reports keep whole đồng).
+pub fn millions(v: i64) -> Cell {
+    Cell::Money(v.saturating_add(500_000).div_euclid(1_000_000))
+}
+
 /// A row of per-year money values with their sum.
 fn money_row(first: Vec<Cell>, values: &[i64]) -> Vec<Cell> {
     let mut row = first;
-    row.extend(values.iter().map(|v| Cell::Money(*v)));
-    row.push(Cell::Money(
+    row.extend(values.iter().map(|v| millions(*v)));
+    row.push(millions(
         values.iter().copied().fold(0, i64::saturating_add),
     ));
     row
@@ -210,8 +217,9 @@ pub fn sources_table(r: &Review) -> Table {
         .collect();
     let sums = column_sums(&values, r.years.len());
     Table {
-        title: "Biểu 1. Nguồn lực huy động theo loại nguồn qua các năm (hệ thống ghi nhận, đồng)"
-            .to_owned(),
+        title:
+            "Biểu 1. Nguồn lực huy động theo loại nguồn qua các năm (hệ thống ghi nhận, triệu đồng)"
+                .to_owned(),
         columns: year_columns(
             r,
             &["Loại nguồn", "Trong nước / nước ngoài"],
@@ -244,7 +252,7 @@ pub fn reported_table(r: &Review) -> Table {
         })
         .collect();
     Table {
-        title: "Biểu 2. Nguồn lực huy động theo báo cáo của các đơn vị qua các năm (đồng)"
+        title: "Biểu 2. Nguồn lực huy động theo báo cáo của các đơn vị qua các năm (triệu đồng)"
             .to_owned(),
         columns: year_columns(r, &["Chỉ tiêu"], ColumnKind::Money, true),
         rows,
@@ -279,7 +287,7 @@ pub fn categories_table(r: &Review) -> Table {
         .collect();
     let sums = column_sums(&values, r.years.len());
     Table {
-        title: "Biểu 3. Nguồn lực đã cam kết cho nhu cầu theo lĩnh vực qua các năm (đồng)"
+        title: "Biểu 3. Nguồn lực đã cam kết cho nhu cầu theo lĩnh vực qua các năm (triệu đồng)"
             .to_owned(),
         columns: year_columns(r, &["Lĩnh vực"], ColumnKind::Money, true),
         rows: keys
@@ -305,10 +313,12 @@ pub fn coverage_table(r: &Review) -> Table {
         columns: year_columns(r, &["Chỉ tiêu"], ColumnKind::Integer, false),
         rows: vec![
             row("Số dòng nhu cầu", &|c| Cell::Int(c.lines)),
-            row("Nhu cầu (đồng)", &|c| Cell::Money(c.need)),
-            row("Đã cam kết (đồng)", &|c| Cell::Money(c.committed)),
-            row("Đã nhận (đồng)", &|c| Cell::Money(c.received)),
-            row("Đã trao (đồng)", &|c| Cell::Money(c.delivered)),
+            row("Nhu cầu (triệu đồng)", &|c| millions(c.need)),
+            row("Đã cam kết (triệu đồng)", &|c| {
+                millions(c.committed)
+            }),
+            row("Đã nhận (triệu đồng)", &|c| millions(c.received)),
+            row("Đã trao (triệu đồng)", &|c| millions(c.delivered)),
             row("Tỷ lệ đáp ứng (đã cam kết / nhu cầu)", &|c| {
                 ratio_bp(c.committed.min(c.need), c.need).map_or(Cell::Empty, Cell::Percent)
             }),
@@ -378,7 +388,7 @@ pub fn areas_reported_table(r: &Review) -> Table {
         .collect();
     Table {
         title: format!(
-            "Biểu 6. Nguồn lực huy động theo báo cáo, theo {} (trong nước và nước ngoài, đồng)",
+            "Biểu 6. Nguồn lực huy động theo báo cáo, theo {} (trong nước và nước ngoài, triệu đồng)",
             area_header(r).to_lowercase()
         ),
         columns: year_columns(r, &[area_header(r)], ColumnKind::Money, true),
@@ -389,9 +399,9 @@ pub fn areas_reported_table(r: &Review) -> Table {
                 row.extend(
                     a.reported
                         .iter()
-                        .map(|v| v.map_or_else(|| Cell::Text("—".to_owned()), Cell::Money)),
+                        .map(|v| v.map_or_else(|| Cell::Text("—".to_owned()), millions)),
                 );
-                row.push(Cell::Money(
+                row.push(millions(
                     a.reported
                         .iter()
                         .flatten()
@@ -417,7 +427,7 @@ pub fn areas_committed_table(r: &Review) -> Table {
     let sums = column_sums(&committed, r.years.len());
     Table {
         title: format!(
-            "Biểu 7. Nguồn lực đã cam kết cho nhu cầu theo {} (hệ thống ghi nhận, đồng)",
+            "Biểu 7. Nguồn lực đã cam kết cho nhu cầu theo {} (hệ thống ghi nhận, triệu đồng)",
             area_header(r).to_lowercase()
         ),
         columns: year_columns(r, &[area_header(r)], ColumnKind::Money, true),
@@ -469,6 +479,7 @@ pub fn document(r: &Review) -> Document {
             Regroup::Historic => "Các biểu theo đơn vị trình bày theo đơn vị hành chính tại thời điểm báo cáo (cấp huyện đến hết năm 2024, cấp xã mới từ ngày 01/7/2025).".to_owned(),
             Regroup::Today => "Các biểu theo đơn vị được cộng dồn về đơn vị hành chính hiện nay theo quan hệ kế thừa của bản đồ hành chính; đơn vị cũ tách thành nhiều đơn vị mới được trình bày chung một dòng với các đơn vị đó, không chia số liệu theo ước tính.".to_owned(),
         },
+        "Đơn vị tính tiền: triệu đồng, làm tròn (số liệu chi tiết đến đồng trong báo cáo năm của từng năm).".to_owned(),
         "Số liệu các đơn vị báo cáo chỉ gồm báo cáo đã nộp, đã duyệt hoặc đã khóa; báo cáo cấp xã không cộng lại khi huyện của xã đã báo cáo.".to_owned(),
     ];
     if r.demo {
@@ -540,19 +551,19 @@ mod tests {
             filed,
             ..ReviewYear::default()
         };
-        let mut y25 = year(2025, vec![300, 40], 4);
+        let mut y25 = year(2025, vec![300_000_000, 40], 4);
         y25.sources = vec![SourceFigure {
             origin: "domestic".into(),
             donor_type: "business".into(),
             receipts: 2,
-            money: 1_000,
-            goods: 500,
+            money: 1_000_000_000,
+            goods: 499_999,
         }];
         y25.by_category = vec![CoverageFigure {
             key: "nutrition".into(),
             lines: 2,
-            need: 2_000,
-            committed: 1_500,
+            need: 2_000_000_000,
+            committed: 1_500_000_000,
             children_need: 30,
             ..CoverageFigure::default()
         }];
@@ -564,16 +575,16 @@ mod tests {
             issuer: default_issuer(UnitLevel::Province, "Thành phố Huế", 2025),
             fields,
             years: vec![
-                year(2023, vec![100, 10], 3),
-                year(2024, vec![200, 20], 5),
+                year(2023, vec![100_000_000, 10], 3),
+                year(2024, vec![200_000_000, 20], 5),
                 y25,
             ],
             areas: vec![
                 ReviewArea {
                     label: "Xã A Lưới 1, Xã A Lưới 2".into(),
-                    reported: vec![Some(100), None, Some(50)],
-                    committed: vec![0, 0, 1_500],
-                    need: vec![0, 0, 2_000],
+                    reported: vec![Some(100_000_000), None, Some(50_000_000)],
+                    committed: vec![0, 0, 1_500_000_000],
+                    need: vec![0, 0, 2_000_000_000],
                 },
                 ReviewArea {
                     label: "Phường Thuận Hóa".into(),
@@ -603,10 +614,12 @@ mod tests {
         let sources = sources_table(&r);
         assert_eq!(
             sources.rows[0][4],
-            Cell::Money(1_500),
+            Cell::Money(1_000),
             "2025 is the third year"
         );
         assert_eq!(sources.rows[0][2], Cell::Money(0));
+        assert_eq!(millions(1_499_999), Cell::Money(1));
+        assert_eq!(millions(1_500_000), Cell::Money(2));
         let coverage = coverage_table(&r);
         assert_eq!(coverage.rows[5][3], Cell::Percent(7_500));
         assert_eq!(coverage.rows[5][1], Cell::Empty, "no need, no rate");
