@@ -377,7 +377,7 @@ pub fn consolidation_section(c: &Consolidation) -> Section {
         .count();
     if !c.moves.is_empty() {
         paragraphs.push(format!(
-            "Do sắp xếp đơn vị hành chính, {} nghĩa vụ báo cáo đã chuyển sang đơn vị kế thừa, trong đó {} của cấp huyện (Biểu 13); báo cáo các năm 2019–2024 vẫn gắn với đơn vị đã lập.",
+            "Do sắp xếp đơn vị hành chính, nghĩa vụ báo cáo năm đã chuyển sang đơn vị kế thừa {} lượt, trong đó {} lượt từ đơn vị cấp huyện (Biểu 13; một nghĩa vụ có thể chuyển hai lượt, như huyện Nam Đông sang huyện Phú Lộc rồi sang các xã); báo cáo các năm 2019–2024 vẫn gắn với đơn vị đã lập.",
             c.moves.len(),
             district_moves
         ));
