@@ -7,6 +7,9 @@
 # $E2E_DATABASE_URL, e.g. a PostgreSQL URL, when set), waits for /readyz,
 # runs the tests in tests/e2e with `node --test`, always stops the server,
 # and exits with the tests' status. Screenshots go to docs/screenshots/.
+# The tests get the server's URL as CHUNGTAY_URL and its database URL as
+# CHUNGTAY_DB_URL (consolidation.test.mjs compares exported figures with
+# the database through sqlite3 or psql).
 #
 # Needs: node + npm (runs `npm ci` in tests/e2e when node_modules is
 # missing) and Debian's Chromium at /usr/bin/chromium (CHROMIUM_PATH to
@@ -94,7 +97,7 @@ echo "e2e: server ready at $BASE"
 status=0
 (
   cd "$E2E"
-  CHUNGTAY_URL="$BASE" node --test --test-reporter=tap --test-reporter-destination=stdout \
+  CHUNGTAY_URL="$BASE" CHUNGTAY_DB_URL="$DB" node --test --test-reporter=tap --test-reporter-destination=stdout \
     --test-concurrency="${E2E_CONCURRENCY:-1}" ./*.test.mjs
 ) || status=$?
 

@@ -135,6 +135,12 @@ enum ReportCommand {
     /// The yearly report of a unit: resources mobilised, need and coverage,
     /// children supported (lượt), as XLSX, DOCX (Decree 30/2020) or PDF.
     Annual(crate::cmd_report::AnnualArgs),
+    /// The final review (tổng kết) of 2019–2025: year-on-year tables under
+    /// the units of the time or re-aggregated onto today's units.
+    Review(crate::cmd_report::ReviewArgs),
+    /// The coordinator's consolidated city report of a year (the units'
+    /// reports beside the system's figures, differences flagged).
+    Consolidated(crate::cmd_report::ConsolidatedArgs),
     /// Time the city report and the national roll-up, and the same SQL in
     /// DuckDB on the same data (results checked equal).
     Bench(crate::cmd_report_bench::BenchArgs),
@@ -358,6 +364,12 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             ReportCommand::Annual(args) => {
                 crate::cmd_report::annual(&args).await.map_err(Into::into)
             }
+            ReportCommand::Review(args) => {
+                crate::cmd_report::review(&args).await.map_err(Into::into)
+            }
+            ReportCommand::Consolidated(args) => crate::cmd_report::consolidated(&args)
+                .await
+                .map_err(Into::into),
             ReportCommand::Bench(args) => crate::cmd_report_bench::run(&args)
                 .await
                 .map_err(Into::into),

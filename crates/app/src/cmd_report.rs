@@ -6,6 +6,12 @@
 //!                        [--from YYYY-MM-DD --to YYYY-MM-DD] [--cut-off YYYY-MM-DD] [--db URL]
 //! ```
 //!
+//! ```text
+//! chungtay report review --from 2019 --to 2025 --unit 46 --regroup today|historic
+//!                        --format xlsx|docx|pdf --out FILE [--db URL]
+//! chungtay report consolidated --year 2025 --format xlsx|docx|pdf --out FILE [--db URL]
+//! ```
+//!
 //! `--unit` is an administrative-unit code (the city 46, a former district,
 //! a commune of any time) or `VN` for the national roll-up. A unit or year
 //! without data gives an honest empty report, not an error; an unknown code
@@ -54,8 +60,65 @@ pub struct AnnualArgs {
     date: Option<NaiveDate>,
 }
 
+#[derive(clap::Args, Debug, Clone)]
+pub struct ReviewArgs {
+    /// Database URL: `postgres://…` or a SQLite file.
+    #[arg(
+        long,
+        env = "CHUNGTAY_DB",
+        default_value = "sqlite://data/chungtay.sqlite3"
+    )]
+    db: String,
+    /// First year of the review.
+    #[arg(long, default_value_t = 2019)]
+    from: i32,
+    /// Last year of the review.
+    #[arg(long, default_value_t = 2025)]
+    to: i32,
+    /// Administrative-unit code (46 = the city).
+    #[arg(long, default_value = "46")]
+    unit: String,
+    /// today: re-aggregated onto today's units; historic: the units of the time.
+    #[arg(long, value_parser = ["today", "historic"], default_value = "today")]
+    regroup: String,
+    /// xlsx, docx or pdf.
+    #[arg(long, value_parser = ["xlsx", "docx", "pdf"])]
+    format: String,
+    /// Where to write the document.
+    #[arg(long)]
+    out: PathBuf,
+    /// Date printed on the document (default: today in Vietnam).
+    #[arg(long)]
+    date: Option<NaiveDate>,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ConsolidatedArgs {
+    /// Database URL: `postgres://…` or a SQLite file.
+    #[arg(
+        long,
+        env = "CHUNGTAY_DB",
+        default_value = "sqlite://data/chungtay.sqlite3"
+    )]
+    db: String,
+    /// Reporting year.
+    #[arg(long)]
+    year: i32,
+    /// xlsx, docx or pdf.
+    #[arg(long, value_parser = ["xlsx", "docx", "pdf"])]
+    format: String,
+    /// Where to write the document.
+    #[arg(long)]
+    out: PathBuf,
+    /// Date printed on the document (default: today in Vietnam).
+    #[arg(long)]
+    date: Option<NaiveDate>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ReportCmdError {
+    #[error(transparent)]
+    Review(#[from] storage::review::ReviewError),
     #[error("năm không hợp lệ: {0} / invalid year: {0}")]
     BadYear(i32),
     #[error(transparent)]
@@ -149,4 +212,48 @@ pub async fn annual(args: &AnnualArgs) -> Result<(), ReportCmdError> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+fn write_out(out: &std::path::Path, bytes: &[u8]) -> Result<(), ReportCmdError> {
+    std::fs::write(out, bytes).map_err(|source| ReportCmdError::Write {
+        path: out.display().to_string(),
+        source,
+    })?;
+    println!("ok: {} ({} bytes)", out.display(), bytes.len());
+    Ok(())
+}
+
+/// `chungtay report review`: the final review as a document.
+pub async fn review(args: &ReviewArgs) -> Result<(), ReportCmdError> {
+    let issued_on = args.date.unwrap_or_else(today_in_vietnam);
+    let regroup =
+        reports::review::Regroup::parse(&args.regroup).unwrap_or(reports::review::Regroup::Today);
+    let db = open_for_reading(&args.db).await?;
+    let map =
+        domain::admin_units::embedded_map().map_err(|e| ReportCmdError::Setup(e.to_string()))?;
+    let spec = storage::review::ReviewSpec {
+        unit: args.unit.clone(),
+        from: args.from,
+        to: args.to,
+        regroup,
+    };
+    let r = storage::review::review(&db, map, &spec, issued_on).await?;
+    let bytes = render(&reports::review::document(&r), &args.format)?;
+    db.close().await;
+    write_out(&args.out, &bytes)
+}
+
+/// `chungtay report consolidated`: the city report with the units' reports.
+pub async fn consolidated(args: &ConsolidatedArgs) -> Result<(), ReportCmdError> {
+    let issued_on = args.date.unwrap_or_else(today_in_vietnam);
+    if !(2000..=2100).contains(&args.year) {
+        return Err(ReportCmdError::BadYear(args.year));
+    }
+    let db = open_for_reading(&args.db).await?;
+    let map =
+        domain::admin_units::embedded_map().map_err(|e| ReportCmdError::Setup(e.to_string()))?;
+    let c = storage::consolidation::consolidate(&db, map, args.year, issued_on).await?;
+    let bytes = render(&reports::consolidated::document(&c), &args.format)?;
+    db.close().await;
+    write_out(&args.out, &bytes)
 }

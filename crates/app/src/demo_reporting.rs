@@ -276,6 +276,8 @@ pub async fn load(db: &Db, system: &AuditActor) -> Result<DemoReportingSummary, 
     let coord = person(db, "dieuphoi").await?;
     let p = |u: &'static str| person(db, u);
 
+    summary.reports += history(db, &coord).await?;
+
     // 2024: opened at the start of the year; cut-off 15 December
     let open24 = OpenYear {
         template: annual_template(),
@@ -533,6 +535,98 @@ pub async fn load(db: &Db, system: &AuditActor) -> Result<DemoReportingSummary, 
     summary.plans = plans(db, &coord.audit, &aluoi1.audit).await?;
     tracing::info!(?summary, "demo reporting loaded");
     Ok(summary)
+}
+
+/// 2019–2023, before the system: the yearly report was owed by the
+/// districts only (communes reported to their district), on paper; the
+/// demo enters the reports of the five mountain districts as filed and
+/// approved, so the final review of 2019–2025 has years to compare. Their
+/// figures grow with the years, with a dip in 2021 (COVID-19).
+async fn history(db: &Db, coord: &Person) -> Result<usize, AppError> {
+    let map = domain::admin_units::embedded_map()?;
+    let districts_only =
+        storage::reporting::annual_template_for(&[domain::reporting::UnitKind::Admin(
+            domain::admin_units::Level::District,
+        )]);
+    // (unit, officer, 2024-like domestic, foreign, packages, children, what was done)
+    let base: [(&str, &str, i64, i64, i64, i64, &str); 5] = [
+        (
+            "481",
+            "cb-aluoi",
+            1_700_000_000,
+            380_000_000,
+            2_900,
+            2_800,
+            "Bữa ăn bán trú, áo ấm và khám sức khỏe cho trẻ em các xã vùng cao A Lưới.",
+        ),
+        (
+            "483",
+            "cb-namdong",
+            900_000_000,
+            140_000_000,
+            1_300,
+            1_260,
+            "Bữa ăn bán trú cho học sinh tiểu học, áo ấm cho trẻ mầm non Nam Đông.",
+        ),
+        (
+            "482",
+            "cb-phuloc",
+            600_000_000,
+            0,
+            850,
+            820,
+            "Hỗ trợ trẻ em các xã miền núi Lộc Bình, Lộc Hòa, Xuân Lộc.",
+        ),
+        (
+            "476",
+            "cb-phongdien",
+            480_000_000,
+            50_000_000,
+            650,
+            640,
+            "Hỗ trợ trẻ em xã Phong Xuân, Phong Mỹ, Phong Sơn.",
+        ),
+        (
+            "480",
+            "cb-huongtra",
+            350_000_000,
+            20_000_000,
+            480,
+            470,
+            "Hỗ trợ trẻ em xã Bình Điền, Bình Thành, Hồng Tiến.",
+        ),
+    ];
+    // share of the 2024-like figures, in per cent
+    let growth: [(i32, i64); 5] = [(2019, 55), (2020, 62), (2021, 48), (2022, 71), (2023, 86)];
+    let mut filed = 0;
+    for (year, pct) in growth {
+        let spec = OpenYear {
+            template: districts_only.clone(),
+            year,
+            due: d(year, 11, 30)?,
+            cutoff: d(year, 12, 15)?,
+            units_on: d(year, 1, 2)?,
+            is_demo: true,
+        };
+        storage::reporting::open_year(db, map, &spec, &coord.audit, Utc::now())
+            .await?
+            .map_err(|e| corrupt(e.to_string()))?;
+        for (code, officer, dom, foreign, packages, children, text) in base {
+            let who = person(db, officer).await?;
+            let id = obligation(db, year, code).await?;
+            let pairs = figures(
+                dom * pct / 100,
+                foreign * pct / 100,
+                packages * pct / 100,
+                children * pct / 100,
+                text,
+            );
+            file(db, &id, &who, d(year, 11, 20)?, &pairs, Some(false)).await?;
+            act(db, &id, coord, d(year, 11, 27)?, ReportAction::Approve).await?;
+            filed += 1;
+        }
+    }
+    Ok(filed)
 }
 
 /// The city's plan for the school year 2025–2026, A Lưới 1's, and the

@@ -412,6 +412,63 @@ async fn check_backend(url: &str, dir: &Path) {
         "{err}"
     );
     assert!(!bad.exists());
+
+    // the consolidated city report and the final review (issue 6, item 5)
+    let consolidated = dir.join("consolidated-2025.xlsx");
+    ok(&[
+        "report",
+        "consolidated",
+        "--year",
+        "2025",
+        "--format",
+        "xlsx",
+        "--out",
+        consolidated.to_str().expect("a UTF-8 path"),
+        "--db",
+        url,
+    ]);
+    let s = sheets(&consolidated);
+    let totals = table(&s, "Biểu 10.");
+    assert!(
+        totals
+            .iter()
+            .any(|r| r.first() == Some(&Data::String("Nguồn lực trong nước (đồng)".into()))),
+        "the units' totals"
+    );
+    table(&s, "Biểu 13.");
+    for (regroup, expected) in [
+        ("historic", "Huyện A Lưới (cũ)"),
+        (
+            "today",
+            "Xã A Lưới 1, Xã A Lưới 2, Xã A Lưới 3, Xã A Lưới 4, Xã A Lưới 5",
+        ),
+    ] {
+        let out = dir.join(format!("review-{regroup}.docx"));
+        ok(&[
+            "report",
+            "review",
+            "--from",
+            "2019",
+            "--to",
+            "2025",
+            "--unit",
+            "46",
+            "--regroup",
+            regroup,
+            "--format",
+            "docx",
+            "--out",
+            out.to_str().expect("a UTF-8 path"),
+            "--db",
+            url,
+        ]);
+        let xml = docx_xml(&out);
+        assert!(
+            xml.contains("Tổng kết công tác huy động nguồn lực"),
+            "{regroup}"
+        );
+        assert!(xml.contains(expected), "{regroup}: {expected}");
+    }
 }
 
 fn scratch_dir() -> PathBuf {

@@ -1099,3 +1099,14 @@ figures-unknown-unit = No administrative unit has this code.
 figures-bad-year = Invalid year or reporting period.
 figures-bad-format = The format must be xlsx, docx or pdf.
 nav-figures = Report figures
+
+# Consolidation and final review (/reporting/consolidated, /reporting/review)
+consolidation-title = Consolidated yearly reports
+consolidation-download = Download the report to the City People's Committee
+consolidation-flagged = figures reported by units differ from the system's (see table 11).
+review-title = Final review 2019–2025
+review-from = From year
+review-to = To year
+review-regroup-today = By today's administrative units
+review-regroup-historic = By the administrative units of the time
+review-bad-regroup = Grouping must be today (today's units) or historic (the units of the time).

@@ -1099,3 +1099,14 @@ figures-unknown-unit = Không có đơn vị hành chính mã này.
 figures-bad-year = Năm hoặc kỳ báo cáo không hợp lệ.
 figures-bad-format = Định dạng phải là xlsx, docx hoặc pdf.
 nav-figures = Số liệu báo cáo
+
+# Consolidation and final review (/reporting/consolidated, /reporting/review)
+consolidation-title = Tổng hợp báo cáo năm
+consolidation-download = Tải báo cáo gửi Ủy ban nhân dân thành phố
+consolidation-flagged = số liệu đơn vị báo cáo khác số liệu hệ thống (xem Biểu 11).
+review-title = Tổng kết giai đoạn 2019–2025
+review-from = Từ năm
+review-to = Đến năm
+review-regroup-today = Theo đơn vị hành chính hiện nay
+review-regroup-historic = Theo đơn vị hành chính tại thời điểm báo cáo
+review-bad-regroup = Cách nhóm đơn vị phải là today (đơn vị hiện nay) hoặc historic (đơn vị tại thời điểm báo cáo).

@@ -6,6 +6,7 @@
 //! (metric-compatible with Times New Roman) from `assets/fonts/`.
 
 pub mod annual;
+pub mod consolidated;
 pub mod decree;
 mod delimited;
 mod docx;
@@ -14,6 +15,7 @@ mod fonts;
 pub mod model;
 pub mod number;
 mod pdf;
+pub mod review;
 pub mod svg;
 mod xlsx;
 

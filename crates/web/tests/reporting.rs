@@ -1118,3 +1118,123 @@ async fn a_chain_recorded_in_two_runs_reads_as_one() {
         "the enlarged Phú Lộc's step is told inside the chains that reached it: {moves}"
     );
 }
+
+#[tokio::test]
+async fn the_coordinator_consolidates_the_year_and_exports_it_and_the_final_review() {
+    let app = app().await;
+    let year = open_current_year(&app.db).await;
+    let (coord, _) = app.login("coord").await;
+    let (local, _) = app.login("local").await;
+    // A Lưới 1 files a figure the system does not record: flagged
+    let id = obligation_id(&app.db, year, "20056@2025-07-01").await;
+    let officer = domain::authz::Actor {
+        user_id: Some("x-local".into()),
+        role: domain::authz::Role::LocalOfficer,
+        scope: domain::authz::Scope::new(["20056".to_owned()]),
+    };
+    let a = AuditActor::system("local");
+    storage::reporting::save(
+        &app.db,
+        &id,
+        0,
+        &domain::reporting::Changes::new().set("money_domestic", "750000"),
+        Some(false),
+        &storage::reporting::By {
+            actor: &officer,
+            audit: &a,
+        },
+        today(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("filed");
+
+    let page = app
+        .get(&format!("/reporting/consolidated?year={year}"), &coord)
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("data-testid=\"consolidation-totals\""));
+    assert!(page.body.contains("data-testid=\"consolidation-flagged\""));
+    assert!(page.body.contains("750.000"), "the typed figure, summed");
+    assert!(page.body.contains("Xã A Lưới 1"));
+    let gz = Request::get(format!("/reporting/consolidated?year={year}"))
+        .header(header::COOKIE, coord.as_str())
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .body(Body::empty())
+        .expect("req");
+    assert!(
+        app.send(gz).await.raw_len <= 14 * 1024,
+        "fits the first round trip"
+    );
+    for (format, mime, magic) in [
+        ("xlsx", "spreadsheetml", "PK"),
+        ("docx", "wordprocessingml", "PK"),
+        ("pdf", "application/pdf", "%PDF"),
+    ] {
+        let r = app
+            .get(
+                &format!("/reporting/consolidated/export?year={year}&format={format}"),
+                &coord,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{format}");
+        let ct = r.headers[header::CONTENT_TYPE].to_str().expect("ascii");
+        assert!(ct.contains(mime), "{format}: {ct}");
+        assert!(r.body.starts_with(magic), "{format}");
+    }
+    let bad = app
+        .get(
+            &format!("/reporting/consolidated/export?year={year}&format=odt"),
+            &coord,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    // the consolidation is the coordinator's
+    assert_eq!(
+        app.get("/reporting/consolidated", &local).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get("/reporting/consolidated", "").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // the final review, both groupings, and its export
+    for regroup in ["today", "historic"] {
+        let r = app
+            .get(
+                &format!("/reporting/review?from=2019&to={year}&regroup={regroup}"),
+                &coord,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{regroup}");
+        assert!(r.body.contains("data-testid=\"regroup-switch\""));
+        assert!(r.body.contains("Biểu 1."));
+    }
+    let pdf = app
+        .get(
+            "/reporting/review/export?from=2019&to=2025&regroup=historic&format=pdf",
+            &coord,
+        )
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert!(pdf.body.starts_with("%PDF"));
+    assert_eq!(
+        app.get("/reporting/review?regroup=sideways", &coord)
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        app.get("/reporting/review?from=2025&to=2019", &coord)
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    // a commune officer may not review the whole city
+    assert_eq!(
+        app.get("/reporting/review", &local).await.status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -22,6 +22,8 @@
 //!   stops existing before the due date.
 //! - [`figures`]: typed figures validated and compared with the system's.
 //! - [`draft`]: optimistic concurrency on a draft's fields.
+//! - [`regroup`]: units of the time re-aggregated onto today's units
+//!   (comparable areas along the lineage).
 //! - [`error`]: [`ReportingError`], with a message key for i18n.
 
 pub mod completeness;
@@ -31,6 +33,7 @@ pub mod exception;
 pub mod figures;
 pub mod migration;
 pub mod obligation;
+pub mod regroup;
 pub mod status;
 
 use chrono::NaiveDate;

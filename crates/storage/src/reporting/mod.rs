@@ -55,6 +55,15 @@ pub fn annual_template() -> Template {
     }
 }
 
+/// The yearly results report owed by some kinds of unit only (e.g. the
+/// districts alone, as before 2024 when communes reported to them).
+pub fn annual_template_for(kinds: &[UnitKind]) -> Template {
+    Template {
+        id: TemplateId::new(ANNUAL),
+        applies_to: kinds.to_vec(),
+    }
+}
+
 /// Figures the unit types, each shown beside the system's (see
 /// [`system_figures`]).
 pub const FIGURES: [&str; 9] = [

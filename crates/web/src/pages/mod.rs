@@ -7,6 +7,7 @@ mod audit;
 mod catalogue;
 mod children;
 mod classifications;
+mod consolidation;
 pub(crate) mod deliveries;
 mod donors;
 mod exports;
@@ -177,6 +178,13 @@ pub fn router() -> Router<AppState> {
         .route("/reporting/deadlines", post(reporting::deadlines))
         .route("/reporting/migrate", post(reporting::migrate))
         .route("/reporting/remind", post(reporting::remind))
+        .route("/reporting/consolidated", get(consolidation::show))
+        .route("/reporting/consolidated/export", get(consolidation::export))
+        .route("/reporting/review", get(consolidation::review))
+        .route(
+            "/reporting/review/export",
+            get(consolidation::review_export),
+        )
         .route("/notices/{id}/read", post(reports::read_notice))
 }
 
