@@ -32,6 +32,7 @@ pub mod report_data;
 pub mod reporting;
 pub mod sessions;
 pub mod statements;
+pub mod stock;
 pub mod tokens;
 pub mod trace;
 pub mod users;

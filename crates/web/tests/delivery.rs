@@ -357,7 +357,7 @@ async fn who_may_record_accept_and_read_deliveries() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // Acceptance: not the coordinator (the giver's side), not another
-    // commune; the school may.
+    // commune, not the commune (it co-signs); the school signs.
     let accept = format!("{path}/acceptance");
     let pass = |csrf: &str| -> Vec<(String, String)> {
         let mut f = vec![
@@ -372,7 +372,11 @@ async fn who_may_record_accept_and_read_deliveries() {
     };
     let (coord, coord_csrf) = app.login("coord").await;
     let as_refs = |v: &[(String, String)]| -> Vec<(String, String)> { v.to_vec() };
-    for (cookie, csrf) in [(&coord, &coord_csrf), (&hue, &hue_csrf)] {
+    for (cookie, csrf) in [
+        (&coord, &coord_csrf),
+        (&hue, &hue_csrf),
+        (&local, &local_csrf),
+    ] {
         let f = as_refs(&pass(csrf));
         let f: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
         assert_eq!(
@@ -388,8 +392,69 @@ async fn who_may_record_accept_and_read_deliveries() {
     let page = app.get(&path, &school).await;
     assert!(
         page.body
+            .contains("data-testid=\"delivery-status\">Nhà trường đã ký, chờ xã ký"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("data-testid=\"cosign-submit\""));
+    // The co-signature: the commune's officer of this commune only.
+    let cosign = format!("{path}/cosign");
+    let cs = |csrf: &str| {
+        vec![
+            ("csrf".to_owned(), csrf.to_owned()),
+            ("decided_on".to_owned(), "2026-12-03".to_owned()),
+            ("decision".to_owned(), "accept".to_owned()),
+        ]
+    };
+    for (cookie, csrf) in [
+        (&coord, &coord_csrf),
+        (&hue, &hue_csrf),
+        (&school, &school_csrf),
+    ] {
+        let f = cs(csrf);
+        let f: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        assert_eq!(
+            app.post(&cosign, cookie, &f).await.status,
+            StatusCode::FORBIDDEN
+        );
+    }
+    let n = app.get(&format!("/needs/{}", app.line), &local).await;
+    assert!(
+        n.body.contains("data-testid=\"accepted\">0\u{a0}₫"),
+        "not accepted on the school's signature alone"
+    );
+    let page = app.get(&path, &local).await;
+    assert!(page.body.contains("data-testid=\"cosign-submit\""));
+    let f = cs(&local_csrf);
+    let f: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let r = app.post(&cosign, &local, &f).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(&path, &school).await;
+    assert!(
+        page.body
             .contains("data-testid=\"delivery-status\">Đã nghiệm thu")
     );
+    assert!(page.body.contains("data-testid=\"signature-site\">"));
+    let signs = storage::acceptance::signatures(&app.db, path.trim_start_matches("/deliveries/"))
+        .await
+        .expect("q");
+    assert_eq!(
+        signs
+            .iter()
+            .map(|s| (s.side.as_str(), s.signer_name.as_str()))
+            .collect::<Vec<_>>(),
+        vec![("site", "school"), ("commune", "local")]
+    );
+    // Both blocks on the minutes, with who signed.
+    let m = app.get(&format!("{path}/minutes"), &local).await;
+    for text in [
+        "XÁC NHẬN CỦA ĐIỂM NHẬN",
+        "XÁC NHẬN CỦA UBND XÃ",
+        "Đã ký ngày 02/12/2026",
+        "Đã ký ngày 03/12/2026",
+    ] {
+        assert!(m.body.contains(text), "{text} missing:\n{}", m.body);
+    }
     // The need page: staff see the deliveries, the public only the axes.
     let need = format!("/needs/{}", app.line);
     let staff = app.get(&need, &local).await;
@@ -471,6 +536,19 @@ async fn a_failed_check_is_followed_up_and_the_axes_move_on_every_view() {
                 ("a_quality", "replace"),
                 ("c_packaging", "pass"),
                 ("c_documents", "pass"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let (local, local_csrf) = app.login("local").await;
+    let r = app
+        .post(
+            &format!("{path}/cosign"),
+            &local,
+            &[
+                ("csrf", local_csrf.as_str()),
+                ("decided_on", "2026-12-02"),
+                ("decision", "accept"),
             ],
         )
         .await;
@@ -578,6 +656,9 @@ async fn the_minutes_carry_the_national_header_the_parties_and_the_items() {
         "cho 30 trẻ em",
         "ĐẠI DIỆN BÊN GIAO",
         "ĐẠI DIỆN BÊN NHẬN",
+        "XÁC NHẬN CỦA ĐIỂM NHẬN",
+        "XÁC NHẬN CỦA UBND XÃ",
+        "(chưa ký)",
     ] {
         assert!(page.body.contains(text), "{text} missing:\n{}", page.body);
     }
@@ -610,6 +691,8 @@ async fn the_minutes_carry_the_national_header_the_parties_and_the_items() {
         "Áo ấm",
         "Hồ Thị Lan",
         "ĐẠI DIỆN BÊN NHẬN",
+        "XÁC NHẬN CỦA ĐIỂM NHẬN",
+        "XÁC NHẬN CỦA UBND XÃ",
     ] {
         assert!(xml.contains(text), "{text} missing from word/document.xml");
     }
@@ -656,7 +739,34 @@ fn every_delivery_message_exists_in_both_languages() {
         storage::deliveries::DeliveryRefusal::UnknownNonconformity,
         storage::deliveries::DeliveryRefusal::AlreadyResolved,
         storage::deliveries::DeliveryRefusal::NoteRequired,
+        storage::deliveries::DeliveryRefusal::SameSigner,
+        storage::deliveries::DeliveryRefusal::UnknownStore,
+        storage::deliveries::DeliveryRefusal::Stock(domain::needs::stock::StockError::Beyond {
+            item: String::new(),
+            available: 0,
+        }),
     ];
+    use domain::needs::stock::{StockError as SE, StockEventKind};
+    for e in [
+        SE::Quantity,
+        SE::Item,
+        SE::Value,
+        SE::Reason,
+        SE::NoChange,
+        SE::Overflow,
+    ] {
+        keys.push(e.message_key().to_owned());
+    }
+    keys.extend(
+        StockEventKind::ALL
+            .iter()
+            .map(|k| format!("stock-kind-{}", k.as_str())),
+    );
+    keys.extend(
+        ["stock-error-store", "stock-error-org", "stock-error-name"]
+            .iter()
+            .map(|k| (*k).to_owned()),
+    );
     keys.extend(refusals.iter().map(|r| r.message_key().to_owned()));
     use domain::needs::delivery::DeliveryError as E;
     for e in [

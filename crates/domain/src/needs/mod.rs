@@ -12,6 +12,7 @@ pub mod delivery;
 pub mod need_line;
 pub mod package;
 pub mod pledge_code;
+pub mod stock;
 
 pub use category::{AgeBand, Category};
 pub use coverage::{Coverage, CoveringFlow, OverlapDecision, Restrictions, check_overlap};

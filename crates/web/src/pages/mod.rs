@@ -26,6 +26,7 @@ mod report_figures;
 pub(crate) mod reporting;
 mod reports;
 mod statements;
+mod stores;
 mod units;
 
 use axum::Router;
@@ -95,6 +96,11 @@ pub fn router() -> Router<AppState> {
         .route("/deliveries/{id}", get(deliveries::show))
         .route("/deliveries/{id}/handover", post(deliveries::hand_over))
         .route("/deliveries/{id}/acceptance", post(deliveries::accept))
+        .route("/deliveries/{id}/cosign", post(deliveries::cosign))
+        .route("/stores", get(stores::list).post(stores::create))
+        .route("/stores/{id}", get(stores::show))
+        .route("/stores/{id}/adjust", post(stores::adjust))
+        .route("/stores/{id}/count", post(stores::count))
         .route("/deliveries/{id}/minutes", get(minutes::html))
         .route("/deliveries/{id}/minutes.docx", get(minutes::docx))
         .route("/nonconformities/{id}/resolve", post(deliveries::resolve))
