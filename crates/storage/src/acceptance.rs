@@ -182,6 +182,7 @@ pub async fn record(
         })
         .collect();
     let lock = delivery_lock(db);
+    let stock = crate::stock::stock_lock(db);
     let out = db_tx!(db, |tx| {
         if let Some(sql) = lock {
             sqlx::query(sql).execute(&mut *tx).await?;
@@ -270,6 +271,7 @@ pub async fn record(
         )?;
         let accepted = rules::accepted_value(to, value, &ncs);
         if final_decision {
+            crate::stock::return_in_tx!(tx, stock, delivery_id, a.decided_on, &actor.name, now)?;
             let outcome_id = crate::new_id();
             sqlx::query(
                 "INSERT INTO delivery_outcomes (id, delivery_id, decided_on, outcome, accepted_value, open_issues, \
@@ -327,6 +329,7 @@ pub async fn cosign(
     now: DateTime<Utc>,
 ) -> Result<DeliveryOutcome, StorageError> {
     let lock = delivery_lock(db);
+    let stock = crate::stock::stock_lock(db);
     let out = db_tx!(db, |tx| {
         if let Some(sql) = lock {
             sqlx::query(sql).execute(&mut *tx).await?;
@@ -405,6 +408,9 @@ pub async fn cosign(
             actor,
             now
         )?;
+        if to == DeliveryStatus::Rejected {
+            crate::stock::return_in_tx!(tx, stock, delivery_id, c.decided_on, &actor.name, now)?;
+        }
         let accepted = rules::accepted_value(to, value, &ncs);
         let outcome_id = crate::new_id();
         sqlx::query(

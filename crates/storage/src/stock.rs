@@ -244,6 +244,54 @@ macro_rules! take_out_in_tx {
 }
 pub(crate) use take_out_in_tx;
 
+/// Puts the goods of a rejected delivery drawn from a store back into it
+/// (`in` events carrying the delivery), inside the open transaction (the
+/// deliveries lock held; the stock lock is taken here). Nothing happens
+/// for a delivery not drawn from a store.
+macro_rules! return_in_tx {
+    ($tx:ident, $lock:expr, $delivery:expr, $on:expr, $by:expr, $now:expr) => {
+        async {
+            let delivery: &str = $delivery;
+            let store: (Option<String>,) =
+                sqlx::query_as("SELECT store_id FROM deliveries WHERE id = $1")
+                    .bind(delivery)
+                    .fetch_one(&mut *$tx)
+                    .await?;
+            let Some(store) = store.0 else {
+                return Ok::<(), StorageError>(());
+            };
+            if let Some(sql) = $lock {
+                sqlx::query(sql).execute(&mut *$tx).await?;
+            }
+            let out: Vec<(String, String, i64, i64)> = sqlx::query_as(
+                "SELECT item, unit, quantity, unit_value FROM stock_events \
+                 WHERE delivery_id = $1 AND kind = 'out' ORDER BY seq",
+            )
+            .bind(delivery)
+            .fetch_all(&mut *$tx)
+            .await?;
+            for (item, unit, quantity, unit_value) in &out {
+                let m = $crate::stock::Movement {
+                    kind: domain::needs::stock::StockEventKind::In,
+                    item,
+                    unit,
+                    quantity: -*quantity,
+                    counted: None,
+                    unit_value: *unit_value,
+                    receipt_id: None,
+                    delivery_id: Some(delivery),
+                    reason: "Trả lại kho: giao nhận bị từ chối / returned: delivery rejected",
+                    on: $on,
+                };
+                $crate::stock::write_event!($tx, &store, &m, $by, $now)?;
+            }
+            Ok::<(), StorageError>(())
+        }
+        .await
+    };
+}
+pub(crate) use return_in_tx;
+
 /// Opens a store for an organisation; it is scoped by the organisation's
 /// commune (or the province).
 pub async fn create_store(

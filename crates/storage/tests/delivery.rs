@@ -1617,3 +1617,94 @@ async fn two_handovers_from_one_store_at_the_same_moment_never_take_more_than_it
         .collect();
     assert_eq!(seqs, vec![4, 3, 2, 1], "one order per store, no gaps");
 }
+
+#[tokio::test]
+async fn a_rejected_delivery_puts_its_goods_back_into_the_store() {
+    let w = world().await;
+    let db = &w.db;
+    let (store, _) = store_with_goods(db).await;
+    let reject = |on: NaiveDate| Acceptance {
+        decided_on: on,
+        decision: Decision::Reject,
+        answers: all_pass(&WARM_GOODS),
+    };
+    // The school rejects at once.
+    let d = storage::deliveries::create_from_store(
+        db,
+        &goods(&w.line, 10, 10, true),
+        &store.id,
+        &giver(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("handed over");
+    assert_eq!(
+        stock_of(db, &store.id).await,
+        vec![("Chăn ấm".into(), 30), ("Áo ấm".into(), 30)]
+    );
+    let r =
+        storage::acceptance::record(db, &d.id, &reject(date(2026, 12, 2)), &school(), Utc::now())
+            .await
+            .expect("q")
+            .expect("rejected");
+    assert_eq!(r.status, "rejected");
+    assert_eq!(
+        stock_of(db, &store.id).await,
+        vec![("Chăn ấm".into(), 40), ("Áo ấm".into(), 40)]
+    );
+    let back: Vec<_> = storage::stock::events(db, &store.id)
+        .await
+        .expect("q")
+        .into_iter()
+        .filter(|e| e.kind == "in" && e.delivery_id.as_deref() == Some(d.id.as_str()))
+        .collect();
+    assert_eq!(
+        back.len(),
+        2,
+        "one in event per item, carrying the delivery"
+    );
+    // The school signs, the commune rejects: back again.
+    let d2 = storage::deliveries::create_from_store(
+        db,
+        &goods(&w.line, 5, 0, true),
+        &store.id,
+        &giver(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("handed over");
+    let pass = Acceptance {
+        decided_on: date(2026, 12, 3),
+        decision: Decision::Accept,
+        answers: all_pass(&WARM_GOODS),
+    };
+    storage::acceptance::record(db, &d2.id, &pass, &school(), Utc::now())
+        .await
+        .expect("q")
+        .expect("signed by the school");
+    assert_eq!(stock_of(db, &store.id).await[0], ("Chăn ấm".into(), 35));
+    let rejected = storage::acceptance::cosign(
+        db,
+        &d2.id,
+        &Cosignature {
+            decided_on: date(2026, 12, 4),
+            decision: Decision::Reject,
+        },
+        &commune(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("rejected by the commune");
+    assert_eq!(rejected.status, "rejected");
+    assert_eq!(
+        stock_of(db, &store.id).await,
+        vec![("Chăn ấm".into(), 40), ("Áo ấm".into(), 40)]
+    );
+    storage::ledger::verify(db)
+        .await
+        .expect("q")
+        .expect("the ledger verifies");
+}
