@@ -791,3 +791,197 @@ fn every_delivery_message_exists_in_both_languages() {
         }
     }
 }
+
+#[tokio::test]
+async fn stores_receive_goods_by_lines_count_them_and_refuse_a_handover_beyond_their_stock() {
+    let app = app().await;
+    let (coord, csrf) = app.login("coord").await;
+    // Only stock keepers open stores: not the school.
+    let (school, school_csrf) = app.login("school").await;
+    let r = app
+        .post(
+            "/stores",
+            &school,
+            &[
+                ("csrf", school_csrf.as_str()),
+                ("org_id", "quy"),
+                ("name", "Kho"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post(
+            "/stores",
+            &coord,
+            &[
+                ("csrf", csrf.as_str()),
+                ("org_id", "quy"),
+                ("name", "Kho Quỹ BTTE"),
+                ("address", "12 Lê Lợi"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let store_path = location(&r);
+    let store_id = store_path.trim_start_matches("/stores/").to_owned();
+    // A committed goods pledge, received on the receipt form as item lines.
+    storage::donors::create_pledge(
+        &app.db,
+        &storage::donors::Pledge {
+            id: "p-goods".into(),
+            donor_id: "hx".into(),
+            kind: "goods".into(),
+            amount: 20_000_000,
+            status: "committed".into(),
+            categories: None,
+            unit_codes: None,
+            age_bands: None,
+            period_id: None,
+            due_on: None,
+            origin: "officer".into(),
+            need_line_id: None,
+            note: String::new(),
+            is_demo: false,
+            number: None,
+        },
+        &AuditActor::system("t"),
+        Utc::now(),
+    )
+    .await
+    .expect("pledge");
+    let receipt = |q: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("kind", "goods".to_owned()),
+            ("method", "goods".to_owned()),
+            ("amount", String::new()),
+            ("account", String::new()),
+            ("receiver_id", "quy".to_owned()),
+            ("received_on", "2026-11-25".to_owned()),
+            ("store_id", store_id.clone()),
+            ("gn0", "Chăn ấm".to_owned()),
+            ("gu0", "cái".to_owned()),
+            ("gq0", q.to_owned()),
+            ("gv0", "150.000".to_owned()),
+            ("gn1", "Áo ấm".to_owned()),
+            ("gu1", "cái".to_owned()),
+            ("gq1", "12".to_owned()),
+            ("gv1", "170.000".to_owned()),
+        ]
+    };
+    let bad = receipt("0");
+    let bad: Vec<(&str, &str)> = bad.iter().map(|(a, b)| (*a, b.as_str())).collect();
+    let r = app.post("/pledges/p-goods/receipts", &coord, &bad).await;
+    assert!(
+        r.body.contains("Số lượng phải lớn hơn 0"),
+        "a zero quantity is refused in words: {}",
+        r.body
+    );
+    let ok = receipt("10");
+    let ok: Vec<(&str, &str)> = ok.iter().map(|(a, b)| (*a, b.as_str())).collect();
+    let r = app.post("/pledges/p-goods/receipts", &coord, &ok).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(&location(&r), &coord).await;
+    assert!(page.body.contains("data-testid=\"receipt-items\""));
+    assert!(
+        page.body.contains("3.540.000"),
+        "10 × 150.000 + 12 × 170.000"
+    );
+    // The store's stock, computed; city-wide, so a commune's officer does
+    // not see it.
+    let page = app.get(&store_path, &coord).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("data-testid=\"stock\""));
+    let (local, _) = app.login("local").await;
+    assert_eq!(
+        app.get(&store_path, &local).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // A stocktake: 8 blankets found of 10.
+    let r = app
+        .post(
+            &format!("{store_path}/count"),
+            &coord,
+            &[
+                ("csrf", csrf.as_str()),
+                ("on", "2026-11-30"),
+                ("n0", "Chăn ấm"),
+                ("u0", "cái"),
+                ("c0", "8"),
+                ("n1", "Áo ấm"),
+                ("u1", "cái"),
+                ("c1", ""),
+                ("note", "Kiểm kê"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let levels = storage::stock::levels(&app.db, &store_id).await.expect("q");
+    assert_eq!(
+        levels
+            .iter()
+            .map(|l| (l.item.as_str(), l.quantity))
+            .collect::<Vec<_>>(),
+        vec![("Chăn ấm", 8), ("Áo ấm", 12)]
+    );
+    // An adjustment without a reason, or below zero: refused in words.
+    let r = app
+        .post(
+            &format!("{store_path}/adjust"),
+            &coord,
+            &[
+                ("csrf", csrf.as_str()),
+                ("item", "Áo ấm"),
+                ("unit", "cái"),
+                ("change", "-13"),
+                ("reason", "mất"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(
+        r.body.contains("Kho không đủ: Áo ấm chỉ còn 12."),
+        "{}",
+        r.body
+    );
+    // A handover of 10 sets from the store: refused beyond its 8 blankets,
+    // in Vietnamese and in English.
+    let mut form = handover_form(&csrf, "10", "handed_over");
+    form.push(("store_id", store_id.as_str()));
+    let new = format!("/needs/{}/deliveries", app.line);
+    let r = app.post(&new, &coord, &form).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(
+        r.body.contains("Kho không đủ: Chăn ấm chỉ còn 8."),
+        "{}",
+        r.body
+    );
+    let en = format!("{coord}; ct_lang=en");
+    let r = app.post(&new, &en, &form).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(
+        r.body
+            .contains("Not enough in store: Chăn ấm has only 8 left."),
+        "{}",
+        r.body
+    );
+    assert!(
+        storage::deliveries::for_line(&app.db, &app.line)
+            .await
+            .expect("q")
+            .is_empty(),
+        "nothing was recorded"
+    );
+    let mut form = handover_form(&csrf, "8", "handed_over");
+    form.push(("store_id", store_id.as_str()));
+    let r = app.post(&new, &coord, &form).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(&location(&r), &coord).await;
+    assert!(page.body.contains("data-testid=\"delivery-store\""));
+    let levels = storage::stock::levels(&app.db, &store_id).await.expect("q");
+    assert_eq!(
+        levels.iter().map(|l| l.quantity).collect::<Vec<_>>(),
+        vec![0, 4]
+    );
+}
