@@ -3,8 +3,10 @@
 //! pages, the minutes and the ledger show something real — the winter
 //! clothing of the overlap story accepted with an open non-conformity (8
 //! jackets of the wrong size, to be replaced), a nutrition delivery
-//! accepted in full, money handed over and waiting for the school's
-//! acceptance (the demo site officer can record it), and one planned.
+//! accepted in full — both signed by the school and co-signed by the
+//! commune —, money handed over and waiting for the school's acceptance
+//! (the demo site officer can sign it, then the demo commune officer
+//! co-sign it), and one planned.
 //!
 //! Runs after the demo receipts ([`crate::demo_money`]); does nothing when
 //! the story line already has deliveries. Representatives are invented
@@ -13,7 +15,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::authz::Visibility;
 use domain::needs::delivery::{self as rules, CheckAnswer, CheckKind, Decision, NcAction};
-use storage::acceptance::Acceptance;
+use storage::acceptance::{Acceptance, Cosignature};
 use storage::audit::AuditActor;
 use storage::deliveries::{NewDelivery, Representative};
 use storage::needs::{NeedFilter, NeedRow};
@@ -167,10 +169,15 @@ pub async fn load(db: &Db, actor: &AuditActor) -> Result<DemoDeliveriesSummary, 
     {
         return Ok(summary);
     }
-    // The school accepts; whoever handed over may not.
+    // The school signs, the commune co-signs; whoever handed over may do
+    // neither.
     let school = AuditActor {
         id: None,
         name: format!("{} (nhà trường)", actor.name),
+    };
+    let commune = AuditActor {
+        id: None,
+        name: format!("{} (UBND xã)", actor.name),
     };
 
     // 1. The winter clothing of the overlap story: accepted with issues.
@@ -217,6 +224,18 @@ pub async fn load(db: &Db, actor: &AuditActor) -> Result<DemoDeliveriesSummary, 
     )
     .await?
     .map_err(|r| refused("story acceptance", r))?;
+    storage::acceptance::cosign(
+        db,
+        &d.id,
+        &Cosignature {
+            decided_on: date(2025, 11, 27)?,
+            decision: Decision::Accept,
+        },
+        &commune,
+        now,
+    )
+    .await?
+    .map_err(|r| refused("story co-signature", r))?;
     summary.deliveries += 1;
     summary.with_issues += 1;
 
@@ -257,6 +276,18 @@ pub async fn load(db: &Db, actor: &AuditActor) -> Result<DemoDeliveriesSummary, 
         )
         .await?
         .map_err(|r| refused("acceptance", r))?;
+        storage::acceptance::cosign(
+            db,
+            &d.id,
+            &Cosignature {
+                decided_on: date(2025, 12, 4)?,
+                decision: Decision::Accept,
+            },
+            &commune,
+            now,
+        )
+        .await?
+        .map_err(|r| refused("co-signature", r))?;
         summary.deliveries += 1;
         summary.accepted += 1;
     }
@@ -331,9 +362,22 @@ mod tests {
             })
             .expect("story line");
         assert!(
-            story.delivered > 0 && story.accepted < story.delivered,
+            story.delivered > 0 && story.accepted > 0 && story.accepted < story.delivered,
             "{story:?}"
         );
+        // Accepted deliveries carry both signatures, by different people.
+        let story_delivery = storage::deliveries::for_line(&db, &story.id)
+            .await
+            .expect("q")
+            .remove(0);
+        let signs = storage::acceptance::signatures(&db, &story_delivery.id)
+            .await
+            .expect("q");
+        assert_eq!(
+            signs.iter().map(|s| s.side.as_str()).collect::<Vec<_>>(),
+            vec!["site", "commune"]
+        );
+        assert_ne!(signs[0].signer_name, signs[1].signer_name);
         let again = load(&db, &actor).await.expect("idempotent");
         assert_eq!(again.deliveries, 0, "a second load adds nothing");
         storage::ledger::verify(&db)

@@ -137,7 +137,7 @@ async fn expected(db: &Db) -> Expected {
     let deliveries: Vec<(String, i64)> = db_run!(db, |pool| {
         sqlx::query_as(
             "SELECT need_line_id, value FROM deliveries \
-             WHERE status IN ('handed_over', 'accepted', 'accepted_with_issues') \
+             WHERE status IN ('handed_over', 'site_signed', 'accepted', 'accepted_with_issues') \
              AND handed_over_on <= $1",
         )
         .bind(day(2025, 12, 31))

@@ -213,9 +213,16 @@ pub enum Action {
     /// Plan a delivery against a line's allocations and record its handover
     /// (biên bản bàn giao), in the receiving site's commune.
     RecordDelivery,
-    /// Record the receiving site's acceptance checklist and follow up its
-    /// non-conformities, in the receiving site's commune.
+    /// Record and sign the receiving site's acceptance checklist and follow
+    /// up its non-conformities, in the receiving site's commune: the site
+    /// (school, health station) itself.
     RecordAcceptance,
+    /// Co-sign what the receiving site signed, for its commune: a delivery
+    /// counts as accepted only once both have signed (different people).
+    CosignAcceptance,
+    /// Stores and their stock: open a store, record adjustments (with a
+    /// reason) and stocktakes, in the store's unit.
+    ManageStock,
     /// See children's identities (names, birth dates, guardians, masked
     /// personal IDs) in the registry, in the child's commune. Only the
     /// officers who work with the children: the commune and its sites.
@@ -241,7 +248,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 25] = [
         Action::ViewPublic,
         Action::ManageOwnAccount,
         Action::ViewOrganisations,
@@ -259,6 +266,8 @@ impl Action {
         Action::UnlockReport,
         Action::RecordDelivery,
         Action::RecordAcceptance,
+        Action::CosignAcceptance,
+        Action::ManageStock,
         Action::ViewChildren,
         Action::EditChildren,
         Action::ReviewLinks,
@@ -328,9 +337,13 @@ fn role_grants(role: Role, action: Action) -> bool {
         A::ApproveReport | A::UnlockReport => matches!(role, R::Admin | R::Coordinator),
         // The giver's side: the coordinator, or the commune handing over.
         A::RecordDelivery => matches!(role, R::Admin | R::Coordinator | R::LocalOfficer),
-        // The receiving side: the site, or its commune — never the
-        // coordinator who handed over.
-        A::RecordAcceptance => matches!(role, R::Admin | R::LocalOfficer | R::SiteOfficer),
+        // The receiving side signs twice: the site, then its commune —
+        // never the coordinator who handed over.
+        A::RecordAcceptance => matches!(role, R::Admin | R::SiteOfficer),
+        A::CosignAcceptance => matches!(role, R::Admin | R::LocalOfficer),
+        // Whoever keeps goods: the coordinator (the city's funds) and the
+        // commune.
+        A::ManageStock => matches!(role, R::Admin | R::Coordinator | R::LocalOfficer),
         // Children's identities: only the commune and its sites, who know
         // the children. Not the admin (accounts, not children), not the
         // coordinator, sector or inspector (they get counts), never donors.
@@ -429,8 +442,12 @@ mod tests {
         UnlockReport        out Y Y R R R R R L
         RecordDelivery      in  Y Y R Y R R R L
         RecordDelivery      out Y Y R S R R R L
-        RecordAcceptance    in  Y R R Y Y R R L
-        RecordAcceptance    out Y R R S S R R L
+        RecordAcceptance    in  Y R R R Y R R L
+        RecordAcceptance    out Y R R R S R R L
+        CosignAcceptance    in  Y R R Y R R R L
+        CosignAcceptance    out Y R R S R R R L
+        ManageStock         in  Y Y R Y R R R L
+        ManageStock         out Y Y R S R R R L
         ViewChildren        in  R R R Y Y R R L
         ViewChildren        out R R R S S R R L
         EditChildren        in  R R R Y Y R R L

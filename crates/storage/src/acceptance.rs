@@ -3,14 +3,21 @@
 //! point (what, how many, the value concerned, the action: replace,
 //! return, discount), followed up until resolved.
 //!
-//! Each decision — and each resolution afterwards — writes one row of
+//! Acceptance is co-signed: the site answers the checklist and signs
+//! ([`record`]: `site_signed`, or `rejected`), then its commune co-signs
+//! ([`cosign`]) — a different person, and neither may be whoever recorded
+//! the handover. Only the co-signature makes a delivery accepted. Each
+//! signature is a row of `acceptance_signatures` (side, decision, who,
+//! when) with its audit row.
+//!
+//! Each final decision — and each resolution afterwards — writes one row of
 //! `delivery_outcomes` and appends an `amendment` leaf to the public ledger
 //! in the same transaction: the outcome is added, the distribution leaf is
-//! never edited. Whoever recorded the handover cannot record its acceptance.
+//! never edited.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::needs::delivery::{
-    self as rules, CheckAnswer, Decision, DeliveryForm, DeliveryStatus, Nonconformity,
+    self as rules, CheckAnswer, Decision, DeliveryForm, DeliveryStatus, Nonconformity, SignSide,
 };
 use serde_json::json;
 
@@ -63,6 +70,59 @@ pub struct OutcomeRow {
     pub accepted_value: i64,
     pub open_issues: i64,
     pub recorded_by: String,
+}
+
+/// One signature of an acceptance, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SignatureRow {
+    pub side: String,
+    pub decision: String,
+    pub signed_on: NaiveDate,
+    pub user_id: Option<String>,
+    pub signer_name: String,
+}
+
+/// The commune's co-signature as entered.
+#[derive(Debug, Clone)]
+pub struct Cosignature {
+    pub decided_on: NaiveDate,
+    pub decision: Decision,
+}
+
+fn decision_str(d: Decision) -> &'static str {
+    match d {
+        Decision::Accept => "accept",
+        Decision::Reject => "reject",
+    }
+}
+
+/// Writes one signature inside the open transaction.
+macro_rules! sign_in_tx {
+    ($tx:ident, $delivery:expr, $side:expr, $decision:expr, $on:expr, $actor:expr, $now:expr) => {
+        sqlx::query(
+            "INSERT INTO acceptance_signatures (id, delivery_id, side, decision, signed_on, user_id, \
+             signer_name, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+        )
+        .bind(crate::new_id())
+        .bind($delivery)
+        .bind($side.as_str())
+        .bind(decision_str($decision))
+        .bind($on)
+        .bind(&$actor.id)
+        .bind(&$actor.name)
+        .bind($now)
+        .execute(&mut *$tx)
+        .await
+    };
+}
+
+/// Whether two actors are the same person: by user id when both have one,
+/// else by name.
+fn same_person(a_id: Option<&str>, a_name: &str, b: &AuditActor) -> bool {
+    match (a_id, b.id.as_deref()) {
+        (Some(x), Some(y)) => x == y,
+        _ => a_name == b.name,
+    }
 }
 
 /// The checklist a delivery's site answers: by the line's category and the
@@ -122,6 +182,7 @@ pub async fn record(
         })
         .collect();
     let lock = delivery_lock(db);
+    let stock = crate::stock::stock_lock(db);
     let out = db_tx!(db, |tx| {
         if let Some(sql) = lock {
             sqlx::query(sql).execute(&mut *tx).await?;
@@ -136,7 +197,7 @@ pub async fn record(
         };
         let status = DeliveryStatus::parse(&status)
             .ok_or_else(|| StorageError::Corrupt(format!("delivery {delivery_id}: status")))?;
-        let to = match rules::accept(status, a.decision, &ncs) {
+        let to = match rules::accept(status, a.decision) {
             Ok(to) => to,
             Err(e) => return Ok(Err(e.into())),
         };
@@ -182,12 +243,153 @@ pub async fn record(
                 .await?;
             }
         }
+        // A rejection is final at once; an acceptance waits for the commune.
+        let final_decision = to == DeliveryStatus::Rejected;
         let n = sqlx::query(
             "UPDATE deliveries SET status = $1, accepted_on = $2, accepted_by = $3, updated_at = $4 \
              WHERE id = $5 AND status = 'handed_over'",
         )
         .bind(to.as_str())
-        .bind(a.decided_on)
+        .bind(final_decision.then_some(a.decided_on))
+        .bind(final_decision.then(|| actor.name.clone()))
+        .bind(now)
+        .bind(delivery_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n != 1 {
+            return Ok(Err(DeliveryRefusal::Changed));
+        }
+        sign_in_tx!(
+            tx,
+            delivery_id,
+            SignSide::Site,
+            a.decision,
+            a.decided_on,
+            actor,
+            now
+        )?;
+        let accepted = rules::accepted_value(to, value, &ncs);
+        if final_decision {
+            crate::stock::return_in_tx!(tx, stock, delivery_id, a.decided_on, &actor.name, now)?;
+            let outcome_id = crate::new_id();
+            sqlx::query(
+                "INSERT INTO delivery_outcomes (id, delivery_id, decided_on, outcome, accepted_value, open_issues, \
+                 recorded_by, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+            )
+            .bind(&outcome_id)
+            .bind(delivery_id)
+            .bind(a.decided_on)
+            .bind(to.as_str())
+            .bind(accepted)
+            .bind(open_issues(&ncs))
+            .bind(&actor.name)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            (*tx).append_amendment(&outcome_id, now).await?;
+        }
+        let rec = AuditRecord {
+            actor: actor.clone(),
+            at: now,
+            action: "sign_site",
+            entity: "delivery",
+            entity_id: delivery_id.to_owned(),
+            before: Some(json!({"status": status.as_str()})),
+            after: Some(json!({
+                "status": to.as_str(), "decided_on": a.decided_on.to_string(),
+                "decision": decision_str(a.decision), "signer": actor.name,
+                "accepted_value": accepted,
+                "checks": answers.iter().map(|x| json!([x.kind.as_str(), x.passed, x.note])).collect::<Vec<_>>(),
+            })),
+        };
+        (*tx).append(&rec).await?;
+        let after: Delivery = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{} WHERE id = $1",
+            DELIVERY_COLUMNS
+        )))
+        .bind(delivery_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        Ok::<DeliveryOutcome, StorageError>(Ok(after))
+    })?;
+    Ok(out)
+}
+
+/// The commune co-signs what the site signed: the delivery becomes
+/// accepted (with issues while a non-conformity is open) or rejected, with
+/// its outcome row and amendment leaf. The co-signer must be someone other
+/// than the site's signer and whoever recorded the handover. The caller
+/// has checked the actor's role and scope.
+pub async fn cosign(
+    db: &Db,
+    delivery_id: &str,
+    c: &Cosignature,
+    actor: &AuditActor,
+    now: DateTime<Utc>,
+) -> Result<DeliveryOutcome, StorageError> {
+    let lock = delivery_lock(db);
+    let stock = crate::stock::stock_lock(db);
+    let out = db_tx!(db, |tx| {
+        if let Some(sql) = lock {
+            sqlx::query(sql).execute(&mut *tx).await?;
+        }
+        let row: Option<(String, Option<String>, i64)> =
+            sqlx::query_as("SELECT status, handed_over_by, value FROM deliveries WHERE id = $1")
+                .bind(delivery_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((status, handed_over_by, value)) = row else {
+            return Ok(Err(DeliveryRefusal::UnknownDelivery));
+        };
+        let status = DeliveryStatus::parse(&status)
+            .ok_or_else(|| StorageError::Corrupt(format!("delivery {delivery_id}: status")))?;
+        let rows: Vec<(i64, String, bool)> = sqlx::query_as(
+            "SELECT value, action, resolved FROM nonconformities WHERE delivery_id = $1",
+        )
+        .bind(delivery_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let ncs = rows
+            .iter()
+            .map(|(v, a, r)| {
+                rules::NcAction::parse(a)
+                    .map(|action| Nonconformity {
+                        value: *v,
+                        action,
+                        resolved: *r,
+                    })
+                    .ok_or_else(|| StorageError::Corrupt(format!("non-conformity action {a}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let to = match rules::cosign(status, c.decision, &ncs) {
+            Ok(to) => to,
+            Err(e) => return Ok(Err(e.into())),
+        };
+        if handed_over_by.as_deref() == Some(actor.name.as_str()) {
+            return Ok(Err(DeliveryRefusal::SameHands));
+        }
+        let site: Option<(Option<String>, String)> = sqlx::query_as(
+            "SELECT user_id, signer_name FROM acceptance_signatures WHERE delivery_id = $1 AND side = $2",
+        )
+        .bind(delivery_id)
+        .bind(SignSide::Site.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((site_id, site_name)) = site else {
+            return Err(StorageError::Corrupt(format!(
+                "delivery {delivery_id}: site_signed without the site's signature"
+            )));
+        };
+        if same_person(site_id.as_deref(), &site_name, actor) {
+            return Ok(Err(DeliveryRefusal::SameSigner));
+        }
+        let n = sqlx::query(
+            "UPDATE deliveries SET status = $1, accepted_on = $2, accepted_by = $3, updated_at = $4 \
+             WHERE id = $5 AND status = 'site_signed'",
+        )
+        .bind(to.as_str())
+        .bind(c.decided_on)
         .bind(&actor.name)
         .bind(now)
         .bind(delivery_id)
@@ -197,6 +399,18 @@ pub async fn record(
         if n != 1 {
             return Ok(Err(DeliveryRefusal::Changed));
         }
+        sign_in_tx!(
+            tx,
+            delivery_id,
+            SignSide::Commune,
+            c.decision,
+            c.decided_on,
+            actor,
+            now
+        )?;
+        if to == DeliveryStatus::Rejected {
+            crate::stock::return_in_tx!(tx, stock, delivery_id, c.decided_on, &actor.name, now)?;
+        }
         let accepted = rules::accepted_value(to, value, &ncs);
         let outcome_id = crate::new_id();
         sqlx::query(
@@ -205,7 +419,7 @@ pub async fn record(
         )
         .bind(&outcome_id)
         .bind(delivery_id)
-        .bind(a.decided_on)
+        .bind(c.decided_on)
         .bind(to.as_str())
         .bind(accepted)
         .bind(open_issues(&ncs))
@@ -216,14 +430,14 @@ pub async fn record(
         let rec = AuditRecord {
             actor: actor.clone(),
             at: now,
-            action: "accept",
+            action: "sign_commune",
             entity: "delivery",
             entity_id: delivery_id.to_owned(),
-            before: Some(json!({"status": status.as_str()})),
+            before: Some(json!({"status": status.as_str(), "site_signer": site_name})),
             after: Some(json!({
-                "status": to.as_str(), "decided_on": a.decided_on.to_string(),
+                "status": to.as_str(), "decided_on": c.decided_on.to_string(),
+                "decision": decision_str(c.decision), "signer": actor.name,
                 "accepted_value": accepted,
-                "checks": answers.iter().map(|x| json!([x.kind.as_str(), x.passed, x.note])).collect::<Vec<_>>(),
             })),
         };
         (*tx).append_amendment(&outcome_id, now).await?;
@@ -238,6 +452,20 @@ pub async fn record(
         Ok::<DeliveryOutcome, StorageError>(Ok(after))
     })?;
     Ok(out)
+}
+
+/// Both signatures of a delivery's acceptance, site first.
+pub async fn signatures(db: &Db, delivery_id: &str) -> Result<Vec<SignatureRow>, StorageError> {
+    let rows = db_run!(db, |pool| {
+        sqlx::query_as::<_, SignatureRow>(
+            "SELECT side, decision, signed_on, user_id, signer_name FROM acceptance_signatures \
+             WHERE delivery_id = $1 ORDER BY CASE side WHEN 'site' THEN 0 ELSE 1 END",
+        )
+        .bind(delivery_id)
+        .fetch_all(pool)
+        .await?
+    });
+    Ok(rows)
 }
 
 /// Marks a non-conformity resolved (replaced, returned, discount agreed);

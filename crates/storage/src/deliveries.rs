@@ -178,6 +178,12 @@ pub enum DeliveryRefusal {
     AlreadyResolved,
     /// A resolution needs a note saying how.
     NoteRequired,
+    /// The commune's co-signature must come from someone other than the
+    /// site's signer.
+    SameSigner,
+    UnknownStore,
+    /// The store does not hold enough.
+    Stock(domain::needs::stock::StockError),
 }
 
 impl DeliveryRefusal {
@@ -197,6 +203,9 @@ impl DeliveryRefusal {
             DeliveryRefusal::UnknownNonconformity => "delivery-error-nc-unknown",
             DeliveryRefusal::AlreadyResolved => "delivery-error-nc-resolved",
             DeliveryRefusal::NoteRequired => "delivery-error-note",
+            DeliveryRefusal::SameSigner => "delivery-error-same-signer",
+            DeliveryRefusal::UnknownStore => "stock-error-store",
+            DeliveryRefusal::Stock(e) => e.message_key(),
         }
     }
 }
@@ -429,9 +438,49 @@ pub async fn create(
     actor: &AuditActor,
     now: DateTime<Utc>,
 ) -> Result<DeliveryOutcome, StorageError> {
+    create_in(db, d, None, actor, now).await
+}
+
+/// Plans a delivery of goods drawn from a store, or records one handed
+/// over at once: the handover writes the store's `out` events in the same
+/// transaction, and is refused beyond the store's stock.
+pub async fn create_from_store(
+    db: &Db,
+    d: &NewDelivery,
+    store_id: &str,
+    actor: &AuditActor,
+    now: DateTime<Utc>,
+) -> Result<DeliveryOutcome, StorageError> {
+    create_in(db, d, Some(store_id), actor, now).await
+}
+
+/// (name, unit, quantity, unit value) of what goes out of a store.
+fn outgoing(items: &[HandedItem]) -> Vec<(String, String, i64, i64)> {
+    items
+        .iter()
+        .map(|i| (i.name.clone(), i.unit.clone(), i.quantity, i.unit_value))
+        .collect()
+}
+
+async fn create_in(
+    db: &Db,
+    d: &NewDelivery,
+    store: Option<&str>,
+    actor: &AuditActor,
+    now: DateTime<Utc>,
+) -> Result<DeliveryOutcome, StorageError> {
     let Some(form) = DeliveryForm::parse(&d.form) else {
         return Ok(Err(DeliveryError::WrongForm.into()));
     };
+    if let Some(store) = store {
+        if form != DeliveryForm::Goods {
+            return Ok(Err(DeliveryError::WrongForm.into()));
+        }
+        if crate::stock::get_store(db, store).await?.is_none() {
+            return Ok(Err(DeliveryRefusal::UnknownStore));
+        }
+    }
+    let stock_lock = crate::stock::stock_lock(db);
     let Some(line) = line_facts(db, &d.need_line_id).await? else {
         return Ok(Err(DeliveryRefusal::UnknownLine));
     };
@@ -633,6 +682,29 @@ pub async fn create(
                 "allocations": sources.iter().map(|(a, v)| json!([a, v])).collect::<Vec<_>>(),
             })),
         };
+        if let Some(store) = store {
+            sqlx::query("UPDATE deliveries SET store_id = $1 WHERE id = $2")
+                .bind(store)
+                .bind(&delivery.id)
+                .execute(&mut *tx)
+                .await?;
+            if d.hand_over {
+                let out = outgoing(&items);
+                if let Err(e) = crate::stock::take_out_in_tx!(
+                    tx,
+                    stock_lock,
+                    store,
+                    &out,
+                    &delivery.id,
+                    d.on,
+                    &actor.name,
+                    now
+                )? {
+                    // Dropping the transaction undoes the delivery.
+                    return Ok(Err(DeliveryRefusal::Stock(e)));
+                }
+            }
+        }
         if d.hand_over {
             (*tx).append_distribution(&delivery.id, now).await?;
         }
@@ -659,6 +731,7 @@ pub async fn hand_over(
     }
     let place = domain::text::clean(&h.place);
     let lock = delivery_lock(db);
+    let stock_lock = crate::stock::stock_lock(db);
     let out = db_tx!(db, |tx| {
         if let Some(sql) = lock {
             sqlx::query(sql).execute(&mut *tx).await?;
@@ -742,6 +815,36 @@ pub async fn hand_over(
                 "minutes_no": minutes_no,
                 "allocations": sources.iter().map(|(a, v)| json!([a, v])).collect::<Vec<_>>()})),
         };
+        let store: (Option<String>,) =
+            sqlx::query_as("SELECT store_id FROM deliveries WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if let Some(store) = store.0 {
+            let items: Vec<DeliveryItem> = sqlx::query_as(
+                "SELECT name, unit, quantity, unit_value, value FROM delivery_items \
+                 WHERE delivery_id = $1 ORDER BY position",
+            )
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+            let out: Vec<(String, String, i64, i64)> = items
+                .into_iter()
+                .map(|i| (i.name, i.unit, i.quantity, i.unit_value))
+                .collect();
+            if let Err(e) = crate::stock::take_out_in_tx!(
+                tx,
+                stock_lock,
+                &store,
+                &out,
+                id,
+                h.on,
+                &actor.name,
+                now
+            )? {
+                return Ok(Err(DeliveryRefusal::Stock(e)));
+            }
+        }
         (*tx).append_distribution(id, now).await?;
         (*tx).append(&rec).await?;
         let after: Delivery = sqlx::query_as(sqlx::AssertSqlSafe(format!(

@@ -39,6 +39,7 @@ pub mod rollup;
 pub mod rosters;
 pub mod sessions;
 pub mod statements;
+pub mod stock;
 pub mod tables;
 pub mod tokens;
 pub mod trace;

@@ -575,7 +575,7 @@ pub async fn delivery_groups(db: &Db) -> Result<Vec<DeliveryGroup>, StorageError
                COALESCE(k.kept_out, 0) AS kept_out \
                FROM deliveries x JOIN need_lines n ON n.id = x.need_line_id \
                LEFT JOIN kept k ON k.delivery_id = x.id \
-               WHERE x.status IN ('handed_over', 'accepted', 'accepted_with_issues') \
+               WHERE x.status IN ('handed_over', 'site_signed', 'accepted', 'accepted_with_issues') \
              ) \
              SELECT unit_code, category, CAST(COUNT(*) AS BIGINT) AS handovers, \
              CAST(SUM(ok) AS BIGINT) AS accepted, CAST(SUM(issues) AS BIGINT) AS with_issues, \

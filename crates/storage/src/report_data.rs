@@ -322,7 +322,7 @@ impl LineGroup {
     }
 }
 
-const DELIVERED: &str = "('handed_over', 'accepted', 'accepted_with_issues')";
+const DELIVERED: &str = "('handed_over', 'site_signed', 'accepted', 'accepted_with_issues')";
 
 /// A value bound to a placeholder of a report query.
 #[derive(Debug, Clone, PartialEq, Eq)]

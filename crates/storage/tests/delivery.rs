@@ -8,7 +8,7 @@ use chrono::{NaiveDate, Utc};
 use domain::needs::delivery::{CheckAnswer, CheckKind, Decision, DeliveryError, NcAction};
 use domain::needs::{AgeBand, Category, NeedStatus, PackageItem, PackageVersion};
 use storage::Db;
-use storage::acceptance::Acceptance;
+use storage::acceptance::{Acceptance, Cosignature};
 use storage::allocations::{AllocationRequest, allocate};
 use storage::audit::AuditActor;
 use storage::deliveries::{DeliveryRefusal, Handover, NewDelivery, Representative};
@@ -32,6 +32,31 @@ fn giver() -> AuditActor {
 
 fn school() -> AuditActor {
     actor("hieutruong")
+}
+
+/// The commune co-signs the school's acceptance.
+fn commune() -> AuditActor {
+    actor("canbo-xa")
+}
+
+fn cosign_on(on: NaiveDate) -> Cosignature {
+    Cosignature {
+        decided_on: on,
+        decision: Decision::Accept,
+    }
+}
+
+/// The school signs, then the commune co-signs.
+async fn sign_both(db: &Db, id: &str, a: &Acceptance) -> storage::deliveries::Delivery {
+    let site = storage::acceptance::record(db, id, a, &school(), Utc::now())
+        .await
+        .expect("q")
+        .expect("signed by the school");
+    assert_eq!(site.status, "site_signed");
+    storage::acceptance::cosign(db, id, &cosign_on(a.decided_on), &commune(), Utc::now())
+        .await
+        .expect("q")
+        .expect("co-signed by the commune")
 }
 
 struct World {
@@ -493,14 +518,86 @@ async fn a_delivery_moves_from_planned_to_handed_over_to_accepted_and_no_other_w
             .expect("q"),
         Err(DeliveryRefusal::SameHands)
     );
-    let done = storage::acceptance::record(db, &planned.id, &accept, &school(), Utc::now())
+    // The commune cannot co-sign before the school has signed.
+    assert_eq!(
+        storage::acceptance::cosign(
+            db,
+            &planned.id,
+            &cosign_on(date(2026, 12, 2)),
+            &commune(),
+            Utc::now()
+        )
+        .await
+        .expect("q"),
+        Err(DeliveryRefusal::Invalid(DeliveryError::NotFrom(
+            domain::needs::delivery::DeliveryStatus::HandedOver
+        )))
+    );
+    let signed = storage::acceptance::record(db, &planned.id, &accept, &school(), Utc::now())
         .await
         .expect("q")
-        .expect("accepted");
-    assert_eq!(done.status, "accepted");
-    assert_eq!(done.accepted_on, Some(date(2026, 12, 2)));
+        .expect("signed by the school");
+    assert_eq!(signed.status, "site_signed");
+    assert_eq!(signed.accepted_on, None, "not accepted on one signature");
+    let line = storage::needs::get(db, &w.line)
+        .await
+        .expect("q")
+        .expect("line");
+    assert_eq!(
+        (line.delivered, line.accepted),
+        (9_600_000, 0),
+        "delivered, not yet accepted: the commune has not signed"
+    );
     assert_eq!(
         storage::acceptance::record(db, &planned.id, &accept, &school(), Utc::now())
+            .await
+            .expect("q"),
+        Err(DeliveryRefusal::Invalid(DeliveryError::NotFrom(
+            domain::needs::delivery::DeliveryStatus::SiteSigned
+        )))
+    );
+    // The school's signer cannot co-sign for the commune, nor can whoever
+    // handed over; nothing is written.
+    let cosign = cosign_on(date(2026, 12, 3));
+    assert_eq!(
+        storage::acceptance::cosign(db, &planned.id, &cosign, &school(), Utc::now())
+            .await
+            .expect("q"),
+        Err(DeliveryRefusal::SameSigner)
+    );
+    assert_eq!(
+        storage::acceptance::cosign(db, &planned.id, &cosign, &giver(), Utc::now())
+            .await
+            .expect("q"),
+        Err(DeliveryRefusal::SameHands)
+    );
+    let done = storage::acceptance::cosign(db, &planned.id, &cosign, &commune(), Utc::now())
+        .await
+        .expect("q")
+        .expect("co-signed");
+    assert_eq!(done.status, "accepted");
+    assert_eq!(done.accepted_on, Some(date(2026, 12, 3)));
+    assert_eq!(done.accepted_by.as_deref(), Some("canbo-xa"));
+    let signs = storage::acceptance::signatures(db, &planned.id)
+        .await
+        .expect("q");
+    assert_eq!(
+        signs
+            .iter()
+            .map(|s| (
+                s.side.as_str(),
+                s.decision.as_str(),
+                s.signer_name.as_str(),
+                s.signed_on
+            ))
+            .collect::<Vec<_>>(),
+        vec![
+            ("site", "accept", "hieutruong", date(2026, 12, 2)),
+            ("commune", "accept", "canbo-xa", date(2026, 12, 3))
+        ]
+    );
+    assert_eq!(
+        storage::acceptance::cosign(db, &planned.id, &cosign, &commune(), Utc::now())
             .await
             .expect("q"),
         Err(DeliveryRefusal::Invalid(DeliveryError::NotFrom(
@@ -626,12 +723,9 @@ async fn a_failed_check_raises_a_non_conformity_and_the_outcome_is_accepted_with
     assert_eq!(count(db, "acceptance_checks").await, 0);
     answers[1].note = "10 áo cỡ người lớn, không vừa học sinh tiểu học".into();
     let ledger_before = storage::ledger::size(db).await.expect("q");
-    let accepted = storage::acceptance::record(db, &d.id, &ask(answers), &school(), Utc::now())
-        .await
-        .expect("q")
-        .expect("accepted");
+    let accepted = sign_both(db, &d.id, &ask(answers)).await;
     assert_eq!(accepted.status, "accepted_with_issues");
-    assert_eq!(accepted.accepted_by.as_deref(), Some("hieutruong"));
+    assert_eq!(accepted.accepted_by.as_deref(), Some("canbo-xa"));
     let checks = storage::acceptance::checks(db, &d.id).await.expect("q");
     assert_eq!(checks.len(), 4);
     assert_eq!(checks.iter().filter(|c| !c.passed).count(), 1);
@@ -754,10 +848,7 @@ async fn delivered_and_accepted_axes_are_computed_per_line_and_children_counted_
         decision: Decision::Accept,
         answers: all_pass(&WARM_GOODS),
     };
-    storage::acceptance::record(db, &a.id, &pass, &school(), Utc::now())
-        .await
-        .expect("q")
-        .expect("accepted");
+    sign_both(db, &a.id, &pass).await;
     let discount = Acceptance {
         decided_on: date(2026, 12, 2),
         decision: Decision::Accept,
@@ -782,10 +873,7 @@ async fn delivered_and_accepted_axes_are_computed_per_line_and_children_counted_
             },
         ],
     };
-    let b = storage::acceptance::record(db, &b.id, &discount, &school(), Utc::now())
-        .await
-        .expect("q")
-        .expect("accepted");
+    let b = sign_both(db, &b.id, &discount).await;
     assert_eq!(
         b.status, "accepted",
         "resolved on the spot: nothing left open"
@@ -912,10 +1000,7 @@ async fn verify_names_a_delivery_whose_value_was_changed_in_sql() {
         decision: Decision::Accept,
         answers: all_pass(&WARM_GOODS),
     };
-    storage::acceptance::record(db, &d.id, &pass, &school(), Utc::now())
-        .await
-        .expect("q")
-        .expect("accepted");
+    sign_both(db, &d.id, &pass).await;
     let entry = storage::ledger::entry_for(db, "distribution", &d.id)
         .await
         .expect("q")
@@ -1074,4 +1159,552 @@ async fn two_officers_handing_over_at_the_same_moment_cannot_hand_over_the_same_
         .collect();
     assert!(minutes.contains(&Some("2026/00001".into())));
     assert!(minutes.contains(&Some("2026/00002".into())));
+}
+
+// ---- Goods in store: receipts with item lines, stock moved by events ----
+
+/// A committed goods pledge of the same donor, a store of the fund, and a
+/// goods receipt of 40 blankets and 40 jackets into it (12.800.000 ₫).
+async fn store_with_goods(db: &Db) -> (storage::stock::Store, storage::receipts::Receipt) {
+    let now = Utc::now();
+    storage::donors::create_pledge(
+        db,
+        &storage::donors::Pledge {
+            id: "p-goods".into(),
+            donor_id: "d1".into(),
+            kind: "goods".into(),
+            amount: 20_000_000,
+            status: "committed".into(),
+            categories: None,
+            unit_codes: None,
+            age_bands: None,
+            period_id: None,
+            due_on: None,
+            origin: "officer".into(),
+            need_line_id: None,
+            note: String::new(),
+            is_demo: false,
+            number: None,
+        },
+        &giver(),
+        now,
+    )
+    .await
+    .expect("goods pledge");
+    let store = storage::stock::create_store(
+        db,
+        &storage::stock::NewStore {
+            org_id: "quy-btte".into(),
+            name: "Kho Quỹ BTTE — 12 Lê Lợi".into(),
+            address: "12 Lê Lợi, Huế".into(),
+            is_demo: false,
+        },
+        &giver(),
+        now,
+    )
+    .await
+    .expect("q")
+    .expect("store");
+    assert_eq!(store.unit_code, "46", "a city-wide owner: the province");
+    let receipt = storage::stock::receive_goods(
+        db,
+        &goods_receipt(),
+        &storage::stock::GoodsIn {
+            store_id: store.id.clone(),
+            lines: vec![
+                line_of("Chăn ấm", 40, 150_000),
+                line_of("Áo ấm", 40, 170_000),
+            ],
+        },
+        &giver(),
+        now,
+    )
+    .await
+    .expect("q")
+    .expect("goods received");
+    (store, receipt)
+}
+
+fn goods_receipt() -> storage::receipts::NewReceipt {
+    storage::receipts::NewReceipt {
+        pledge_id: "p-goods".into(),
+        kind: "goods".into(),
+        amount: 0,
+        method: "goods".into(),
+        account: String::new(),
+        receiver_id: "quy-btte".into(),
+        received_on: date(2026, 11, 25),
+        is_demo: false,
+    }
+}
+
+fn line_of(name: &str, quantity: i64, unit_value: i64) -> domain::needs::stock::GoodsLine {
+    domain::needs::stock::GoodsLine {
+        name: name.into(),
+        unit: "cái".into(),
+        quantity,
+        unit_value,
+    }
+}
+
+async fn stock_of(db: &Db, store: &str) -> Vec<(String, i64)> {
+    storage::stock::levels(db, store)
+        .await
+        .expect("q")
+        .into_iter()
+        .map(|l| (l.item, l.quantity))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_goods_receipt_carries_its_lines_into_a_store_and_is_valued_from_them() {
+    let w = world().await;
+    let db = &w.db;
+    let ledger_before = storage::ledger::size(db).await.expect("q");
+    let (store, receipt) = store_with_goods(db).await;
+    assert_eq!(receipt.kind, "goods");
+    assert_eq!(receipt.amount, 12_800_000, "Σ quantity × unit value");
+    assert_eq!(receipt.account, store.name, "the store names where it is");
+    let items = storage::stock::receipt_items(db, &receipt.id)
+        .await
+        .expect("q");
+    assert_eq!(
+        items
+            .iter()
+            .map(|i| (i.name.as_str(), i.quantity, i.value))
+            .collect::<Vec<_>>(),
+        vec![("Chăn ấm", 40, 6_000_000), ("Áo ấm", 40, 6_800_000)]
+    );
+    assert_eq!(
+        storage::stock::receipt_store(db, &receipt.id)
+            .await
+            .expect("q")
+            .map(|s| s.id),
+        Some(store.id.clone())
+    );
+    assert_eq!(
+        stock_of(db, &store.id).await,
+        vec![("Chăn ấm".into(), 40), ("Áo ấm".into(), 40)]
+    );
+    let events = storage::stock::events(db, &store.id).await.expect("q");
+    assert_eq!(events.len(), 2);
+    assert!(
+        events
+            .iter()
+            .all(|e| e.kind == "in" && e.receipt_id.as_deref() == Some(receipt.id.as_str()))
+    );
+    // The receipt leaf, in the same transaction.
+    assert_eq!(
+        storage::ledger::size(db).await.expect("q"),
+        ledger_before + 1
+    );
+    // A bad line, or beyond the commitment: nothing at all is written.
+    for (lines, what) in [
+        (vec![line_of("Chăn ấm", 0, 150_000)], "zero quantity"),
+        (vec![line_of("Chăn ấm", -2, 150_000)], "negative quantity"),
+        (vec![line_of(" ", 2, 150_000)], "no item"),
+        (
+            vec![line_of("Chăn ấm", 100, 150_000)],
+            "beyond the commitment",
+        ),
+    ] {
+        let r = storage::stock::receive_goods(
+            db,
+            &goods_receipt(),
+            &storage::stock::GoodsIn {
+                store_id: store.id.clone(),
+                lines,
+            },
+            &giver(),
+            Utc::now(),
+        )
+        .await
+        .expect("q");
+        assert!(r.is_err(), "{what}: {r:?}");
+    }
+    assert_eq!(count(db, "receipt_items").await, 2);
+    assert_eq!(count(db, "stock_events").await, 2);
+    assert_eq!(
+        storage::ledger::size(db).await.expect("q"),
+        ledger_before + 1
+    );
+    storage::ledger::verify(db)
+        .await
+        .expect("q")
+        .expect("the ledger verifies");
+}
+
+#[tokio::test]
+async fn adjustments_need_a_reason_and_a_count_records_the_difference() {
+    let w = world().await;
+    let db = &w.db;
+    let (store, _) = store_with_goods(db).await;
+    let adj = |item: &str, change: i64, reason: &str| storage::stock::Adjustment {
+        item: item.into(),
+        unit: "cái".into(),
+        change,
+        reason: reason.into(),
+        on: date(2026, 11, 30),
+    };
+    use domain::needs::stock::StockError;
+    use storage::stock::StockRefusal;
+    assert_eq!(
+        storage::stock::adjust(db, &store.id, &adj("Áo ấm", -2, " "), &giver(), Utc::now())
+            .await
+            .expect("q"),
+        Err(StockRefusal::Rules(StockError::Reason))
+    );
+    assert_eq!(
+        storage::stock::adjust(
+            db,
+            &store.id,
+            &adj("Áo ấm", -41, "mất"),
+            &giver(),
+            Utc::now()
+        )
+        .await
+        .expect("q"),
+        Err(StockRefusal::Rules(StockError::Beyond {
+            item: "Áo ấm".into(),
+            available: 40
+        })),
+        "stock never goes below zero"
+    );
+    let e = storage::stock::adjust(
+        db,
+        &store.id,
+        &adj("Áo ấm", -2, "Hai áo bị ẩm mốc, hủy"),
+        &giver(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("adjusted");
+    assert_eq!((e.kind.as_str(), e.quantity, e.seq), ("adjustment", -2, 3));
+    // A stocktake finds 35 blankets of 40 and 38 jackets as the events say;
+    // an item never received is found too. Nothing else is zeroed.
+    let counted = |item: &str, n: i64| storage::stock::Counted {
+        item: item.into(),
+        unit: "cái".into(),
+        counted: n,
+    };
+    let events = storage::stock::count(
+        db,
+        &store.id,
+        &[
+            counted("Chăn ấm", 35),
+            counted("Áo ấm", 38),
+            counted("Mũ len", 3),
+        ],
+        date(2026, 12, 1),
+        "Kiểm kê cuối tháng",
+        &giver(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("counted");
+    assert_eq!(
+        events
+            .iter()
+            .map(|e| (e.item.as_str(), e.quantity, e.counted))
+            .collect::<Vec<_>>(),
+        vec![
+            ("Chăn ấm", -5, Some(35)),
+            ("Áo ấm", 0, Some(38)),
+            ("Mũ len", 3, Some(3))
+        ]
+    );
+    assert!(events.iter().all(|e| e.kind == "count"));
+    assert_eq!(
+        stock_of(db, &store.id).await,
+        vec![
+            ("Chăn ấm".into(), 35),
+            ("Mũ len".into(), 3),
+            ("Áo ấm".into(), 38)
+        ]
+    );
+    // A count below zero is refused and writes nothing.
+    assert_eq!(
+        storage::stock::count(
+            db,
+            &store.id,
+            &[counted("Chăn ấm", 30), counted("Áo ấm", -1)],
+            date(2026, 12, 1),
+            "",
+            &giver(),
+            Utc::now(),
+        )
+        .await
+        .expect("q"),
+        Err(StockRefusal::Rules(StockError::Quantity))
+    );
+    assert_eq!(count(db, "stock_events").await, 6);
+}
+
+#[tokio::test]
+async fn goods_leave_a_store_only_by_a_handover_and_never_beyond_its_stock() {
+    let w = world().await;
+    let db = &w.db;
+    let (store, _) = store_with_goods(db).await;
+    use domain::needs::stock::StockError;
+    // 50 jackets: the store holds 40 — refused, with the item and what is
+    // left, and nothing is written (no delivery, no event, no leaf).
+    let ledger = storage::ledger::size(db).await.expect("q");
+    let deliveries = count(db, "deliveries").await;
+    assert_eq!(
+        storage::deliveries::create_from_store(
+            db,
+            &goods(&w.line, 0, 50, true),
+            &store.id,
+            &giver(),
+            Utc::now()
+        )
+        .await
+        .expect("q"),
+        Err(DeliveryRefusal::Stock(StockError::Beyond {
+            item: "Áo ấm".into(),
+            available: 40
+        }))
+    );
+    assert_eq!(count(db, "deliveries").await, deliveries);
+    assert_eq!(count(db, "stock_events").await, 2);
+    assert_eq!(storage::ledger::size(db).await.expect("q"), ledger);
+    // 30 of each, handed over at once: the out events carry the delivery.
+    let d = storage::deliveries::create_from_store(
+        db,
+        &goods(&w.line, 30, 30, true),
+        &store.id,
+        &giver(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("handed over from the store");
+    assert_eq!(
+        stock_of(db, &store.id).await,
+        vec![("Chăn ấm".into(), 10), ("Áo ấm".into(), 10)]
+    );
+    let outs: Vec<_> = storage::stock::events(db, &store.id)
+        .await
+        .expect("q")
+        .into_iter()
+        .filter(|e| e.kind == "out")
+        .collect();
+    assert_eq!(outs.len(), 2);
+    assert!(
+        outs.iter()
+            .all(|e| e.delivery_id.as_deref() == Some(d.id.as_str()) && e.quantity == -30)
+    );
+    assert_eq!(
+        storage::stock::delivery_store(db, &d.id)
+            .await
+            .expect("q")
+            .map(|s| s.id),
+        Some(store.id.clone())
+    );
+    // Planned from the store: nothing moves until the handover, which is
+    // refused while the store lacks the goods.
+    receive(db, 8_000_000).await;
+    let planned = storage::deliveries::create_from_store(
+        db,
+        &goods(&w.line, 20, 0, false),
+        &store.id,
+        &giver(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("planned");
+    assert_eq!(count(db, "stock_events").await, 4);
+    let (g, r) = reps();
+    let h = Handover {
+        on: date(2026, 12, 5),
+        place: String::new(),
+        giver_rep: g,
+        receiver_rep: r,
+    };
+    assert_eq!(
+        storage::deliveries::hand_over(db, &planned.id, &h, &giver(), Utc::now())
+            .await
+            .expect("q"),
+        Err(DeliveryRefusal::Stock(StockError::Beyond {
+            item: "Chăn ấm".into(),
+            available: 10
+        }))
+    );
+    let still: storage::deliveries::Delivery = storage::deliveries::get(db, &planned.id)
+        .await
+        .expect("q")
+        .expect("delivery");
+    assert_eq!(still.status, "planned", "the refused handover left nothing");
+    storage::stock::adjust(
+        db,
+        &store.id,
+        &storage::stock::Adjustment {
+            item: "Chăn ấm".into(),
+            unit: "cái".into(),
+            change: 10,
+            reason: "Tìm thấy 10 chăn trong kho phụ".into(),
+            on: date(2026, 12, 4),
+        },
+        &giver(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("found");
+    let handed = storage::deliveries::hand_over(db, &planned.id, &h, &giver(), Utc::now())
+        .await
+        .expect("q")
+        .expect("handed over");
+    assert_eq!(handed.status, "handed_over");
+    assert_eq!(
+        stock_of(db, &store.id).await,
+        vec![("Chăn ấm".into(), 0), ("Áo ấm".into(), 10)]
+    );
+    // Money is never taken from a store.
+    assert_eq!(
+        storage::deliveries::create_from_store(
+            db,
+            &money(&w.line, 100_000, true),
+            &store.id,
+            &giver(),
+            Utc::now()
+        )
+        .await
+        .expect("q"),
+        Err(DeliveryRefusal::Invalid(DeliveryError::WrongForm))
+    );
+    storage::ledger::verify(db)
+        .await
+        .expect("q")
+        .expect("the ledger verifies");
+}
+
+#[tokio::test]
+async fn two_handovers_from_one_store_at_the_same_moment_never_take_more_than_it_holds() {
+    let w = world().await;
+    let (store, _) = store_with_goods(&w.db).await;
+    receive(&w.db, 8_000_000).await; // 20.000.000 ₫ received: money is not the limit
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let db = w.db.clone();
+        let d = goods(&w.line, 15, 0, true); // 15 blankets of 40 each
+        let store = store.id.clone();
+        tasks.push(tokio::spawn(async move {
+            storage::deliveries::create_from_store(&db, &d, &store, &giver(), Utc::now()).await
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.expect("join").expect("no database error") {
+            Ok(_) => ok += 1,
+            Err(DeliveryRefusal::Stock(domain::needs::stock::StockError::Beyond { .. })) => {}
+            Err(other) => panic!("unexpected refusal {other:?}"),
+        }
+    }
+    assert_eq!(ok, 2, "40 blankets: two handovers of 15, not three");
+    assert_eq!(
+        stock_of(&w.db, &store.id).await,
+        vec![("Chăn ấm".into(), 10), ("Áo ấm".into(), 40)]
+    );
+    let seqs: Vec<i64> = storage::stock::events(&w.db, &store.id)
+        .await
+        .expect("q")
+        .into_iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(seqs, vec![4, 3, 2, 1], "one order per store, no gaps");
+}
+
+#[tokio::test]
+async fn a_rejected_delivery_puts_its_goods_back_into_the_store() {
+    let w = world().await;
+    let db = &w.db;
+    let (store, _) = store_with_goods(db).await;
+    let reject = |on: NaiveDate| Acceptance {
+        decided_on: on,
+        decision: Decision::Reject,
+        answers: all_pass(&WARM_GOODS),
+    };
+    // The school rejects at once.
+    let d = storage::deliveries::create_from_store(
+        db,
+        &goods(&w.line, 10, 10, true),
+        &store.id,
+        &giver(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("handed over");
+    assert_eq!(
+        stock_of(db, &store.id).await,
+        vec![("Chăn ấm".into(), 30), ("Áo ấm".into(), 30)]
+    );
+    let r =
+        storage::acceptance::record(db, &d.id, &reject(date(2026, 12, 2)), &school(), Utc::now())
+            .await
+            .expect("q")
+            .expect("rejected");
+    assert_eq!(r.status, "rejected");
+    assert_eq!(
+        stock_of(db, &store.id).await,
+        vec![("Chăn ấm".into(), 40), ("Áo ấm".into(), 40)]
+    );
+    let back: Vec<_> = storage::stock::events(db, &store.id)
+        .await
+        .expect("q")
+        .into_iter()
+        .filter(|e| e.kind == "in" && e.delivery_id.as_deref() == Some(d.id.as_str()))
+        .collect();
+    assert_eq!(
+        back.len(),
+        2,
+        "one in event per item, carrying the delivery"
+    );
+    // The school signs, the commune rejects: back again.
+    let d2 = storage::deliveries::create_from_store(
+        db,
+        &goods(&w.line, 5, 0, true),
+        &store.id,
+        &giver(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("handed over");
+    let pass = Acceptance {
+        decided_on: date(2026, 12, 3),
+        decision: Decision::Accept,
+        answers: all_pass(&WARM_GOODS),
+    };
+    storage::acceptance::record(db, &d2.id, &pass, &school(), Utc::now())
+        .await
+        .expect("q")
+        .expect("signed by the school");
+    assert_eq!(stock_of(db, &store.id).await[0], ("Chăn ấm".into(), 35));
+    let rejected = storage::acceptance::cosign(
+        db,
+        &d2.id,
+        &Cosignature {
+            decided_on: date(2026, 12, 4),
+            decision: Decision::Reject,
+        },
+        &commune(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("rejected by the commune");
+    assert_eq!(rejected.status, "rejected");
+    assert_eq!(
+        stock_of(db, &store.id).await,
+        vec![("Chăn ấm".into(), 40), ("Áo ấm".into(), 40)]
+    );
+    storage::ledger::verify(db)
+        .await
+        .expect("q")
+        .expect("the ledger verifies");
 }

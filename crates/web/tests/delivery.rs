@@ -592,7 +592,7 @@ async fn who_may_record_accept_and_read_deliveries() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // Acceptance: not the coordinator (the giver's side), not another
-    // commune; the school may.
+    // commune, not the commune (it co-signs); the school signs.
     let accept = format!("{path}/acceptance");
     let pass = |csrf: &str| -> Vec<(String, String)> {
         let mut f = vec![
@@ -607,7 +607,11 @@ async fn who_may_record_accept_and_read_deliveries() {
     };
     let (coord, coord_csrf) = app.login("coord").await;
     let as_refs = |v: &[(String, String)]| -> Vec<(String, String)> { v.to_vec() };
-    for (cookie, csrf) in [(&coord, &coord_csrf), (&hue, &hue_csrf)] {
+    for (cookie, csrf) in [
+        (&coord, &coord_csrf),
+        (&hue, &hue_csrf),
+        (&local, &local_csrf),
+    ] {
         let f = as_refs(&pass(csrf));
         let f: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
         assert_eq!(
@@ -623,8 +627,69 @@ async fn who_may_record_accept_and_read_deliveries() {
     let page = app.get(&path, &school).await;
     assert!(
         page.body
+            .contains("data-testid=\"delivery-status\">Nhà trường đã ký, chờ xã ký"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("data-testid=\"cosign-submit\""));
+    // The co-signature: the commune's officer of this commune only.
+    let cosign = format!("{path}/cosign");
+    let cs = |csrf: &str| {
+        vec![
+            ("csrf".to_owned(), csrf.to_owned()),
+            ("decided_on".to_owned(), "2026-12-03".to_owned()),
+            ("decision".to_owned(), "accept".to_owned()),
+        ]
+    };
+    for (cookie, csrf) in [
+        (&coord, &coord_csrf),
+        (&hue, &hue_csrf),
+        (&school, &school_csrf),
+    ] {
+        let f = cs(csrf);
+        let f: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        assert_eq!(
+            app.post(&cosign, cookie, &f).await.status,
+            StatusCode::FORBIDDEN
+        );
+    }
+    let n = app.get(&format!("/needs/{}", app.line), &local).await;
+    assert!(
+        n.body.contains("data-testid=\"accepted\">0\u{a0}₫"),
+        "not accepted on the school's signature alone"
+    );
+    let page = app.get(&path, &local).await;
+    assert!(page.body.contains("data-testid=\"cosign-submit\""));
+    let f = cs(&local_csrf);
+    let f: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let r = app.post(&cosign, &local, &f).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(&path, &school).await;
+    assert!(
+        page.body
             .contains("data-testid=\"delivery-status\">Đã nghiệm thu")
     );
+    assert!(page.body.contains("data-testid=\"signature-site\">"));
+    let signs = storage::acceptance::signatures(&app.db, path.trim_start_matches("/deliveries/"))
+        .await
+        .expect("q");
+    assert_eq!(
+        signs
+            .iter()
+            .map(|s| (s.side.as_str(), s.signer_name.as_str()))
+            .collect::<Vec<_>>(),
+        vec![("site", "school"), ("commune", "local")]
+    );
+    // Both blocks on the minutes, with who signed.
+    let m = app.get(&format!("{path}/minutes"), &local).await;
+    for text in [
+        "XÁC NHẬN CỦA ĐIỂM NHẬN",
+        "XÁC NHẬN CỦA UBND XÃ",
+        "Đã ký ngày 02/12/2026",
+        "Đã ký ngày 03/12/2026",
+    ] {
+        assert!(m.body.contains(text), "{text} missing:\n{}", m.body);
+    }
     // The need page: staff see the deliveries, the public only the axes.
     let need = format!("/needs/{}", app.line);
     let staff = app.get(&need, &local).await;
@@ -706,6 +771,19 @@ async fn a_failed_check_is_followed_up_and_the_axes_move_on_every_view() {
                 ("a_quality", "replace"),
                 ("c_packaging", "pass"),
                 ("c_documents", "pass"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let (local, local_csrf) = app.login("local").await;
+    let r = app
+        .post(
+            &format!("{path}/cosign"),
+            &local,
+            &[
+                ("csrf", local_csrf.as_str()),
+                ("decided_on", "2026-12-02"),
+                ("decision", "accept"),
             ],
         )
         .await;
@@ -813,6 +891,9 @@ async fn the_minutes_carry_the_national_header_the_parties_and_the_items() {
         "cho 30 trẻ em",
         "ĐẠI DIỆN BÊN GIAO",
         "ĐẠI DIỆN BÊN NHẬN",
+        "XÁC NHẬN CỦA ĐIỂM NHẬN",
+        "XÁC NHẬN CỦA UBND XÃ",
+        "(chưa ký)",
     ] {
         assert!(page.body.contains(text), "{text} missing:\n{}", page.body);
     }
@@ -845,6 +926,8 @@ async fn the_minutes_carry_the_national_header_the_parties_and_the_items() {
         "Áo ấm",
         "Hồ Thị Lan",
         "ĐẠI DIỆN BÊN NHẬN",
+        "XÁC NHẬN CỦA ĐIỂM NHẬN",
+        "XÁC NHẬN CỦA UBND XÃ",
     ] {
         assert!(xml.contains(text), "{text} missing from word/document.xml");
     }
@@ -891,7 +974,34 @@ fn every_delivery_message_exists_in_both_languages() {
         storage::deliveries::DeliveryRefusal::UnknownNonconformity,
         storage::deliveries::DeliveryRefusal::AlreadyResolved,
         storage::deliveries::DeliveryRefusal::NoteRequired,
+        storage::deliveries::DeliveryRefusal::SameSigner,
+        storage::deliveries::DeliveryRefusal::UnknownStore,
+        storage::deliveries::DeliveryRefusal::Stock(domain::needs::stock::StockError::Beyond {
+            item: String::new(),
+            available: 0,
+        }),
     ];
+    use domain::needs::stock::{StockError as SE, StockEventKind};
+    for e in [
+        SE::Quantity,
+        SE::Item,
+        SE::Value,
+        SE::Reason,
+        SE::NoChange,
+        SE::Overflow,
+    ] {
+        keys.push(e.message_key().to_owned());
+    }
+    keys.extend(
+        StockEventKind::ALL
+            .iter()
+            .map(|k| format!("stock-kind-{}", k.as_str())),
+    );
+    keys.extend(
+        ["stock-error-store", "stock-error-org", "stock-error-name"]
+            .iter()
+            .map(|k| (*k).to_owned()),
+    );
     keys.extend(refusals.iter().map(|r| r.message_key().to_owned()));
     use domain::needs::delivery::DeliveryError as E;
     for e in [
@@ -915,4 +1025,198 @@ fn every_delivery_message_exists_in_both_languages() {
             assert!(i18n::lookup(lang, k).is_some(), "{k} missing in {lang:?}");
         }
     }
+}
+
+#[tokio::test]
+async fn stores_receive_goods_by_lines_count_them_and_refuse_a_handover_beyond_their_stock() {
+    let app = app().await;
+    let (coord, csrf) = app.login("coord").await;
+    // Only stock keepers open stores: not the school.
+    let (school, school_csrf) = app.login("school").await;
+    let r = app
+        .post(
+            "/stores",
+            &school,
+            &[
+                ("csrf", school_csrf.as_str()),
+                ("org_id", "quy"),
+                ("name", "Kho"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post(
+            "/stores",
+            &coord,
+            &[
+                ("csrf", csrf.as_str()),
+                ("org_id", "quy"),
+                ("name", "Kho Quỹ BTTE"),
+                ("address", "12 Lê Lợi"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let store_path = location(&r);
+    let store_id = store_path.trim_start_matches("/stores/").to_owned();
+    // A committed goods pledge, received on the receipt form as item lines.
+    storage::donors::create_pledge(
+        &app.db,
+        &storage::donors::Pledge {
+            id: "p-goods".into(),
+            donor_id: "hx".into(),
+            kind: "goods".into(),
+            amount: 20_000_000,
+            status: "committed".into(),
+            categories: None,
+            unit_codes: None,
+            age_bands: None,
+            period_id: None,
+            due_on: None,
+            origin: "officer".into(),
+            need_line_id: None,
+            note: String::new(),
+            is_demo: false,
+            number: None,
+        },
+        &AuditActor::system("t"),
+        Utc::now(),
+    )
+    .await
+    .expect("pledge");
+    let receipt = |q: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("kind", "goods".to_owned()),
+            ("method", "goods".to_owned()),
+            ("amount", String::new()),
+            ("account", String::new()),
+            ("receiver_id", "quy".to_owned()),
+            ("received_on", "2026-11-25".to_owned()),
+            ("store_id", store_id.clone()),
+            ("gn0", "Chăn ấm".to_owned()),
+            ("gu0", "cái".to_owned()),
+            ("gq0", q.to_owned()),
+            ("gv0", "150.000".to_owned()),
+            ("gn1", "Áo ấm".to_owned()),
+            ("gu1", "cái".to_owned()),
+            ("gq1", "12".to_owned()),
+            ("gv1", "170.000".to_owned()),
+        ]
+    };
+    let bad = receipt("0");
+    let bad: Vec<(&str, &str)> = bad.iter().map(|(a, b)| (*a, b.as_str())).collect();
+    let r = app.post("/pledges/p-goods/receipts", &coord, &bad).await;
+    assert!(
+        r.body.contains("Số lượng phải lớn hơn 0"),
+        "a zero quantity is refused in words: {}",
+        r.body
+    );
+    let ok = receipt("10");
+    let ok: Vec<(&str, &str)> = ok.iter().map(|(a, b)| (*a, b.as_str())).collect();
+    let r = app.post("/pledges/p-goods/receipts", &coord, &ok).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(&location(&r), &coord).await;
+    assert!(page.body.contains("data-testid=\"receipt-items\""));
+    assert!(
+        page.body.contains("3.540.000"),
+        "10 × 150.000 + 12 × 170.000"
+    );
+    // The store's stock, computed; city-wide, so a commune's officer does
+    // not see it.
+    let page = app.get(&store_path, &coord).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("data-testid=\"stock\""));
+    let (local, _) = app.login("local").await;
+    assert_eq!(
+        app.get(&store_path, &local).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // A stocktake: 8 blankets found of 10.
+    let r = app
+        .post(
+            &format!("{store_path}/count"),
+            &coord,
+            &[
+                ("csrf", csrf.as_str()),
+                ("on", "2026-11-30"),
+                ("n0", "Chăn ấm"),
+                ("u0", "cái"),
+                ("c0", "8"),
+                ("n1", "Áo ấm"),
+                ("u1", "cái"),
+                ("c1", ""),
+                ("note", "Kiểm kê"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let levels = storage::stock::levels(&app.db, &store_id).await.expect("q");
+    assert_eq!(
+        levels
+            .iter()
+            .map(|l| (l.item.as_str(), l.quantity))
+            .collect::<Vec<_>>(),
+        vec![("Chăn ấm", 8), ("Áo ấm", 12)]
+    );
+    // An adjustment without a reason, or below zero: refused in words.
+    let r = app
+        .post(
+            &format!("{store_path}/adjust"),
+            &coord,
+            &[
+                ("csrf", csrf.as_str()),
+                ("item", "Áo ấm"),
+                ("unit", "cái"),
+                ("change", "-13"),
+                ("reason", "mất"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(
+        r.body.contains("Kho không đủ: Áo ấm chỉ còn 12."),
+        "{}",
+        r.body
+    );
+    // A handover of 10 sets from the store: refused beyond its 8 blankets,
+    // in Vietnamese and in English.
+    let mut form = handover_form(&csrf, "10", "handed_over");
+    form.push(("store_id", store_id.as_str()));
+    let new = format!("/needs/{}/deliveries", app.line);
+    let r = app.post(&new, &coord, &form).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(
+        r.body.contains("Kho không đủ: Chăn ấm chỉ còn 8."),
+        "{}",
+        r.body
+    );
+    let en = format!("{coord}; ct_lang=en");
+    let r = app.post(&new, &en, &form).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(
+        r.body
+            .contains("Not enough in store: Chăn ấm has only 8 left."),
+        "{}",
+        r.body
+    );
+    assert!(
+        storage::deliveries::for_line(&app.db, &app.line)
+            .await
+            .expect("q")
+            .is_empty(),
+        "nothing was recorded"
+    );
+    let mut form = handover_form(&csrf, "8", "handed_over");
+    form.push(("store_id", store_id.as_str()));
+    let r = app.post(&new, &coord, &form).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(&location(&r), &coord).await;
+    assert!(page.body.contains("data-testid=\"delivery-store\""));
+    let levels = storage::stock::levels(&app.db, &store_id).await.expect("q");
+    assert_eq!(
+        levels.iter().map(|l| l.quantity).collect::<Vec<_>>(),
+        vec![0, 4]
+    );
 }

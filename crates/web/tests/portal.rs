@@ -371,7 +371,21 @@ async fn seed() -> Seed {
     storage::acceptance::record(&db, &delivered[0].id, &acceptance, &sys, now)
         .await
         .expect("query")
-        .expect("accepted");
+        .expect("signed by the school");
+    // And co-signed by the commune (someone else again).
+    storage::acceptance::cosign(
+        &db,
+        &delivered[0].id,
+        &storage::acceptance::Cosignature {
+            decided_on: date(2025, 12, 12),
+            decision: Decision::Accept,
+        },
+        &AuditActor::system("commune"),
+        now,
+    )
+    .await
+    .expect("query")
+    .expect("accepted");
     let state = web::AppState::new(db.clone(), web::WebConfig::default());
     Seed {
         client: Client {

@@ -3,10 +3,15 @@
 //! checklist per category, non-conformities and what they leave accepted.
 //!
 //! ```text
-//! planned ─► handed_over ─► accepted | accepted_with_issues | rejected
-//!                            (accepted_with_issues ─► accepted when the
-//!                             last open non-conformity is resolved)
+//! planned ─► handed_over ─► site_signed ─► accepted | accepted_with_issues
+//!                  │               │          (accepted_with_issues ─► accepted
+//!                  └─► rejected ◄──┘           when the last open
+//!                                              non-conformity is resolved)
 //! ```
+//!
+//! Acceptance is co-signed: the receiving site answers the checklist and
+//! signs (`site_signed`, or `rejected`), then its commune co-signs — a
+//! different person — and only then is the delivery accepted.
 //!
 //! A delivery counts as *delivered* once handed over (and not rejected); its
 //! *accepted* value is its value less what its non-conformities keep out
@@ -23,15 +28,19 @@ use crate::organisation::OrgType;
 pub enum DeliveryStatus {
     Planned,
     HandedOver,
+    /// Signed by the receiving site; waiting for the commune's
+    /// co-signature.
+    SiteSigned,
     Accepted,
     AcceptedWithIssues,
     Rejected,
 }
 
 impl DeliveryStatus {
-    pub const ALL: [DeliveryStatus; 5] = [
+    pub const ALL: [DeliveryStatus; 6] = [
         DeliveryStatus::Planned,
         DeliveryStatus::HandedOver,
+        DeliveryStatus::SiteSigned,
         DeliveryStatus::Accepted,
         DeliveryStatus::AcceptedWithIssues,
         DeliveryStatus::Rejected,
@@ -41,6 +50,7 @@ impl DeliveryStatus {
         match self {
             DeliveryStatus::Planned => "planned",
             DeliveryStatus::HandedOver => "handed_over",
+            DeliveryStatus::SiteSigned => "site_signed",
             DeliveryStatus::Accepted => "accepted",
             DeliveryStatus::AcceptedWithIssues => "accepted_with_issues",
             DeliveryStatus::Rejected => "rejected",
@@ -56,12 +66,14 @@ impl DeliveryStatus {
         matches!(
             self,
             DeliveryStatus::HandedOver
+                | DeliveryStatus::SiteSigned
                 | DeliveryStatus::Accepted
                 | DeliveryStatus::AcceptedWithIssues
         )
     }
 
-    /// Signed for by the receiving site (possibly with issues).
+    /// Signed for by the receiving site and its commune (possibly with
+    /// issues).
     pub fn is_accepted(self) -> bool {
         matches!(
             self,
@@ -464,17 +476,57 @@ pub fn check_answers(
     Ok(())
 }
 
-/// The status after the acceptance is recorded, checked against the
-/// current one (only a handed-over delivery is accepted or rejected).
+/// The status after the receiving site signs its checklist (only a
+/// handed-over delivery): a rejection is final; an acceptance waits for the
+/// commune's co-signature.
 pub fn accept(
     current: DeliveryStatus,
     decision: Decision,
-    ncs: &[Nonconformity],
 ) -> Result<DeliveryStatus, DeliveryError> {
     if current != DeliveryStatus::HandedOver {
         return Err(DeliveryError::NotFrom(current));
     }
+    Ok(match decision {
+        Decision::Reject => DeliveryStatus::Rejected,
+        Decision::Accept => DeliveryStatus::SiteSigned,
+    })
+}
+
+/// The status after the commune co-signs what the site signed: accepted
+/// (with issues while a non-conformity is open), or rejected.
+pub fn cosign(
+    current: DeliveryStatus,
+    decision: Decision,
+    ncs: &[Nonconformity],
+) -> Result<DeliveryStatus, DeliveryError> {
+    if current != DeliveryStatus::SiteSigned {
+        return Err(DeliveryError::NotFrom(current));
+    }
     Ok(outcome(decision, ncs))
+}
+
+/// Who signs an acceptance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SignSide {
+    /// The receiving site (school, health station): the checklist.
+    Site,
+    /// The site's commune: the co-signature.
+    Commune,
+}
+
+impl SignSide {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignSide::Site => "site",
+            SignSide::Commune => "commune",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SignSide> {
+        [SignSide::Site, SignSide::Commune]
+            .into_iter()
+            .find(|x| x.as_str() == s.trim())
+    }
 }
 
 /// The status after a non-conformity is resolved: `accepted` once none is
@@ -539,6 +591,7 @@ mod tests {
             delivered,
             vec![
                 DeliveryStatus::HandedOver,
+                DeliveryStatus::SiteSigned,
                 DeliveryStatus::Accepted,
                 DeliveryStatus::AcceptedWithIssues
             ]
@@ -677,28 +730,37 @@ mod tests {
     fn open_non_conformities_give_accepted_with_issues_and_keep_value_out() {
         use DeliveryStatus as S;
         let open = [nc(300, NcAction::Replace, false)];
+        // The site signs first; only the commune's co-signature accepts.
+        assert_eq!(accept(S::HandedOver, Decision::Accept), Ok(S::SiteSigned));
+        assert_eq!(accepted_value(S::SiteSigned, 1000, &[]), 0);
+        assert!(S::SiteSigned.is_delivered() && !S::SiteSigned.is_accepted());
         assert_eq!(
-            accept(S::HandedOver, Decision::Accept, &open),
+            cosign(S::SiteSigned, Decision::Accept, &open),
             Ok(S::AcceptedWithIssues)
         );
         assert_eq!(accepted_value(S::AcceptedWithIssues, 1000, &open), 700);
         assert_eq!(
-            accept(S::HandedOver, Decision::Accept, &[]),
+            cosign(S::SiteSigned, Decision::Accept, &[]),
             Ok(S::Accepted)
         );
         assert_eq!(
-            accept(S::HandedOver, Decision::Reject, &[]),
+            cosign(S::SiteSigned, Decision::Reject, &[]),
             Ok(S::Rejected)
         );
+        assert_eq!(
+            cosign(S::HandedOver, Decision::Accept, &[]),
+            Err(DeliveryError::NotFrom(S::HandedOver))
+        );
+        assert_eq!(accept(S::HandedOver, Decision::Reject), Ok(S::Rejected));
         assert_eq!(accepted_value(S::Rejected, 1000, &[]), 0);
         assert_eq!(accepted_value(S::HandedOver, 1000, &[]), 0);
         assert_eq!(
-            accept(S::Planned, Decision::Accept, &[]),
+            accept(S::Planned, Decision::Accept),
             Err(DeliveryError::NotFrom(S::Planned))
         );
         assert_eq!(
-            accept(S::Accepted, Decision::Accept, &[]),
-            Err(DeliveryError::NotFrom(S::Accepted))
+            accept(S::SiteSigned, Decision::Accept),
+            Err(DeliveryError::NotFrom(S::SiteSigned))
         );
         // Replaced: counts in full; returned or discounted: never.
         let replaced = [nc(300, NcAction::Replace, true)];

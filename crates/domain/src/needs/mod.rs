@@ -13,6 +13,7 @@ pub mod instalments;
 pub mod need_line;
 pub mod package;
 pub mod pledge_code;
+pub mod stock;
 
 pub use category::{AgeBand, Category};
 pub use coverage::{Coverage, CoveringFlow, OverlapDecision, Restrictions, check_overlap};

@@ -19,7 +19,9 @@ use chrono::{Duration, NaiveDate, Utc};
 use domain::authz::{Action, Target, authorize};
 use domain::needs::PackageItem;
 use domain::needs::delivery::{CheckAnswer, CheckKind, Decision, DeliveryError, NcAction};
-use storage::acceptance::{Acceptance, CheckRow, NonconformityRow, OutcomeRow};
+use storage::acceptance::{
+    Acceptance, CheckRow, Cosignature, NonconformityRow, OutcomeRow, SignatureRow,
+};
 use storage::deliveries::{
     Delivery, DeliveryItem, DeliveryRefusal, DeliverySource, Handover, NewDelivery, Representative,
 };
@@ -72,6 +74,7 @@ pub(crate) fn refusal_message(lang: i18n::Lang, r: &DeliveryRefusal) -> String {
         DeliveryRefusal::Invalid(DeliveryError::Children { max }) => {
             i18n::tf(lang, key, &[("max", &i18n::format_int(*max))])
         }
+        DeliveryRefusal::Stock(e) => super::stores::stock_message(lang, e),
         _ => i18n::t(lang, key),
     }
 }
@@ -82,6 +85,7 @@ fn refusal_status(r: &DeliveryRefusal) -> StatusCode {
         | DeliveryRefusal::BeyondReceived { .. }
         | DeliveryRefusal::BeyondNeed { .. }
         | DeliveryRefusal::Changed
+        | DeliveryRefusal::Stock(domain::needs::stock::StockError::Beyond { .. })
         | DeliveryRefusal::AlreadyResolved => StatusCode::CONFLICT,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     }
@@ -104,6 +108,8 @@ pub(crate) struct DeliveryInput {
     pub receiver_name: String,
     pub receiver_position: String,
     pub note: String,
+    /// The store the goods are taken from; empty: not from a store.
+    pub store_id: String,
 }
 
 impl DeliveryInput {
@@ -123,6 +129,7 @@ impl DeliveryInput {
             receiver_name: f("receiver_name"),
             receiver_position: f("receiver_position"),
             note: f("note"),
+            store_id: f("store_id"),
         }
     }
 
@@ -142,6 +149,8 @@ pub(crate) struct NeedSection {
     pub rows: Vec<Row>,
     pub can_record: bool,
     pub givers: Vec<Organisation>,
+    /// Stores the recorder may take goods from.
+    pub stores: Vec<storage::stock::Store>,
     pub items: Vec<PackageItem>,
     pub form: DeliveryInput,
     pub error: Option<String>,
@@ -186,6 +195,7 @@ pub(crate) async fn need_section(
             rows: Vec::new(),
             can_record: false,
             givers: Vec::new(),
+            stores: Vec::new(),
             items: Vec::new(),
             form: DeliveryInput::default(),
             error: None,
@@ -227,6 +237,11 @@ pub(crate) async fn need_section(
         can_record,
         givers: if can_record {
             givers(state).await?
+        } else {
+            Vec::new()
+        },
+        stores: if can_record {
+            storage::stock::stores(&state.db, &ctx.actor.visibility()).await?
         } else {
             Vec::new()
         },
@@ -305,7 +320,18 @@ pub async fn create(
         note: input.note.clone(),
         is_demo: false,
     };
-    match storage::deliveries::create(&state.db, &new, &actor_of(&ctx), Utc::now()).await? {
+    let store = input.store_id.trim();
+    let made = if goods && !store.is_empty() {
+        let s = storage::stock::get_store(&state.db, store)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        require(&ctx, Action::ViewUnitData, Target::Unit(&s.unit_code))?;
+        storage::deliveries::create_from_store(&state.db, &new, store, &actor_of(&ctx), Utc::now())
+            .await?
+    } else {
+        storage::deliveries::create(&state.db, &new, &actor_of(&ctx), Utc::now()).await?
+    };
+    match made {
         Ok(d) => Ok(see_other(&format!("/deliveries/{}", d.id))),
         Err(r) => {
             let message = refusal_message(ctx.lang, &r);
@@ -337,6 +363,9 @@ struct DeliveryPage {
     checks: Vec<CheckRow>,
     ncs: Vec<NonconformityRow>,
     outcomes: Vec<OutcomeRow>,
+    signatures: Vec<SignatureRow>,
+    store: Option<storage::stock::Store>,
+    can_cosign: bool,
     accepted: i64,
     ledger_idx: Option<i64>,
     can_hand_over: bool,
@@ -348,6 +377,12 @@ struct DeliveryPage {
     today: String,
     /// Children on the roster (a count: the names are on the roster page).
     roster_count: i64,
+}
+
+impl DeliveryPage {
+    fn signature(&self, side: &str) -> Option<&SignatureRow> {
+        self.signatures.iter().find(|s| s.side == side)
+    }
 }
 
 async fn delivery_or_404(state: &AppState, id: &str) -> Result<Delivery, AppError> {
@@ -380,6 +415,7 @@ async fn page(
     let unit = Target::Unit(&d.unit_code);
     let may_deliver = authorize(&ctx.actor, Action::RecordDelivery, unit).is_ok();
     let may_accept = authorize(&ctx.actor, Action::RecordAcceptance, unit).is_ok();
+    let may_cosign = authorize(&ctx.actor, Action::CosignAcceptance, unit).is_ok();
     let checklist =
         if may_accept && status == Some(domain::needs::delivery::DeliveryStatus::HandedOver) {
             storage::acceptance::checklist_for(&state.db, &d)
@@ -409,11 +445,15 @@ async fn page(
         checks: storage::acceptance::checks(&state.db, id).await?,
         ncs: storage::acceptance::nonconformities(&state.db, id).await?,
         outcomes: storage::acceptance::outcomes(&state.db, id).await?,
+        signatures: storage::acceptance::signatures(&state.db, id).await?,
+        store: storage::stock::delivery_store(&state.db, id).await?,
+        can_cosign: may_cosign
+            && status == Some(domain::needs::delivery::DeliveryStatus::SiteSigned),
         ledger_idx,
         can_hand_over: may_deliver
             && status == Some(domain::needs::delivery::DeliveryStatus::Planned),
         can_accept: !checklist.is_empty(),
-        can_resolve: may_accept && status.is_some_and(|s| s.is_accepted()),
+        can_resolve: (may_accept || may_cosign) && status.is_some_and(|s| s.is_accepted()),
         checklist,
         actions: NcAction::ALL.iter().map(|a| a.as_str()).collect(),
         error,
@@ -562,6 +602,48 @@ pub async fn accept(
     }
 }
 
+/// The commune co-signs what the site signed.
+pub async fn cosign(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::CosignAcceptance, Target::Anywhere)?;
+    let d = delivery_or_404(&state, &id).await?;
+    require(&ctx, Action::CosignAcceptance, Target::Unit(&d.unit_code))?;
+    let Some(decided_on) = parse_date(field(&fields, "decided_on")) else {
+        let msg = i18n::t(ctx.lang, "delivery-error-date");
+        return page(
+            &state,
+            &ctx,
+            &id,
+            Some((StatusCode::UNPROCESSABLE_ENTITY, msg)),
+        )
+        .await;
+    };
+    let c = Cosignature {
+        decided_on,
+        decision: if field(&fields, "decision") == "reject" {
+            Decision::Reject
+        } else {
+            Decision::Accept
+        },
+    };
+    match storage::acceptance::cosign(&state.db, &id, &c, &actor_of(&ctx), Utc::now()).await? {
+        Ok(_) => Ok(see_other(&format!("/deliveries/{id}"))),
+        Err(r) => refused(&state, &ctx, &id, &r).await,
+    }
+}
+
+/// Whoever signs for the receiving side follows up its non-conformities.
+fn require_receiving_side(ctx: &Ctx, target: Target<'_>) -> Result<(), AppError> {
+    if authorize(&ctx.actor, Action::CosignAcceptance, target).is_ok() {
+        return Ok(());
+    }
+    require(ctx, Action::RecordAcceptance, target)
+}
+
 /// Marks a non-conformity resolved.
 pub async fn resolve(
     State(state): State<AppState>,
@@ -569,12 +651,12 @@ pub async fn resolve(
     Path(nc_id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    require(&ctx, Action::RecordAcceptance, Target::Anywhere)?;
+    require_receiving_side(&ctx, Target::Anywhere)?;
     let nc = storage::acceptance::nonconformity(&state.db, &nc_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let d = delivery_or_404(&state, &nc.delivery_id).await?;
-    require(&ctx, Action::RecordAcceptance, Target::Unit(&d.unit_code))?;
+    require_receiving_side(&ctx, Target::Unit(&d.unit_code))?;
     let on = parse_date(field(&fields, "on")).unwrap_or_else(today);
     match storage::acceptance::resolve(
         &state.db,

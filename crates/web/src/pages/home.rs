@@ -111,13 +111,14 @@ fn tiles(role: Role) -> Vec<(&'static str, &'static str, &'static str)> {
     let reports = ("/reports", "nav-reports", "tile-reports");
     let reporting = ("/reporting", "nav-reporting", "tile-reporting");
     let plans = ("/plans", "nav-plans", "tile-plans");
+    let stores = ("/stores", "nav-stores", "tile-stores");
     match role {
         Role::Admin => vec![users, audit, needs, orgs, units, account],
         Role::Coordinator => vec![
-            needs, reporting, plans, donors, catalogue, classes, orgs, units, account,
+            needs, reporting, plans, donors, stores, catalogue, classes, orgs, units, account,
         ],
         Role::SectorOfficer => vec![needs, reports, donors, orgs, units, classes, account],
-        Role::LocalOfficer => vec![needs, enter, reports, plans, orgs, units, account],
+        Role::LocalOfficer => vec![needs, enter, reports, plans, stores, orgs, units, account],
         Role::SiteOfficer => vec![needs, enter, orgs, units, account],
         Role::FinanceInspector => vec![audit, needs, orgs, units, account],
         Role::Donor | Role::Public => vec![needs, units, classes, account],

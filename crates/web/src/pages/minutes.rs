@@ -4,6 +4,10 @@
 //! children served, both parties' signatures) and the same document as
 //! DOCX through `reports::docx`.
 //!
+//! Below the handover, the acceptance is signed twice — by the receiving
+//! site and by its commune — and both blocks are printed, with who signed
+//! and when once they have.
+//!
 //! The minutes are the document the parties sign, so their body is always
 //! in Vietnamese (keys `minutes-*` read in `Lang::Vi`); the page around
 //! them follows the reader's language. They name staff and principals,
@@ -59,6 +63,40 @@ pub(crate) struct Minutes {
     pub total: i64,
     /// (point, passed, note) once the site has checked.
     pub checks: Vec<(String, bool, String)>,
+    /// The commune's name, for its acceptance block.
+    pub commune: String,
+    /// The acceptance blocks: site, then commune.
+    pub site_sign: SignBlock,
+    pub commune_sign: SignBlock,
+}
+
+/// One acceptance signature block, in Vietnamese.
+pub(crate) struct SignBlock {
+    /// "Đồng ý nghiệm thu — Đã ký ngày 02/12/2026", or "(chưa ký)".
+    pub status: String,
+    /// Who signed; empty until then.
+    pub name: String,
+}
+
+fn sign_block(rows: &[storage::acceptance::SignatureRow], side: &str) -> SignBlock {
+    match rows.iter().find(|r| r.side == side) {
+        Some(r) => SignBlock {
+            status: format!(
+                "{} — {}",
+                vi(&format!("delivery-sign-{}", r.decision)),
+                i18n::tf(
+                    Lang::Vi,
+                    "minutes-signed",
+                    &[("date", &i18n::format_date(r.signed_on))]
+                )
+            ),
+            name: r.signer_name.clone(),
+        },
+        None => SignBlock {
+            status: vi("minutes-not-signed"),
+            name: String::new(),
+        },
+    }
 }
 
 fn vi(key: &str) -> String {
@@ -96,10 +134,23 @@ async fn load(state: &AppState, ctx: &Ctx, id: &str) -> Result<Minutes, AppError
         .await?
         .map_or_else(|| d.site_id.clone(), |o| o.name);
     let date = d.handed_over_on.unwrap_or(d.planned_on);
-    let place = storage::admin_units::name_at(&state.db, &d.unit_code, date)
+    let unit_name = storage::admin_units::name_at(&state.db, &d.unit_code, date)
         .await?
-        .map(|u| place_name(&u.name))
+        .map(|u| u.name);
+    let place = unit_name
+        .as_deref()
+        .map(place_name)
         .unwrap_or_else(|| "Huế".to_owned());
+    let commune = format!("UBND {}", unit_name.unwrap_or_else(|| d.unit_code.clone()));
+    let mut signatures = storage::acceptance::signatures(&state.db, id).await?;
+    // The minutes name people as they sign: their display name.
+    for sg in &mut signatures {
+        if let Some(uid) = sg.user_id.as_deref()
+            && let Some(u) = storage::users::get(&state.db, uid).await?
+        {
+            sg.signer_name = u.display_name;
+        }
+    }
     let items = storage::deliveries::items(&state.db, id).await?;
     let rows: Vec<MinutesRow> = if items.is_empty() {
         vec![MinutesRow {
@@ -176,6 +227,9 @@ async fn load(state: &AppState, ctx: &Ctx, id: &str) -> Result<Minutes, AppError
         site,
         rows,
         checks,
+        commune,
+        site_sign: sign_block(&signatures, "site"),
+        commune_sign: sign_block(&signatures, "commune"),
         d,
     })
 }
@@ -346,6 +400,35 @@ pub(crate) fn document(m: &Minutes) -> Document {
                 vec![
                     Cell::Text(m.d.giver_rep_name.clone()),
                     Cell::Text(m.d.receiver_rep_name.clone()),
+                ],
+            ],
+            total_row: None,
+        }],
+        charts: Vec::new(),
+    });
+    sections.push(Section {
+        heading: vi("minutes-acceptance").to_uppercase(),
+        paragraphs: Vec::new(),
+        tables: vec![Table {
+            title: String::new(),
+            columns: vec![
+                column(&vi("minutes-sign-site"), ColumnKind::Text),
+                column(&vi("minutes-sign-commune"), ColumnKind::Text),
+            ],
+            rows: vec![
+                vec![Cell::Text(m.site.clone()), Cell::Text(m.commune.clone())],
+                vec![
+                    Cell::Text(m.site_sign.status.clone()),
+                    Cell::Text(m.commune_sign.status.clone()),
+                ],
+                vec![
+                    Cell::Text(vi("minutes-sign-hint")),
+                    Cell::Text(vi("minutes-sign-hint")),
+                ],
+                vec![Cell::Text("\n\n\n".into()), Cell::Text("\n\n\n".into())],
+                vec![
+                    Cell::Text(m.site_sign.name.clone()),
+                    Cell::Text(m.commune_sign.name.clone()),
                 ],
             ],
             total_row: None,

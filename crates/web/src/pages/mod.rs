@@ -31,6 +31,7 @@ mod reports;
 pub(crate) mod rollup;
 mod rosters;
 mod statements;
+mod stores;
 pub(crate) mod tables;
 mod units;
 
@@ -108,6 +109,11 @@ pub fn router() -> Router<AppState> {
             get(rosters::show).post(rosters::add),
         )
         .route("/deliveries/{id}/roster/remove", post(rosters::remove))
+        .route("/deliveries/{id}/cosign", post(deliveries::cosign))
+        .route("/stores", get(stores::list).post(stores::create))
+        .route("/stores/{id}", get(stores::show))
+        .route("/stores/{id}/adjust", post(stores::adjust))
+        .route("/stores/{id}/count", post(stores::count))
         .route("/deliveries/{id}/minutes", get(minutes::html))
         .route("/deliveries/{id}/minutes.docx", get(minutes::docx))
         .route("/nonconformities/{id}/resolve", post(deliveries::resolve))

@@ -1,6 +1,8 @@
 //! Receipts of a commitment: money into a named account or goods into a
 //! store, numbered per receiving unit and year, each with a printable
-//! receipt (biên nhận).
+//! receipt (biên nhận). Goods are entered as item lines (item, unit,
+//! quantity, unit valuation) into a store: the receipt's value is their
+//! total and the goods enter the store's stock (`storage::stock`).
 
 use askama::Template;
 use axum::Extension;
@@ -8,10 +10,11 @@ use axum::extract::{Form, Path, State};
 use axum::response::Response;
 use chrono::Utc;
 use domain::authz::{Action, Target};
-use serde::Deserialize;
+use domain::needs::stock::GoodsLine;
 use storage::donors::{Donor, Pledge};
 use storage::organisations::{OrgFilter, Organisation};
 use storage::receipts::{NewReceipt, Receipt};
+use storage::stock::GoodsIn;
 
 use crate::context::Ctx;
 use crate::error::AppError;
@@ -31,9 +34,15 @@ struct ReceiptsPage {
     receipts: Vec<Receipt>,
     received: i64,
     receivers: Vec<Organisation>,
+    stores: Vec<storage::stock::Store>,
+    /// Blank goods lines offered by the form.
+    goods_lines: Vec<usize>,
     error: Option<String>,
     today: String,
 }
+
+/// How many goods lines the form offers.
+const GOODS_LINES: usize = 5;
 
 async fn receivers(state: &AppState, ctx: &Ctx) -> Result<Vec<Organisation>, AppError> {
     Ok(
@@ -74,6 +83,8 @@ async fn page(
         receipts,
         received,
         receivers: receivers(state, ctx).await?,
+        stores: storage::stock::stores(&state.db, &ctx.actor.visibility()).await?,
+        goods_lines: (0..GOODS_LINES).collect(),
         error,
         today: Utc::now().date_naive().to_string(),
     })
@@ -88,40 +99,117 @@ pub async fn list(
     page(&state, &ctx, &id, None).await
 }
 
-#[derive(Deserialize)]
-pub struct ReceiptForm {
-    kind: String,
-    amount: String,
-    method: String,
-    account: String,
-    receiver_id: String,
-    received_on: String,
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+/// A whole number as typed ("1.200.000", "1,200,000").
+fn whole(raw: &str) -> Option<i64> {
+    raw.trim().replace(['.', ',', ' '], "").parse::<i64>().ok()
+}
+
+/// The goods lines typed: `gn{i}` item, `gu{i}` unit, `gq{i}` quantity,
+/// `gv{i}` unit value; a line without an item name is left out. `Err` names
+/// the line (1-based) whose number could not be read.
+fn goods_lines(fields: &[(String, String)]) -> Result<Vec<GoodsLine>, usize> {
+    let mut out = Vec::new();
+    for i in 0..GOODS_LINES {
+        let name = field(fields, &format!("gn{i}"));
+        if name.trim().is_empty() {
+            continue;
+        }
+        let (Some(quantity), Some(unit_value)) = (
+            whole(field(fields, &format!("gq{i}"))),
+            whole(field(fields, &format!("gv{i}"))),
+        ) else {
+            return Err(i + 1);
+        };
+        out.push(GoodsLine {
+            name: name.to_owned(),
+            unit: field(fields, &format!("gu{i}")).to_owned(),
+            quantity,
+            unit_value,
+        });
+    }
+    Ok(out)
 }
 
 pub async fn create(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     Path(id): Path<String>,
-    Form(f): Form<ReceiptForm>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     require(&ctx, Action::ManageDonors, Target::Anywhere)?;
     let fail = |key: &str| Some(i18n::t(ctx.lang, key));
-    let Ok(amount) = f.amount.trim().replace(['.', ','], "").parse::<i64>() else {
-        return page(&state, &ctx, &id, fail("allocation-error-amount")).await;
-    };
-    let Some(received_on) = parse_date(&f.received_on) else {
+    let kind = field(&fields, "kind");
+    let Some(received_on) = parse_date(field(&fields, "received_on")) else {
         return page(&state, &ctx, &id, fail("classification-error-date")).await;
     };
-    if f.account.trim().is_empty() {
+    let account = field(&fields, "account");
+    let store_id = field(&fields, "store_id").trim();
+    if kind == "goods" && !store_id.is_empty() {
+        let lines = match goods_lines(&fields) {
+            Ok(l) => l,
+            Err(n) => {
+                let msg = format!(
+                    "{}: {}",
+                    i18n::tf(ctx.lang, "receipt-item-name", &[("n", &n.to_string())]),
+                    i18n::t(ctx.lang, "stock-error-quantity")
+                );
+                return page(&state, &ctx, &id, Some(msg)).await;
+            }
+        };
+        let store = storage::stock::get_store(&state.db, store_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        require(&ctx, Action::ViewUnitData, Target::Unit(&store.unit_code))?;
+        let new = NewReceipt {
+            pledge_id: id.clone(),
+            kind: "goods".into(),
+            amount: 0,
+            method: "goods".into(),
+            account: account.to_owned(),
+            receiver_id: field(&fields, "receiver_id").to_owned(),
+            received_on,
+            is_demo: false,
+        };
+        let goods = GoodsIn {
+            store_id: store.id,
+            lines,
+        };
+        return match storage::stock::receive_goods(
+            &state.db,
+            &new,
+            &goods,
+            &actor_of(&ctx),
+            Utc::now(),
+        )
+        .await?
+        {
+            Ok(r) => Ok(see_other(&format!("/receipts/{}", r.id))),
+            Err(refusal) => {
+                let msg = super::stores::refusal_message(ctx.lang, &refusal);
+                page(&state, &ctx, &id, Some(msg)).await
+            }
+        };
+    }
+    let Some(amount) = whole(field(&fields, "amount")) else {
+        return page(&state, &ctx, &id, fail("allocation-error-amount")).await;
+    };
+    if account.trim().is_empty() {
         return page(&state, &ctx, &id, fail("receipt-error-account")).await;
     }
     let new = NewReceipt {
         pledge_id: id.clone(),
-        kind: f.kind,
+        kind: kind.to_owned(),
         amount,
-        method: f.method,
-        account: f.account,
-        receiver_id: f.receiver_id,
+        method: field(&fields, "method").to_owned(),
+        account: account.to_owned(),
+        receiver_id: field(&fields, "receiver_id").to_owned(),
         received_on,
         is_demo: false,
     };
@@ -150,6 +238,8 @@ struct ReceiptPage {
     receiver: String,
     public_url: String,
     qr_svg: Option<String>,
+    items: Vec<storage::stock::ReceiptItem>,
+    store: Option<storage::stock::Store>,
 }
 
 /// The printable receipt.
@@ -175,8 +265,12 @@ pub async fn show(
     // page, where anyone can check it against the signed ledger.
     let public_url = format!("{}/ledger/receipts/{}", ctx.origin(), r.id);
     let qr_svg = vietqr::svg(&public_url, 3).ok();
+    let items = storage::stock::receipt_items(&state.db, &r.id).await?;
+    let store = storage::stock::receipt_store(&state.db, &r.id).await?;
     render(&ReceiptPage {
         p: Page::new(&ctx, "receipt-title"),
+        items,
+        store,
         r,
         donor,
         receiver,
