@@ -435,6 +435,7 @@ mod tests {
             deliveries_recorded: false,
             targets: None,
             completeness: None,
+            reached: None,
             demo: false,
             synthetic: false,
         }
