@@ -43,6 +43,7 @@ async fn app() -> App {
     for (username, role, scope) in [
         ("coord", "coordinator", vec![]),
         ("local", "local_officer", vec!["20056".to_owned()]),
+        ("school", "site_officer", vec!["20056".to_owned()]),
         ("donor", "donor", vec![]),
     ] {
         storage::users::create(
@@ -525,7 +526,8 @@ async fn receipts_deliveries_and_rollups_through_the_api() {
         StatusCode::FORBIDDEN,
         "the coordinator does not accept"
     );
-    let (status, v) = app
+    // The commune officer no longer signs for the school: she co-signs.
+    let (status, _) = app
         .api(
             "POST",
             &format!("/api/v1/deliveries/{delivery}/acceptance"),
@@ -533,7 +535,50 @@ async fn receipts_deliveries_and_rollups_through_the_api() {
             json!({"decided_on": "2026-11-22", "decision": "accept", "answers": answers}),
         )
         .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let school = app.token("school").await;
+    let (status, v) = app
+        .api(
+            "POST",
+            &format!("/api/v1/deliveries/{delivery}/acceptance"),
+            &school,
+            json!({"decided_on": "2026-11-22", "decision": "accept", "answers": answers}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["status"], "site_signed",
+        "the school's signature alone does not accept"
+    );
+    let cosign = |decision: &str| json!({"decided_on": "2026-11-23", "decision": decision});
+    let (status, _) = app
+        .api(
+            "POST",
+            &format!("/api/v1/deliveries/{delivery}/cosign"),
+            &school,
+            cosign("accept"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the school does not co-sign");
+    let (status, _) = app
+        .api(
+            "POST",
+            &format!("/api/v1/deliveries/{delivery}/cosign"),
+            &local,
+            cosign("maybe"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, v) = app
+        .api(
+            "POST",
+            &format!("/api/v1/deliveries/{delivery}/cosign"),
+            &local,
+            cosign("accept"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "accepted");
     assert_eq!(v["accepted"], 3_200_000);
     let (_, v) = app
         .api("GET", "/api/v1/deliveries", &local, json!(null))
@@ -556,7 +601,7 @@ async fn receipts_deliveries_and_rollups_through_the_api() {
         .api(
             "POST",
             &format!("/api/v1/deliveries/{delivery}/acceptance"),
-            &local,
+            &school,
             json!({"decided_on": "2026-11-22", "decision": "maybe"}),
         )
         .await;

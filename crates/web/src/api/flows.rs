@@ -396,6 +396,45 @@ pub async fn accept(
     }
 }
 
+#[derive(Deserialize)]
+pub struct CosignIn {
+    decided_on: NaiveDate,
+    decision: String,
+}
+
+/// `POST /api/v1/deliveries/{id}/cosign`: the commune's co-signature of
+/// what the receiving site signed; only this accepts the delivery.
+pub async fn cosign(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::CosignAcceptance, Target::Anywhere)?;
+    let d = delivery_or_404(&state, &id).await?;
+    require(&ctx, Action::CosignAcceptance, Target::Unit(&d.unit_code))?;
+    let input: CosignIn = body(&bytes)?;
+    let decision = match input.decision.as_str() {
+        "accept" => Decision::Accept,
+        "reject" => Decision::Reject,
+        other => return Err(AppError::bad("api-bad-decision", other.to_owned())),
+    };
+    let c = storage::acceptance::Cosignature {
+        decided_on: input.decided_on,
+        decision,
+    };
+    match storage::acceptance::cosign(&state.db, &id, &c, &actor_of(&ctx), Utc::now()).await? {
+        Ok(_) => {
+            let d = delivery_or_404(&state, &id).await?;
+            let ncs = storage::deliveries::ncs_of(&state.db, &id).await?;
+            Ok(Json(json!({"id": d.id, "status": d.status,
+                "accepted": storage::deliveries::accepted_of(&d, &ncs)}))
+            .into_response())
+        }
+        Err(r) => Ok(delivery_refused(&ctx, &r)),
+    }
+}
+
 /// `GET /api/v1/rollups?by=site|commune|category|period|programme`.
 pub async fn rollups(
     State(state): State<AppState>,

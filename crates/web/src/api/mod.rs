@@ -49,6 +49,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/deliveries/{id}/handover", post(flows::hand_over))
         .route("/api/v1/deliveries/{id}/acceptance", post(flows::accept))
+        .route("/api/v1/deliveries/{id}/cosign", post(flows::cosign))
         .route("/api/v1/rollups", get(flows::rollups))
         .route("/api/v1/ledger/key", get(ledger::key))
         .route("/api/v1/ledger/keys", get(ledger::keys))
