@@ -3,11 +3,14 @@
 //! Each record gets one key per blocking rule (0 = no key, e.g. no personal ID). Records sharing a
 //! key form a block; all pairs inside a block are compared. A block larger than
 //! `max_block_size` (e.g. "Hồ Thị Hoa, born 2017" in A Lưới, where over 40 % of people are named
-//! Hồ) is not compared all-against-all: its members are sorted twice – by (birth date, name) and
-//! by (guardian, name, birth date) – and each is compared with its `window` nearest neighbours
-//! in each order (sorted neighbourhood), so the cost stays linear while true duplicates, which
-//! share a birth date, a name or a guardian, stay adjacent. (Within a block of one birth date
-//! the first order sorts by name; within a block of one guardian the second does.)
+//! Hồ) is not compared all-against-all: its members are sorted twice – by (birth date, commune,
+//! name) and by (guardian, commune, name, birth date) – and each is compared with its `window`
+//! nearest neighbours in each order (sorted neighbourhood), so the cost stays linear while true
+//! duplicates, which share a birth date, a name or a guardian, and mostly the commune, stay
+//! adjacent. (Within a block of one birth date the first order sorts by commune and name;
+//! within a block of one guardian the second does. Records without a birth date or a guardian
+//! – many in big registers – fall together at the start of an order, and the commune keeps
+//! the same child's records next to each other there.)
 //!
 //! A pair found by several rules is compared once: a pair from rule k is skipped when an
 //! earlier rule r < k already put both records in the same (not oversized) block, as Splink does.
@@ -191,13 +194,14 @@ impl Blocking {
                         let mut by_date = ids.clone();
                         by_date.sort_by_key(|&i| {
                             let r = &set.records[i as usize];
-                            (date_code(set, i as usize), r.name.joined, i)
+                            (date_code(set, i as usize), r.commune, r.name.joined, i)
                         });
                         let mut by_guardian = ids;
                         by_guardian.sort_by_key(|&i| {
                             let r = &set.records[i as usize];
                             (
                                 r.guardian.joined,
+                                r.commune,
                                 r.name.joined,
                                 date_code(set, i as usize),
                                 i,

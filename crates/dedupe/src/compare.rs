@@ -132,11 +132,14 @@ pub fn decode_pattern(mut p: usize) -> [u8; NUM_FIELDS] {
     out
 }
 
-/// String interner: every distinct key string gets a small id (0 is the empty string).
+/// String interner: every distinct key string gets a small id (0 is the empty string). The
+/// characters of every string are kept decoded too, so that edit distances between tokens
+/// (computed for millions of pairs) do not decode UTF-8 again each time.
 #[derive(Debug, Default)]
 pub struct Interner {
     map: HashMap<String, u32>,
     strings: Vec<String>,
+    chars: Vec<Box<[char]>>,
 }
 
 impl Interner {
@@ -151,9 +154,15 @@ impl Interner {
             return id;
         }
         let id = u32::try_from(self.strings.len()).unwrap_or(u32::MAX);
+        self.chars.push(s.chars().collect());
         self.strings.push(s.clone());
         self.map.insert(s, id);
         id
+    }
+
+    /// The characters of an id's string.
+    pub fn chars(&self, id: u32) -> &[char] {
+        self.chars.get(id as usize).map_or(&[], |c| &c[..])
     }
 
     /// The string of an id.
@@ -419,53 +428,29 @@ fn intern_name(int: &mut Interner, r: RawName, markers: &[u32; 2]) -> PName {
 }
 
 /// Optimal-string-alignment distance (Levenshtein plus adjacent transposition), capped: returns
-/// `cap + 1` as soon as the distance is known to exceed `cap`. Strings of up to 32 characters
-/// are handled without allocating.
+/// `cap + 1` as soon as the distance is known to exceed `cap`.
 pub fn osa_distance(a: &str, b: &str, cap: usize) -> usize {
-    const N: usize = 32;
-    let (mut ab, mut bb) = (['\0'; N], ['\0'; N]);
-    let (mut n, mut m) = (0usize, 0usize);
-    for c in a.chars() {
-        if n == N {
-            return osa_slow(a, b, cap);
-        }
-        ab[n] = c;
-        n += 1;
-    }
-    for c in b.chars() {
-        if m == N {
-            return osa_slow(a, b, cap);
-        }
-        bb[m] = c;
-        m += 1;
-    }
-    let mut rows = [[0usize; N + 1]; 3];
-    osa_core(&ab[..n], &bb[..m], cap, &mut rows)
-}
-
-fn osa_slow(a: &str, b: &str, cap: usize) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    osa_chars(&a, &b, cap)
+}
+
+/// [`osa_distance`] on decoded characters. Strings of up to 32 characters are handled without
+/// allocating.
+pub fn osa_chars(a: &[char], b: &[char], cap: usize) -> usize {
+    const N: usize = 32;
     if a.len().abs_diff(b.len()) > cap {
         return cap + 1;
+    }
+    if a.len() <= N && b.len() <= N {
+        let mut rows = [[0usize; N + 1]; 3];
+        let [r0, r1, r2] = &mut rows;
+        return osa_rows(a, b, cap, &mut r0[..], &mut r1[..], &mut r2[..]);
     }
     let mut rows = vec![vec![0usize; b.len() + 1]; 3];
     let (r0, rest) = rows.split_at_mut(1);
     let (r1, r2) = rest.split_at_mut(1);
-    osa_rows(&a, &b, cap, &mut r0[0], &mut r1[0], &mut r2[0])
-}
-
-fn osa_core<const W: usize>(
-    a: &[char],
-    b: &[char],
-    cap: usize,
-    rows: &mut [[usize; W]; 3],
-) -> usize {
-    if a.len().abs_diff(b.len()) > cap {
-        return cap + 1;
-    }
-    let [r0, r1, r2] = rows;
-    osa_rows(a, b, cap, &mut r0[..], &mut r1[..], &mut r2[..])
+    osa_rows(a, b, cap, &mut r0[0], &mut r1[0], &mut r2[0])
 }
 
 fn osa_rows(
@@ -632,10 +617,10 @@ pub fn compare_names(a: &PName, b: &PName, int: &Interner) -> (u8, NameNotes) {
         let mut found = None;
         'search: for x in 0..oa.len {
             for y in 0..ob.len {
-                let (sx, sy) = (int.get(oa.buf[x]), int.get(ob.buf[y]));
-                let len = sx.chars().count().min(sy.chars().count());
+                let (sx, sy) = (int.chars(oa.buf[x]), int.chars(ob.buf[y]));
+                let len = sx.len().min(sy.len());
                 let cap = typo_cap(len);
-                if osa_distance(sx, sy, cap) <= cap {
+                if osa_chars(sx, sy, cap) <= cap {
                     short_typo |= len < 5;
                     found = Some((x, y));
                     break 'search;

@@ -274,7 +274,9 @@ pub fn veto_of(v: &ComparisonVector, ids_reliable: bool) -> Option<Veto> {
         && l[Field::BirthDate as usize] == DateLevel::Exact as u8;
     let sex_differs = l[Field::Sex as usize] == 0;
     if same_guardian_and_date
-        && (name <= name_level::SAME_GIVEN || (name == name_level::TYPO && sex_differs))
+        // Twins have different given names. "Only the given name is the same" is not twins:
+        // it is what typos in the family and middle names of one child look like.
+        && (name == name_level::DIFFERENT || (name == name_level::TYPO && sex_differs))
         // With both IDs present, the IDs decide (different reliable IDs are vetoed above;
         // equal or nearly equal IDs mean the same child despite the names).
         && l[Field::PersonalId as usize] == NULL_LEVEL
