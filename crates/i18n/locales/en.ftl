@@ -412,6 +412,7 @@ propose-outranked = Gave way to needs of higher priority: { $by }
 propose-accept = Accept the proposal
 propose-short = Needs still short
 propose-refused = The proposal could not be accepted (item { $n }): { $why } The data may have just changed; the proposal was recomputed.
+propose-already-accepted = This proposal has already been accepted; accepting it again adds nothing. The page shows a new proposal for what is still open.
 propose-mode = Allocation criterion
 propose-mode-priority = Priority (default, exact optimum)
 propose-mode-maxmin = Công bằng tối đa–tối thiểu theo xã / max-min fairness by commune

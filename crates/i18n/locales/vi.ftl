@@ -412,6 +412,7 @@ propose-outranked = Nhường cho nhu cầu ưu tiên hơn: { $by }
 propose-accept = Chấp nhận đề xuất
 propose-short = Nhu cầu vẫn còn thiếu
 propose-refused = Không chấp nhận được đề xuất (khoản thứ { $n }): { $why } Dữ liệu có thể vừa thay đổi; đề xuất đã được tính lại.
+propose-already-accepted = Đề xuất này đã được chấp nhận; chấp nhận lại không thêm gì. Trang hiển thị đề xuất mới cho những gì còn thiếu.
 propose-mode = Tiêu chí phân bổ
 propose-mode-priority = Ưu tiên (mặc định, tối ưu chính xác)
 propose-mode-maxmin = Công bằng tối đa–tối thiểu theo xã / max-min fairness by commune

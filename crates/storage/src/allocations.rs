@@ -325,6 +325,75 @@ pub async fn allocate_many(
     Ok(outcome)
 }
 
+/// Why an accepted proposal wrote nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProposalRefusal {
+    /// This proposal (its token) was accepted before: a second accept adds
+    /// nothing.
+    AlreadyAccepted,
+    /// The item at this index was refused (and with it the whole proposal).
+    Item(usize, AllocationRefusal),
+}
+
+/// An optimiser's proposal, as the coordinator accepted it: its token (one
+/// per proposal shown), the mode that produced it (`priority` or
+/// `maxmin`) and the allocations. All or none, in one transaction under
+/// the allocation lock; one audit row (entity `allocation_proposal`, the
+/// token as its id) records the mode and the allocations, and a token
+/// already accepted is refused, so a resubmitted form adds nothing.
+pub async fn accept_proposal(
+    db: &Db,
+    token: &str,
+    mode: &str,
+    reqs: &[AllocationRequest],
+    actor: &AuditActor,
+    now: DateTime<Utc>,
+) -> Result<Result<Vec<String>, ProposalRefusal>, StorageError> {
+    if let Some(i) = reqs.iter().position(|r| r.amount <= 0) {
+        return Ok(Err(ProposalRefusal::Item(
+            i,
+            AllocationRefusal::NotPositive,
+        )));
+    }
+    let lock = allocation_lock(db);
+    let outcome = db_tx!(db, |tx| {
+        if let Some(sql) = lock {
+            sqlx::query(sql).execute(&mut *tx).await?;
+        }
+        let seen: (i64,) = sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_events \
+             WHERE entity = 'allocation_proposal' AND entity_id = $1",
+        )
+        .bind(token)
+        .fetch_one(&mut *tx)
+        .await?;
+        if seen.0 > 0 {
+            return Ok(Err(ProposalRefusal::AlreadyAccepted));
+        }
+        let mut ids = Vec::with_capacity(reqs.len());
+        for (i, req) in reqs.iter().enumerate() {
+            match decide_and_write!(tx, req, AllocationBasis::Commitment, actor, now)? {
+                Ok((id, _)) => ids.push(id),
+                // Returning drops the transaction: nothing is kept.
+                Err(refusal) => return Ok(Err(ProposalRefusal::Item(i, refusal))),
+            }
+        }
+        let total = reqs.iter().fold(0i64, |a, r| a.saturating_add(r.amount));
+        let rec = AuditRecord {
+            actor: actor.clone(),
+            at: now,
+            action: "accept_proposal",
+            entity: "allocation_proposal",
+            entity_id: token.to_owned(),
+            before: None,
+            after: Some(json!({"mode": mode, "allocations": ids, "total": total})),
+        };
+        (*tx).append(&rec).await?;
+        Ok(ids)
+    });
+    Ok(outcome)
+}
+
 fn allocation_lock(db: &Db) -> Option<&'static str> {
     match db.backend() {
         Backend::Postgres => Some("SELECT pg_advisory_xact_lock(4046588)"),

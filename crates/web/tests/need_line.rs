@@ -663,6 +663,33 @@ fn proposal_rows(body: &str) -> (Vec<String>, Vec<String>) {
     (items, amounts)
 }
 
+/// The proposal's token (one per proposal shown).
+fn proposal_token(body: &str) -> String {
+    body.split("name=\"proposal\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_else(|| panic!("no proposal token: {body}"))
+        .to_owned()
+}
+
+/// The mode recorded in the audit row of an accepted proposal.
+async fn audited_mode(db: &storage::Db, token: &str) -> Option<String> {
+    let rows = storage::audit::list(
+        db,
+        &storage::audit::AuditFilter {
+            entity: Some("allocation_proposal".into()),
+            limit: 100,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("audit");
+    let row = rows.into_iter().find(|r| r.entity_id == token)?;
+    let after: serde_json::Value =
+        serde_json::from_str(row.after_json.as_deref().unwrap_or("null")).expect("json");
+    after["mode"].as_str().map(str::to_owned)
+}
+
 /// The comparison row of a commune: its cells' text.
 fn compare_row<'a>(body: &'a str, unit: &str) -> &'a str {
     let start = body
@@ -699,7 +726,8 @@ async fn the_coordinator_reviews_and_accepts_an_optimal_proposal() {
     };
     assert_eq!(amount_for(&lines[0]), 16_000_000, "{items:?} {amounts:?}");
     assert_eq!(amount_for(&lines[1]), 4_000_000, "{items:?} {amounts:?}");
-    let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf)];
+    let token = proposal_token(&page.body);
+    let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf), ("proposal", &token)];
     for (i, a) in items.iter().zip(&amounts) {
         form.push(("item", i));
         form.push(("amount", a));
@@ -715,9 +743,15 @@ async fn the_coordinator_reviews_and_accepts_an_optimal_proposal() {
         .expect("q")
         .expect("l");
     assert_eq!((a.committed, b.committed), (16_000_000, 4_000_000));
-    // Posting the same proposal again is refused as a whole: the pledge is spent.
+    assert_eq!(
+        audited_mode(&app.db, &token).await.as_deref(),
+        Some("priority"),
+        "the audit records the mode that produced the accepted proposal"
+    );
+    // Posting the same proposal again is refused as a whole: it was accepted.
     let again = app.post("/allocations/propose", &coord, &form).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(again.body.contains("đã được chấp nhận"), "{}", again.body);
     let b = storage::needs::get(&app.db, &lines[1])
         .await
         .expect("q")
@@ -792,7 +826,12 @@ async fn the_coordinator_compares_and_accepts_a_max_min_fair_proposal() {
     let other = app.get("/allocations/propose", &coord).await;
     assert!(compare_row(&other.body, "19747").contains(">62.5 %<"));
     // Accept the fair proposal.
-    let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf), ("fairness", "maxmin")];
+    let token = proposal_token(b);
+    let mut form: Vec<(&str, &str)> = vec![
+        ("csrf", &csrf),
+        ("fairness", "maxmin"),
+        ("proposal", &token),
+    ];
     for (i, a) in items.iter().zip(&amounts) {
         form.push(("item", i));
         form.push(("amount", a));
@@ -808,6 +847,50 @@ async fn the_coordinator_compares_and_accepts_a_max_min_fair_proposal() {
         committed.push(n.committed);
     }
     assert_eq!(committed, vec![10_000_000, 10_000_000]);
+    assert_eq!(
+        audited_mode(&app.db, &token).await.as_deref(),
+        Some("maxmin")
+    );
+}
+
+/// A second accept of the same proposal adds nothing, even when the
+/// coordinator had lowered an amount (so money and gap are still left).
+#[tokio::test]
+async fn a_lowered_proposal_accepted_twice_is_allocated_once() {
+    let app = app().await;
+    let lines = two_lines_one_pledge(&app).await;
+    let (coord, csrf) = app.login("coord").await;
+    let page = app.get("/allocations/propose", &coord).await;
+    let (items, _) = proposal_rows(&page.body);
+    let token = proposal_token(&page.body);
+    let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf), ("proposal", &token)];
+    for i in &items {
+        form.push(("item", i));
+        form.push(("amount", "1000000"));
+    }
+    let r = app.post("/allocations/propose", &coord, &form).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let total = |db: storage::Db, lines: Vec<String>| async move {
+        let mut t = 0;
+        for l in &lines {
+            t += storage::needs::get(&db, l)
+                .await
+                .expect("q")
+                .expect("l")
+                .committed;
+        }
+        t
+    };
+    let once = total(app.db.clone(), lines.clone()).await;
+    assert_eq!(once, 1_000_000 * items.len() as i64);
+    let again = app.post("/allocations/propose", &coord, &form).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert_eq!(total(app.db.clone(), lines.clone()).await, once);
+    // A form without its token is refused.
+    let bare: Vec<(&str, &str)> = form.into_iter().filter(|(k, _)| *k != "proposal").collect();
+    let r = app.post("/allocations/propose", &coord, &bare).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(total(app.db.clone(), lines).await, once);
 }
 
 #[tokio::test]

@@ -23,7 +23,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::Utc;
 use domain::authz::{Action, Target};
-use storage::allocations::AllocationRequest;
+use storage::allocations::{AllocationRequest, ProposalRefusal};
 use storage::needs::{NeedFilter, NeedRow};
 
 use crate::context::Ctx;
@@ -90,6 +90,8 @@ struct ProposePage {
     fig_maxmin: ModeFigures,
     /// What the max–min floor is and which communes bind or are left out.
     floor_note: String,
+    /// One token per proposal shown: accepting it twice adds nothing.
+    token: String,
     error: Option<String>,
 }
 
@@ -518,6 +520,7 @@ async fn page(
         fig_priority,
         fig_maxmin,
         floor_note,
+        token: storage::new_id(),
         error,
     })
 }
@@ -585,18 +588,36 @@ pub async fn accept(
     if reqs.is_empty() {
         return Ok(see_other("/allocations/propose"));
     }
-    match storage::allocations::allocate_many(&state.db, &reqs, &actor_of(&ctx), Utc::now()).await?
+    let token = pairs
+        .iter()
+        .find(|(k, _)| k == "proposal")
+        .map(|(_, v)| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| AppError::bad("error-generic", "proposal"))?;
+    let mode = if maxmin { "maxmin" } else { "priority" };
+    match storage::allocations::accept_proposal(
+        &state.db,
+        &token,
+        mode,
+        &reqs,
+        &actor_of(&ctx),
+        Utc::now(),
+    )
+    .await?
     {
         Ok(_) => Ok(see_other("/needs")),
-        Err((i, refusal)) => {
-            let msg = i18n::tf(
-                ctx.lang,
-                "propose-refused",
-                &[
-                    ("n", &(i + 1).to_string()),
-                    ("why", &super::needs::refusal_message(ctx.lang, &refusal)),
-                ],
-            );
+        Err(refusal) => {
+            let msg = match refusal {
+                ProposalRefusal::AlreadyAccepted => i18n::t(ctx.lang, "propose-already-accepted"),
+                ProposalRefusal::Item(i, refusal) => i18n::tf(
+                    ctx.lang,
+                    "propose-refused",
+                    &[
+                        ("n", &(i + 1).to_string()),
+                        ("why", &super::needs::refusal_message(ctx.lang, &refusal)),
+                    ],
+                ),
+            };
             let mut resp = page(&state, &ctx, Some(msg), maxmin).await?;
             *resp.status_mut() = axum::http::StatusCode::CONFLICT;
             Ok(resp)
