@@ -275,6 +275,102 @@ pub async fn allocate(
     allocate_from(db, req, AllocationBasis::Commitment, actor, now).await
 }
 
+/// What committing a pledge did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommitOutcome {
+    /// It was not waiting to be committed: nothing changed.
+    NotPledged,
+    /// Committed; it names no need line.
+    Committed,
+    /// Committed and allocated (`amount`) to the need line it was made on.
+    Allocated { allocation_id: String, amount: i64 },
+    /// Committed, but the line it was made on could not take it: the
+    /// refusal says why (nothing allocated; the money stays to allocate).
+    NotAllocated(AllocationRefusal),
+}
+
+/// Commits a pledge (it counts from then on) and, when it was made on a
+/// need line (a public pledge), allocates to that line, in the same
+/// transaction, what the line still lacks up to the pledge — through the
+/// same guard and lock as any allocation. A refusal keeps the commitment.
+pub async fn commit_pledge(
+    db: &Db,
+    pledge_id: &str,
+    actor: &AuditActor,
+    now: DateTime<Utc>,
+) -> Result<CommitOutcome, StorageError> {
+    let lock = allocation_lock(db);
+    // Every exit below goes through the end of the block, so what was
+    // written (the commitment) is committed even when the line refuses.
+    let outcome = db_tx!(db, |tx| 'done: {
+        if let Some(sql) = lock {
+            sqlx::query(sql).execute(&mut *tx).await?;
+        }
+        let changed = sqlx::query(
+            "UPDATE pledges SET status = 'committed', committed_at = $1 \
+             WHERE id = $2 AND status = 'pledged'",
+        )
+        .bind(now)
+        .bind(pledge_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed != 1 {
+            break 'done CommitOutcome::NotPledged;
+        }
+        let rec = AuditRecord {
+            actor: actor.clone(),
+            at: now,
+            action: "commit",
+            entity: "pledge",
+            entity_id: pledge_id.to_owned(),
+            before: Some(json!({"status": "pledged"})),
+            after: Some(json!({"status": "committed"})),
+        };
+        (*tx).append(&rec).await?;
+        let facts: Option<(Option<String>, i64, bool)> =
+            sqlx::query_as("SELECT need_line_id, amount, is_demo FROM pledges WHERE id = $1")
+                .bind(pledge_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((Some(line_id), amount, is_demo)) = facts else {
+            break 'done CommitOutcome::Committed;
+        };
+        let covered: (i64, i64) = sqlx::query_as(
+            "SELECT n.amount, CAST(COALESCE((SELECT SUM(a.amount) FROM allocations a \
+             WHERE a.need_line_id = n.id), 0) AS BIGINT) FROM need_lines n WHERE n.id = $1",
+        )
+        .bind(&line_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .unwrap_or((0, 0));
+        let lacking = covered.0.saturating_sub(covered.1);
+        // What the line still lacks, up to the pledge; when nothing is
+        // lacking the whole pledge is put to the guard, whose refusal names
+        // what already covers the line.
+        let req = AllocationRequest {
+            need_line_id: line_id,
+            pledge_id: pledge_id.to_owned(),
+            amount: if lacking > 0 {
+                amount.min(lacking)
+            } else {
+                amount
+            },
+            override_reason: None,
+            may_override: false,
+            is_demo,
+        };
+        match decide_and_write!(tx, &req, AllocationBasis::Commitment, actor, now)? {
+            Ok((allocation_id, _)) => CommitOutcome::Allocated {
+                allocation_id,
+                amount: req.amount,
+            },
+            Err(refusal) => CommitOutcome::NotAllocated(refusal),
+        }
+    });
+    Ok(outcome)
+}
+
 /// Allocates on the given basis: committed money, or only money received.
 pub async fn allocate_from(
     db: &Db,

@@ -24,6 +24,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::flows::IS_STATE_BUDGET;
 use crate::{Db, StorageError, db_run};
 
 /// A commune (or ward) of today.
@@ -327,23 +328,32 @@ pub async fn published_needs(db: &Db) -> Result<Vec<PublicNeed>, StorageError> {
 const PUBLIC_NAME: &str = "CASE WHEN d.publish_name AND NOT d.anonymous THEN d.name END";
 
 /// Receipts, all of them, summed.
+/// What came in as donations. The state budget for management and
+/// coordination (R13: receipts into an account of purpose `state_budget`)
+/// is never a donation: it is left out of the donation figures and shown
+/// apart (`state_budget`, `state_budget_receipts`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, sqlx::FromRow)]
 pub struct ReceiptTotals {
     pub receipts: i64,
     pub money: i64,
     pub goods: i64,
+    pub state_budget_receipts: i64,
+    pub state_budget: i64,
 }
 
 pub async fn receipt_totals(db: &Db) -> Result<ReceiptTotals, StorageError> {
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN is_sb THEN 0 ELSE 1 END), 0) AS BIGINT) AS receipts, \
+         CAST(COALESCE(SUM(CASE WHEN NOT is_sb AND kind = 'money' THEN amount ELSE 0 END), 0) AS BIGINT) AS money, \
+         CAST(COALESCE(SUM(CASE WHEN NOT is_sb AND kind = 'goods' THEN amount ELSE 0 END), 0) AS BIGINT) AS goods, \
+         CAST(COALESCE(SUM(CASE WHEN is_sb THEN 1 ELSE 0 END), 0) AS BIGINT) AS state_budget_receipts, \
+         CAST(COALESCE(SUM(CASE WHEN is_sb THEN amount ELSE 0 END), 0) AS BIGINT) AS state_budget \
+         FROM (SELECT r.kind, r.amount, {IS_STATE_BUDGET} AS is_sb FROM receipts r) x"
+    );
     let row = db_run!(db, |pool| {
-        sqlx::query_as::<_, ReceiptTotals>(
-            "SELECT CAST(COUNT(*) AS BIGINT) AS receipts, \
-             CAST(COALESCE(SUM(CASE WHEN kind = 'money' THEN amount ELSE 0 END), 0) AS BIGINT) AS money, \
-             CAST(COALESCE(SUM(CASE WHEN kind = 'goods' THEN amount ELSE 0 END), 0) AS BIGINT) AS goods \
-             FROM receipts",
-        )
-        .fetch_one(pool)
-        .await?
+        sqlx::query_as::<_, ReceiptTotals>(sqlx::AssertSqlSafe(sql.clone()))
+            .fetch_one(pool)
+            .await?
     });
     Ok(row)
 }
@@ -360,15 +370,17 @@ pub struct SourceTotals {
 
 pub async fn receipts_by_source(db: &Db) -> Result<Vec<SourceTotals>, StorageError> {
     let rows = db_run!(db, |pool| {
-        sqlx::query_as::<_, SourceTotals>(
+        let sql = format!(
             "SELECT d.donor_type, d.origin, CAST(COUNT(*) AS BIGINT) AS receipts, \
              CAST(SUM(CASE WHEN r.kind = 'money' THEN r.amount ELSE 0 END) AS BIGINT) AS money, \
              CAST(SUM(CASE WHEN r.kind = 'goods' THEN r.amount ELSE 0 END) AS BIGINT) AS goods \
              FROM receipts r JOIN pledges g ON g.id = r.pledge_id JOIN donors d ON d.id = g.donor_id \
-             GROUP BY d.donor_type, d.origin ORDER BY 4 DESC, 1, 2",
-        )
-        .fetch_all(pool)
-        .await?
+             WHERE NOT {IS_STATE_BUDGET} \
+             GROUP BY d.donor_type, d.origin ORDER BY 4 DESC, 1, 2"
+        );
+        sqlx::query_as::<_, SourceTotals>(sqlx::AssertSqlSafe(sql))
+            .fetch_all(pool)
+            .await?
     });
     Ok(rows)
 }
@@ -404,6 +416,7 @@ pub async fn receipts_by_donor(db: &Db) -> Result<Vec<DonorTotals>, StorageError
            CASE WHEN d.publish_name AND NOT d.anonymous THEN d.origin END AS origin, \
            r.kind, r.amount \
            FROM receipts r JOIN pledges g ON g.id = r.pledge_id JOIN donors d ON d.id = g.donor_id \
+           WHERE NOT {IS_STATE_BUDGET} \
          ) x GROUP BY donor_key, name, donor_type, origin \
          ORDER BY SUM(amount) DESC, name"
     );
@@ -433,7 +446,8 @@ pub struct PublicReceipt {
     pub donor_origin: String,
 }
 
-/// Receipts, latest first (at most `limit` when given).
+/// Donations received, latest first (at most `limit` when given); the
+/// state budget for management is not a donation and is left out.
 pub async fn public_receipts(
     db: &Db,
     limit: Option<i64>,
@@ -444,6 +458,7 @@ pub async fn public_receipts(
          d.origin AS donor_origin \
          FROM receipts r JOIN pledges g ON g.id = r.pledge_id JOIN donors d ON d.id = g.donor_id \
          JOIN organisations o ON o.id = r.receiver_id \
+         WHERE NOT {IS_STATE_BUDGET} \
          ORDER BY r.received_on DESC, r.created_at DESC, r.id DESC LIMIT $1"
     );
     let limit = limit.unwrap_or(i64::MAX);

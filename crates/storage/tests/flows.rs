@@ -675,6 +675,29 @@ async fn the_state_budget_is_a_separate_ledger_never_a_donation() {
     assert_eq!(budget.len(), 1);
     assert_eq!((budget[0].receipts, budget[0].amount), (2, 41_000_000));
     assert_eq!(budget[0].account_id, "acc-sb");
+    // The public portal counts donations only and shows the budget apart.
+    let portal = storage::portal::receipt_totals(db).await.expect("q");
+    assert_eq!((portal.receipts, portal.money), (1, 5_000_000));
+    assert_eq!(
+        (portal.state_budget_receipts, portal.state_budget),
+        (2, 41_000_000)
+    );
+    let by_source: i64 = storage::portal::receipts_by_source(db)
+        .await
+        .expect("q")
+        .iter()
+        .map(|s| s.money)
+        .sum();
+    assert_eq!(by_source, 5_000_000);
+    let by_donor: i64 = storage::portal::receipts_by_donor(db)
+        .await
+        .expect("q")
+        .iter()
+        .map(|d| d.money)
+        .sum();
+    assert_eq!(by_donor, 5_000_000);
+    let listed = storage::portal::public_receipts(db, None).await.expect("q");
+    assert_eq!(listed.len(), 1, "only the donation is listed");
     assert!(
         storage::flows::holdings(db, FUND)
             .await
@@ -682,4 +705,102 @@ async fn the_state_budget_is_a_separate_ledger_never_a_donation() {
             .iter()
             .all(|(id, _, _)| *id != sb)
     );
+}
+
+async fn public_pledge(db: &Db, id: &str, amount: i64, line: &str) {
+    let p = Pledge {
+        id: id.into(),
+        donor_id: "d1".into(),
+        kind: "money".into(),
+        amount,
+        status: "pledged".into(),
+        categories: None,
+        unit_codes: None,
+        age_bands: None,
+        period_id: None,
+        due_on: None,
+        origin: "public".into(),
+        need_line_id: Some(line.into()),
+        note: String::new(),
+        is_demo: false,
+        number: None,
+    };
+    storage::donors::create_pledge(db, &p, &actor(), Utc::now())
+        .await
+        .expect("pledge");
+}
+
+#[tokio::test]
+async fn a_public_pledge_committed_goes_to_its_line_up_to_what_the_line_lacks() {
+    use storage::allocations::{CommitOutcome, commit_pledge};
+    let w = world().await;
+    let db = &w.db;
+    // The line needs 100 × 320,000 = 32,000,000.
+    public_pledge(db, "pub1", 20_000_000, &w.line).await;
+    public_pledge(db, "pub2", 20_000_000, &w.line).await;
+    public_pledge(db, "pub3", 5_000_000, &w.line).await;
+    let first = commit_pledge(db, "pub1", &actor(), Utc::now())
+        .await
+        .expect("q");
+    assert!(
+        matches!(
+            first,
+            CommitOutcome::Allocated {
+                amount: 20_000_000,
+                ..
+            }
+        ),
+        "{first:?}"
+    );
+    // The second gets what the line still lacks, never beyond the need.
+    let second = commit_pledge(db, "pub2", &actor(), Utc::now())
+        .await
+        .expect("q");
+    assert!(
+        matches!(
+            second,
+            CommitOutcome::Allocated {
+                amount: 12_000_000,
+                ..
+            }
+        ),
+        "{second:?}"
+    );
+    // The third finds the line covered: committed all the same, not allocated,
+    // and the guard's refusal says why.
+    let third = commit_pledge(db, "pub3", &actor(), Utc::now())
+        .await
+        .expect("q");
+    assert!(
+        matches!(
+            third,
+            CommitOutcome::NotAllocated(AllocationRefusal::Overlap(_))
+        ),
+        "{third:?}"
+    );
+    for id in ["pub1", "pub2", "pub3"] {
+        let p = storage::donors::pledge(db, id)
+            .await
+            .expect("q")
+            .expect("pledge");
+        assert_eq!(p.status, "committed", "{id}");
+    }
+    // Committing twice changes nothing.
+    assert_eq!(
+        commit_pledge(db, "pub1", &actor(), Utc::now())
+            .await
+            .expect("q"),
+        CommitOutcome::NotPledged
+    );
+    let line = storage::needs::get(db, &w.line)
+        .await
+        .expect("q")
+        .expect("line");
+    assert_eq!(line.committed, 32_000_000);
+    // Each allocation is in the ledger like any other.
+    let report = storage::ledger::verify(db)
+        .await
+        .expect("q")
+        .expect("verifies");
+    assert_eq!(report.entries, 2, "two allocation leaves");
 }

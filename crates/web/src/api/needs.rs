@@ -505,9 +505,40 @@ pub async fn commit_pledge(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     require(&ctx, Action::ManageDonors, Target::Anywhere)?;
-    storage::donors::pledge(&state.db, &id)
+    let pledge = storage::donors::pledge(&state.db, &id)
         .await?
         .ok_or(AppError::NotFound)?;
+    // A pledge made on a need line goes to that line when committed, if
+    // this caller may allocate; the guard decides, and says why not.
+    if pledge.need_line_id.is_some()
+        && domain::authz::authorize(&ctx.actor, Action::Allocate, Target::Anywhere).is_ok()
+    {
+        use storage::allocations::CommitOutcome;
+        let outcome =
+            storage::allocations::commit_pledge(&state.db, &id, &actor_of(&ctx), Utc::now())
+                .await?;
+        let body = match outcome {
+            CommitOutcome::NotPledged => {
+                return Ok(unprocessable(
+                    &ctx,
+                    "need-error-transition",
+                    Some("status"),
+                    json!({}),
+                ));
+            }
+            CommitOutcome::Committed => json!({"id": id, "status": "committed"}),
+            CommitOutcome::Allocated {
+                allocation_id,
+                amount,
+            } => json!({"id": id, "status": "committed",
+                "allocation": {"id": allocation_id, "need_line_id": pledge.need_line_id, "amount": amount}}),
+            CommitOutcome::NotAllocated(refusal) => json!({"id": id, "status": "committed",
+                "allocation": null, "not_allocated": refusal.message_key(),
+                "message": format!("{} {}", i18n::t(ctx.lang, "pledge-committed-not-allocated"),
+                    i18n::t(ctx.lang, refusal.message_key()))}),
+        };
+        return Ok(Json(body).into_response());
+    }
     let changed = storage::donors::commit(&state.db, &id, &actor_of(&ctx), Utc::now()).await?;
     if changed {
         Ok(Json(json!({"id": id, "status": "committed"})).into_response())

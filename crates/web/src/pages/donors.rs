@@ -305,6 +305,24 @@ pub async fn commit_pledge(
     let pledge = storage::donors::pledge(&state.db, &id)
         .await?
         .ok_or(AppError::NotFound)?;
-    storage::donors::commit(&state.db, &id, &actor_of(&ctx), Utc::now()).await?;
+    // A pledge made on a need line goes to that line when committed, if
+    // this user may allocate (coordinators, admins); the guard decides.
+    if pledge.need_line_id.is_some()
+        && domain::authz::authorize(&ctx.actor, Action::Allocate, Target::Anywhere).is_ok()
+    {
+        let outcome =
+            storage::allocations::commit_pledge(&state.db, &id, &actor_of(&ctx), Utc::now())
+                .await?;
+        if let storage::allocations::CommitOutcome::NotAllocated(refusal) = outcome {
+            let msg = format!(
+                "{} {}",
+                i18n::t(ctx.lang, "pledge-committed-not-allocated"),
+                i18n::t(ctx.lang, refusal.message_key())
+            );
+            return detail_page(&state, &ctx, &pledge.donor_id, Some(msg)).await;
+        }
+    } else {
+        storage::donors::commit(&state.db, &id, &actor_of(&ctx), Utc::now()).await?;
+    }
     Ok(see_other(&format!("/donors/{}", pledge.donor_id)))
 }
