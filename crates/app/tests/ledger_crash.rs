@@ -99,8 +99,12 @@ async fn kill_mid_batch_then_verify(url: &str, dir: &std::path::Path) {
     // Wait until receipts are being committed, then kill it mid-batch.
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        if let Some((receipts, _, _)) = counts(url).await
+        // Receipts committed and at least one head signed over them (the
+        // signer runs every 50 ms: on an idle machine the first receipts
+        // can come before the first head).
+        if let Some((receipts, _, heads)) = counts(url).await
             && receipts >= KILL_AFTER
+            && heads >= 1
         {
             break;
         }
