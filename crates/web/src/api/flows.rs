@@ -26,11 +26,11 @@ use crate::pages::classifications_actor as actor_of;
 use crate::pages::rollup::RollupQuery;
 use crate::state::AppState;
 
-fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, AppError> {
+pub(crate) fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, AppError> {
     serde_json::from_slice(bytes).map_err(|e| AppError::bad("api-bad-json", e.to_string()))
 }
 
-fn refusal(status: StatusCode, key: &str, message: String, extra: Value) -> Response {
+pub(crate) fn refusal(status: StatusCode, key: &str, message: String, extra: Value) -> Response {
     let mut v = json!({"error": key, "message": message});
     if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), extra) {
         obj.extend(more);

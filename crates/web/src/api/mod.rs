@@ -4,10 +4,13 @@
 mod admin_units;
 mod children;
 mod flows;
+mod instalments;
 mod ledger;
 mod me;
+mod money;
 mod needs;
 mod openapi;
+mod stores;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -40,6 +43,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/pledges", post(needs::create_pledge))
         .route("/api/v1/pledges/{id}/commit", post(needs::commit_pledge))
         .route(
+            "/api/v1/pledges/{id}/instalments",
+            get(instalments::get).put(instalments::put),
+        )
+        .route(
             "/api/v1/receipts",
             get(flows::receipts).post(flows::create_receipt),
         )
@@ -51,6 +58,13 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/deliveries/{id}/acceptance", post(flows::accept))
         .route("/api/v1/deliveries/{id}/cosign", post(flows::cosign))
         .route("/api/v1/rollups", get(flows::rollups))
+        .route("/api/v1/flows", get(money::list))
+        .route("/api/v1/transfers", post(money::transfer))
+        .route("/api/v1/expenditures", post(money::spend))
+        .route("/api/v1/stores", get(stores::list).post(stores::create))
+        .route("/api/v1/stores/{id}", get(stores::one))
+        .route("/api/v1/stores/{id}/adjustments", post(stores::adjust))
+        .route("/api/v1/stores/{id}/counts", post(stores::count))
         .route("/api/v1/ledger/key", get(ledger::key))
         .route("/api/v1/ledger/keys", get(ledger::keys))
         .route("/api/v1/ledger/sth", get(ledger::sth))

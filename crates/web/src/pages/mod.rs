@@ -11,7 +11,7 @@ mod consolidation;
 pub(crate) mod deliveries;
 mod donors;
 mod exports;
-mod flows;
+pub(crate) mod flows;
 mod gifts;
 mod giving;
 mod home;
@@ -31,7 +31,7 @@ mod reports;
 pub(crate) mod rollup;
 mod rosters;
 mod statements;
-mod stores;
+pub(crate) mod stores;
 pub(crate) mod tables;
 mod units;
 
