@@ -39,6 +39,26 @@ async fn org(db: &storage::Db, id: &str, name: &str, org_type: &str, unit: Optio
     .expect("organisation");
 }
 
+fn pledge(id: &str, kind: &str, amount: i64) -> storage::donors::Pledge {
+    storage::donors::Pledge {
+        id: id.into(),
+        donor_id: "d1".into(),
+        kind: kind.into(),
+        amount,
+        status: "committed".into(),
+        categories: None,
+        unit_codes: None,
+        age_bands: None,
+        period_id: None,
+        due_on: None,
+        origin: "officer".into(),
+        need_line_id: None,
+        note: String::new(),
+        is_demo: false,
+        number: None,
+    }
+}
+
 async fn app() -> App {
     let db = storage::testing::fresh_db().await.expect("db");
     let sys = AuditActor::system("test");
@@ -107,30 +127,12 @@ async fn app() -> App {
     )
     .await
     .expect("donor");
-    storage::donors::create_pledge(
-        &db,
-        &storage::donors::Pledge {
-            id: "p1".into(),
-            donor_id: "d1".into(),
-            kind: "money".into(),
-            amount: 10_000_000,
-            status: "committed".into(),
-            categories: None,
-            unit_codes: None,
-            age_bands: None,
-            period_id: None,
-            due_on: None,
-            origin: "officer".into(),
-            need_line_id: None,
-            note: String::new(),
-            is_demo: false,
-            number: None,
-        },
-        &sys,
-        now,
-    )
-    .await
-    .expect("pledge");
+    storage::donors::create_pledge(&db, &pledge("p1", "money", 10_000_000), &sys, now)
+        .await
+        .expect("pledge");
+    storage::donors::create_pledge(&db, &pledge("p2", "goods", 5_000_000), &sys, now)
+        .await
+        .expect("goods pledge");
     let receipt = storage::receipts::create(
         &db,
         &storage::receipts::NewReceipt {
@@ -384,6 +386,35 @@ async fn stores_and_stock_through_the_api_are_scoped_and_never_below_zero() {
     assert_eq!(s, StatusCode::CREATED, "{fund_store}");
     let fund_store = fund_store["id"].as_str().expect("id").to_owned();
 
+    // Goods received into the commune's store: the receipt's amount is
+    // the items' valuation; beyond the commitment is 409.
+    let (s, v) = a
+        .client
+        .api(
+            "POST",
+            "/api/v1/receipts",
+            &coord,
+            json!({"pledge_id": "p2", "kind": "goods", "receiver_id": "ubnd",
+                "received_on": "2026-11-18", "store_id": store,
+                "items": [{"name": "Áo ấm", "unit": "cái", "quantity": 20, "unit_value": 150_000}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["amount"], 3_000_000);
+    let (s, v) = a
+        .client
+        .api(
+            "POST",
+            "/api/v1/receipts",
+            &coord,
+            json!({"pledge_id": "p2", "kind": "goods", "receiver_id": "ubnd",
+                "received_on": "2026-11-18", "store_id": store,
+                "items": [{"name": "Áo ấm", "unit": "cái", "quantity": 20, "unit_value": 150_000}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["remaining"], 2_000_000);
+
     // Found goods, then a loss beyond what is there (409 naming it).
     let (s, v) = a
         .client
@@ -463,8 +494,11 @@ async fn stores_and_stock_through_the_api_are_scoped_and_never_below_zero() {
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["stock"][0]["item"], "Chăn ấm");
     assert_eq!(v["stock"][0]["quantity"], 8);
-    assert_eq!(v["events"].as_array().map(Vec::len), Some(2));
+    assert_eq!(v["stock"][1]["item"], "Áo ấm");
+    assert_eq!(v["stock"][1]["quantity"], 20);
+    assert_eq!(v["events"].as_array().map(Vec::len), Some(3));
     assert_eq!(v["may_manage"], true);
 
     // Scopes: the commune sees its store, not the fund's; the inspector

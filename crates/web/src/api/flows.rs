@@ -59,14 +59,99 @@ pub async fn receipts(
 }
 
 #[derive(Deserialize)]
+struct GoodsItemIn {
+    name: String,
+    unit: String,
+    quantity: i64,
+    unit_value: i64,
+}
+
+#[derive(Deserialize)]
 struct ReceiptIn {
     pledge_id: String,
     kind: String,
+    #[serde(default)]
     amount: i64,
+    #[serde(default)]
     method: String,
+    #[serde(default)]
     account: String,
     receiver_id: String,
     received_on: NaiveDate,
+    /// Goods into a store: the store and the item lines (the amount is
+    /// their valuation, never typed).
+    #[serde(default)]
+    store_id: Option<String>,
+    #[serde(default)]
+    items: Vec<GoodsItemIn>,
+}
+
+/// A goods receipt into a store, as the receipt page records it
+/// (`ViewUnitData` on the store's unit).
+async fn create_goods_receipt(
+    state: &AppState,
+    ctx: &Ctx,
+    input: ReceiptIn,
+    store_id: &str,
+) -> Result<Response, AppError> {
+    let store = storage::stock::get_store(&state.db, store_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    require(ctx, Action::ViewUnitData, Target::Unit(&store.unit_code))?;
+    let new = NewReceipt {
+        pledge_id: input.pledge_id,
+        kind: "goods".into(),
+        amount: 0,
+        method: "goods".into(),
+        account: input.account,
+        receiver_id: input.receiver_id,
+        received_on: input.received_on,
+        is_demo: false,
+    };
+    let goods = storage::stock::GoodsIn {
+        store_id: store.id,
+        lines: input
+            .items
+            .into_iter()
+            .map(|i| domain::needs::stock::GoodsLine {
+                name: i.name,
+                unit: i.unit,
+                quantity: i.quantity,
+                unit_value: i.unit_value,
+            })
+            .collect(),
+    };
+    match storage::stock::receive_goods(&state.db, &new, &goods, &actor_of(ctx), Utc::now()).await?
+    {
+        Ok(r) => Ok((
+            StatusCode::CREATED,
+            Json(json!({"id": r.id, "receipt_no": r.receipt_no, "amount": r.amount})),
+        )
+            .into_response()),
+        Err(e) => {
+            let extra = match &e {
+                storage::stock::StockRefusal::Receipt(ReceiptRefusal::BeyondCommitment {
+                    remaining,
+                }) => json!({"remaining": remaining}),
+                _ => json!({}),
+            };
+            let status = match &e {
+                storage::stock::StockRefusal::Receipt(ReceiptRefusal::BeyondCommitment {
+                    ..
+                }) => StatusCode::CONFLICT,
+                storage::stock::StockRefusal::Receipt(ReceiptRefusal::UnknownPledge) => {
+                    StatusCode::NOT_FOUND
+                }
+                other => crate::pages::stores::refusal_status(other),
+            };
+            Ok(refusal(
+                status,
+                e.message_key(),
+                crate::pages::stores::refusal_message(ctx.lang, &e),
+                extra,
+            ))
+        }
+    }
 }
 
 /// `POST /api/v1/receipts`: records a receipt against a commitment.
@@ -77,6 +162,11 @@ pub async fn create_receipt(
 ) -> Result<Response, AppError> {
     require(&ctx, Action::ManageDonors, Target::Anywhere)?;
     let input: ReceiptIn = body(&bytes)?;
+    if input.kind == "goods"
+        && let Some(store_id) = input.store_id.clone().filter(|s| !s.trim().is_empty())
+    {
+        return create_goods_receipt(&state, &ctx, input, store_id.trim()).await;
+    }
     if input.account.trim().is_empty() {
         let key = "receipt-error-account";
         return Ok(refusal(
