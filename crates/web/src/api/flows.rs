@@ -525,6 +525,84 @@ pub async fn cosign(
     }
 }
 
+fn nc_json(n: &storage::acceptance::NonconformityRow) -> Value {
+    json!({"id": n.id, "delivery_id": n.delivery_id, "check_kind": n.check_kind,
+        "description": n.description, "quantity": n.quantity, "value": n.value,
+        "action": n.action, "resolved": n.resolved, "resolution_note": n.resolution_note,
+        "resolved_by": n.resolved_by})
+}
+
+/// `GET /api/v1/deliveries/{id}`: one delivery of a line in the caller's
+/// area, with its non-conformities.
+pub async fn delivery(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::ViewUnitData, Target::Anywhere)?;
+    let d = delivery_or_404(&state, &id).await?;
+    require(&ctx, Action::ViewUnitData, Target::Unit(&d.unit_code))?;
+    let ncs = storage::deliveries::ncs_of(&state.db, &id).await?;
+    let rows = storage::acceptance::nonconformities(&state.db, &id).await?;
+    Ok(Json(json!({"id": d.id, "need_line_id": d.need_line_id, "unit_code": d.unit_code,
+        "form": d.form, "value": d.value, "status": d.status,
+        "accepted": storage::deliveries::accepted_of(&d, &ncs),
+        "planned_on": d.planned_on.to_string(), "handed_over_on": d.handed_over_on.map(|x| x.to_string()),
+        "minutes_no": d.minutes_no, "accepted_on": d.accepted_on.map(|x| x.to_string()),
+        "nonconformities": rows.iter().map(nc_json).collect::<Vec<_>>()}))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct ResolveIn {
+    note: String,
+    #[serde(default)]
+    on: Option<NaiveDate>,
+}
+
+/// `POST /api/v1/nonconformities/{id}/resolve`: the receiving side (the
+/// site or its commune) marks a non-conformity followed up, with a note.
+pub async fn resolve(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(nc_id): Path<String>,
+    bytes: Bytes,
+) -> Result<Response, AppError> {
+    use crate::pages::deliveries::require_receiving_side;
+    require_receiving_side(&ctx, Target::Anywhere)?;
+    let nc = storage::acceptance::nonconformity(&state.db, &nc_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let d = delivery_or_404(&state, &nc.delivery_id).await?;
+    require_receiving_side(&ctx, Target::Unit(&d.unit_code))?;
+    let input: ResolveIn = body(&bytes)?;
+    let on = input.on.unwrap_or_else(|| Utc::now().date_naive());
+    match storage::acceptance::resolve(
+        &state.db,
+        &nc_id,
+        &input.note,
+        on,
+        &actor_of(&ctx),
+        Utc::now(),
+    )
+    .await?
+    {
+        Ok(_) => {
+            let d = delivery_or_404(&state, &d.id).await?;
+            let ncs = storage::deliveries::ncs_of(&state.db, &d.id).await?;
+            let nc = storage::acceptance::nonconformity(&state.db, &nc_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            Ok(Json(
+                json!({"nonconformity": nc_json(&nc), "delivery_id": d.id, "status": d.status,
+                "accepted": storage::deliveries::accepted_of(&d, &ncs)}),
+            )
+            .into_response())
+        }
+        Err(r) => Ok(delivery_refused(&ctx, &r)),
+    }
+}
+
 /// `GET /api/v1/rollups?by=site|commune|category|period|programme`.
 pub async fn rollups(
     State(state): State<AppState>,

@@ -54,9 +54,11 @@ pub fn router() -> Router<AppState> {
             "/api/v1/deliveries",
             get(flows::deliveries).post(flows::create_delivery),
         )
+        .route("/api/v1/deliveries/{id}", get(flows::delivery))
         .route("/api/v1/deliveries/{id}/handover", post(flows::hand_over))
         .route("/api/v1/deliveries/{id}/acceptance", post(flows::accept))
         .route("/api/v1/deliveries/{id}/cosign", post(flows::cosign))
+        .route("/api/v1/nonconformities/{id}/resolve", post(flows::resolve))
         .route("/api/v1/rollups", get(flows::rollups))
         .route("/api/v1/flows", get(money::list))
         .route("/api/v1/transfers", post(money::transfer))
