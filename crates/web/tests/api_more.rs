@@ -657,3 +657,111 @@ async fn a_pledges_instalments_are_replaced_through_the_api_and_must_add_up() {
         .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn the_catalogue_is_kept_through_the_api_by_the_coordinator_only() {
+    let a = app().await;
+    let coord = a.token("coord").await;
+    let local = a.token("local").await;
+
+    let (s, v) = a
+        .client
+        .api(
+            "POST",
+            "/api/v1/catalogue/periods",
+            &coord,
+            json!({"name": "Mùa đông 2026–27", "starts_on": "2026-11-01", "ends_on": "2027-03-01"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = a
+        .client
+        .api(
+            "POST",
+            "/api/v1/catalogue/periods",
+            &coord,
+            json!({"name": "Ngược", "starts_on": "2027-03-01", "ends_on": "2026-11-01"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"], "period-error");
+
+    let package = |value: i64| {
+        json!({"code": "AO-TH", "name": "Áo ấm tiểu học", "category": "warm_clothing",
+            "age_band": "primary", "items": [
+                {"name": "Áo ấm", "unit": "cái", "quantity": 1, "unit_value": 250_000},
+                {"name": "Mũ len", "unit": "cái", "quantity": 1, "unit_value": value}]})
+    };
+    let (s, v) = a
+        .client
+        .api(
+            "POST",
+            "/api/v1/catalogue/packages",
+            &coord,
+            package(70_000),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["unit_value"], 320_000);
+    let (s, v) = a
+        .client
+        .api(
+            "POST",
+            "/api/v1/catalogue/packages",
+            &coord,
+            package(80_000),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["version"], 2, "a change makes a new version");
+    let (s, v) = a
+        .client
+        .api("POST", "/api/v1/catalogue/packages", &coord, package(0))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["index"], 1);
+
+    let (s, v) = a
+        .client
+        .api("GET", "/api/v1/catalogue", &coord, json!(null))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        v["periods"]
+            .as_array()
+            .is_some_and(|p| p.iter().any(|p| p["name"] == "Mùa đông 2026–27")),
+        "{v}"
+    );
+
+    // Out of role, and bad JSON.
+    let (s, _) = a
+        .client
+        .api(
+            "POST",
+            "/api/v1/catalogue/packages",
+            &local,
+            package(70_000),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = a
+        .client
+        .api(
+            "POST",
+            "/api/v1/catalogue/periods",
+            &local,
+            json!({"name": "x", "starts_on": "2026-11-01", "ends_on": "2027-03-01"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let bad = a
+        .raw(
+            "POST",
+            "/api/v1/catalogue/periods",
+            &coord,
+            "{\"name\": \"x\", \"starts_on\": \"01/11/2026\", \"ends_on\": \"2027-03-01\"}",
+        )
+        .await;
+    assert_eq!(bad, StatusCode::BAD_REQUEST);
+}

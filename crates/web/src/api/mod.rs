@@ -2,6 +2,7 @@
 //! Integrations authenticate with `Authorization: Bearer <token>`.
 
 mod admin_units;
+mod catalogue;
 mod children;
 mod flows;
 mod instalments;
@@ -36,6 +37,11 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/needs/{id}/status", post(needs::change_status))
         .route("/api/v1/allocations", post(needs::allocate))
         .route("/api/v1/catalogue", get(needs::catalogue))
+        .route("/api/v1/catalogue/periods", post(catalogue::create_period))
+        .route(
+            "/api/v1/catalogue/packages",
+            post(catalogue::create_package),
+        )
         .route(
             "/api/v1/donors",
             get(needs::donors).post(needs::create_donor),
