@@ -662,7 +662,7 @@ async fn the_needs_list_is_paginated_within_its_page_budget() {
 }
 
 #[tokio::test]
-async fn a_nonconformity_is_read_and_followed_up_through_the_api() {
+async fn a_nonconformity_is_followed_up_and_the_donors_gifts_read_through_the_api() {
     let app = app().await;
     let coord = app.token("coord").await;
     let local = app.token("local").await;
@@ -769,6 +769,34 @@ async fn a_nonconformity_is_read_and_followed_up_through_the_api() {
             &school,
             json!({"note": "x"}),
         )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // What the donor's gifts became: children only as a count.
+    let (status, v) = app
+        .api("GET", "/api/v1/donors/d1/gifts", &coord, json!(null))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let p1 = v["pledges"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["pledge_id"] == "p1"))
+        .expect("p1");
+    assert_eq!(p1["received"], 10_000_000);
+    let gift = p1["gifts"]
+        .as_array()
+        .and_then(|g| g.iter().find(|g| g["delivered"] == 3_200_000))
+        .expect("the delivered gift");
+    assert_eq!(gift["accepted"], 3_200_000);
+    assert_eq!(gift["children"], "10");
+    assert!(gift.get("children_served").is_none());
+    for token in [&donor, &school] {
+        let (status, _) = app
+            .api("GET", "/api/v1/donors/d1/gifts", token, json!(null))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+    let (status, _) = app
+        .api("GET", "/api/v1/donors/nope/gifts", &coord, json!(null))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }

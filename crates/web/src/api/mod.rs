@@ -5,6 +5,7 @@ mod admin_units;
 mod catalogue;
 mod children;
 mod flows;
+mod gifts;
 mod instalments;
 mod ledger;
 mod me;
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
             "/api/v1/donors",
             get(needs::donors).post(needs::create_donor),
         )
+        .route("/api/v1/donors/{id}/gifts", get(gifts::donor))
         .route("/api/v1/pledges", post(needs::create_pledge))
         .route("/api/v1/pledges/{id}/commit", post(needs::commit_pledge))
         .route(

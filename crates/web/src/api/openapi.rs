@@ -23,6 +23,7 @@ pub const PATHS: &[&str] = &[
     "/api/v1/catalogue/periods",
     "/api/v1/catalogue/packages",
     "/api/v1/donors",
+    "/api/v1/donors/{id}/gifts",
     "/api/v1/pledges",
     "/api/v1/pledges/{id}/commit",
     "/api/v1/receipts",
@@ -185,6 +186,9 @@ fn money_paths(err: &Value) -> Value {
                             "quantity": {"type": "integer", "minimum": 1}, "unit_value": {"type": "integer", "minimum": 1}}}}}}}}},
             "responses": {"201": {"description": "{id, code, version, unit_value}"}, "400": err, "401": err, "403": err,
                 "422": {"description": "refused: {error, message, index} (index: the item, 0-based, when one is at fault)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
+        "/api/v1/donors/{id}/gifts": {"get": {"summary": "What a donor's gifts became: each pledge with its instalments (overdue marked), receipts, and every allocation followed to its need line — delivered, accepted, children served as counts with small cells suppressed (officers and coordinators)", "security": [{"bearer": []}],
+            "parameters": [id],
+            "responses": {"200": {"description": "{donor_id, donor_name, pledges: [{pledge_id, kind, amount, status, received, instalments: [{amount, due_on, overdue}], overdue, receipts: [{id, receipt_no, received_on, kind, amount}], gifts: [{allocation_id, need_line_id, site_name, unit_code, category, period_name, allocated, delivered, accepted, children}], children_total}]} — children and children_total are text: a count, or a suppression mark"}, "401": err, "403": err, "404": err}}},
         "/api/v1/stores": {
             "get": {"summary": "Stores (kho) in the caller's scope", "security": [{"bearer": []}],
                 "responses": {"200": {"description": "{stores: [{id, org_id, name, address, unit_code}]}"}, "401": err, "403": err}},

@@ -12,7 +12,7 @@ pub(crate) mod deliveries;
 mod donors;
 mod exports;
 pub(crate) mod flows;
-mod gifts;
+pub(crate) mod gifts;
 mod giving;
 mod home;
 mod ledger;
