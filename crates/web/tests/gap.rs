@@ -660,3 +660,143 @@ async fn the_needs_list_is_paginated_within_its_page_budget() {
     // Beyond the last page: the last page.
     assert_eq!(rows(&app.get("/needs?page=99", &coord).await.body), 102);
 }
+
+#[tokio::test]
+async fn a_nonconformity_is_followed_up_and_the_donors_gifts_read_through_the_api() {
+    let app = app().await;
+    let coord = app.token("coord").await;
+    let local = app.token("local").await;
+    let school = app.token("school").await;
+    let donor = app.token("donor").await;
+    let (status, v) = app
+        .api(
+            "POST",
+            "/api/v1/receipts",
+            &coord,
+            json!({"pledge_id": "p1", "kind": "money", "amount": 10_000_000, "method": "bank",
+                "account": "0123456789", "receiver_id": "quy", "received_on": "2026-11-20"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let rep = |name: &str| json!({"name": name, "position": "Cán bộ"});
+    let (status, v) = app
+        .api("POST", "/api/v1/deliveries", &coord, json!({"need_line_id": app.a, "giver_id": "quy", "form": "goods",
+            "quantities": [{"item": "Áo ấm", "quantity": 10}], "children_served": 10, "on": "2026-11-21",
+            "hand_over": true, "place": "Trường", "giver_rep": rep("Lê Văn Giao"), "receiver_rep": rep("Trần Thị Nhận")}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let delivery = v["id"].as_str().expect("id").to_owned();
+    let answers: Vec<serde_json::Value> = ["quality", "packaging", "documents"]
+        .iter()
+        .map(|k| json!({"kind": k, "passed": true}))
+        .chain(std::iter::once(json!({"kind": "quantity", "passed": false,
+            "note": "thiếu 2 áo", "quantity": 2, "value": 640_000, "action": "replace"})))
+        .collect();
+    let (status, v) = app
+        .api(
+            "POST",
+            &format!("/api/v1/deliveries/{delivery}/acceptance"),
+            &school,
+            json!({"decided_on": "2026-11-22", "decision": "accept", "answers": answers}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let (status, v) = app
+        .api(
+            "POST",
+            &format!("/api/v1/deliveries/{delivery}/cosign"),
+            &local,
+            json!({"decided_on": "2026-11-23", "decision": "accept"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let before = v["accepted"].as_i64().expect("accepted");
+    assert!(before < 3_200_000, "{v}");
+
+    // Read: the delivery and its open non-conformity; not for a donor.
+    let (status, v) = app
+        .api(
+            "GET",
+            &format!("/api/v1/deliveries/{delivery}"),
+            &local,
+            json!(null),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["nonconformities"].as_array().map(Vec::len), Some(1));
+    assert_eq!(v["nonconformities"][0]["resolved"], false);
+    assert_eq!(v["nonconformities"][0]["action"], "replace");
+    let nc = v["nonconformities"][0]["id"]
+        .as_str()
+        .expect("nc")
+        .to_owned();
+    let (status, _) = app
+        .api(
+            "GET",
+            &format!("/api/v1/deliveries/{delivery}"),
+            &donor,
+            json!(null),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Follow-up: the receiving side only, with a note, in valid JSON.
+    let path = format!("/api/v1/nonconformities/{nc}/resolve");
+    let (status, _) = app
+        .api("POST", &path, &coord, json!({"note": "đã đổi"}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the giver does not resolve");
+    let (status, v) = app.api("POST", &path, &school, json!({"note": " "})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"], "delivery-error-note");
+    let (status, v) = app.api("POST", &path, &school, json!({"note": 5})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    let (status, v) = app
+        .api(
+            "POST",
+            &path,
+            &school,
+            json!({"note": "Đã đổi 2 áo", "on": "2026-12-01"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["nonconformity"]["resolved"], true);
+    assert_eq!(v["accepted"], 3_200_000, "replaced: accepted in full");
+    let (status, _) = app
+        .api(
+            "POST",
+            "/api/v1/nonconformities/nope/resolve",
+            &school,
+            json!({"note": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // What the donor's gifts became: children only as a count.
+    let (status, v) = app
+        .api("GET", "/api/v1/donors/d1/gifts", &coord, json!(null))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let p1 = v["pledges"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["pledge_id"] == "p1"))
+        .expect("p1");
+    assert_eq!(p1["received"], 10_000_000);
+    let gift = p1["gifts"]
+        .as_array()
+        .and_then(|g| g.iter().find(|g| g["delivered"] == 3_200_000))
+        .expect("the delivered gift");
+    assert_eq!(gift["accepted"], 3_200_000);
+    assert_eq!(gift["children"], "10");
+    assert!(gift.get("children_served").is_none());
+    for token in [&donor, &school] {
+        let (status, _) = app
+            .api("GET", "/api/v1/donors/d1/gifts", token, json!(null))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+    let (status, _) = app
+        .api("GET", "/api/v1/donors/nope/gifts", &coord, json!(null))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -26,11 +26,11 @@ use crate::pages::classifications_actor as actor_of;
 use crate::pages::rollup::RollupQuery;
 use crate::state::AppState;
 
-fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, AppError> {
+pub(crate) fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, AppError> {
     serde_json::from_slice(bytes).map_err(|e| AppError::bad("api-bad-json", e.to_string()))
 }
 
-fn refusal(status: StatusCode, key: &str, message: String, extra: Value) -> Response {
+pub(crate) fn refusal(status: StatusCode, key: &str, message: String, extra: Value) -> Response {
     let mut v = json!({"error": key, "message": message});
     if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), extra) {
         obj.extend(more);
@@ -59,14 +59,99 @@ pub async fn receipts(
 }
 
 #[derive(Deserialize)]
+struct GoodsItemIn {
+    name: String,
+    unit: String,
+    quantity: i64,
+    unit_value: i64,
+}
+
+#[derive(Deserialize)]
 struct ReceiptIn {
     pledge_id: String,
     kind: String,
+    #[serde(default)]
     amount: i64,
+    #[serde(default)]
     method: String,
+    #[serde(default)]
     account: String,
     receiver_id: String,
     received_on: NaiveDate,
+    /// Goods into a store: the store and the item lines (the amount is
+    /// their valuation, never typed).
+    #[serde(default)]
+    store_id: Option<String>,
+    #[serde(default)]
+    items: Vec<GoodsItemIn>,
+}
+
+/// A goods receipt into a store, as the receipt page records it
+/// (`ViewUnitData` on the store's unit).
+async fn create_goods_receipt(
+    state: &AppState,
+    ctx: &Ctx,
+    input: ReceiptIn,
+    store_id: &str,
+) -> Result<Response, AppError> {
+    let store = storage::stock::get_store(&state.db, store_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    require(ctx, Action::ViewUnitData, Target::Unit(&store.unit_code))?;
+    let new = NewReceipt {
+        pledge_id: input.pledge_id,
+        kind: "goods".into(),
+        amount: 0,
+        method: "goods".into(),
+        account: input.account,
+        receiver_id: input.receiver_id,
+        received_on: input.received_on,
+        is_demo: false,
+    };
+    let goods = storage::stock::GoodsIn {
+        store_id: store.id,
+        lines: input
+            .items
+            .into_iter()
+            .map(|i| domain::needs::stock::GoodsLine {
+                name: i.name,
+                unit: i.unit,
+                quantity: i.quantity,
+                unit_value: i.unit_value,
+            })
+            .collect(),
+    };
+    match storage::stock::receive_goods(&state.db, &new, &goods, &actor_of(ctx), Utc::now()).await?
+    {
+        Ok(r) => Ok((
+            StatusCode::CREATED,
+            Json(json!({"id": r.id, "receipt_no": r.receipt_no, "amount": r.amount})),
+        )
+            .into_response()),
+        Err(e) => {
+            let extra = match &e {
+                storage::stock::StockRefusal::Receipt(ReceiptRefusal::BeyondCommitment {
+                    remaining,
+                }) => json!({"remaining": remaining}),
+                _ => json!({}),
+            };
+            let status = match &e {
+                storage::stock::StockRefusal::Receipt(ReceiptRefusal::BeyondCommitment {
+                    ..
+                }) => StatusCode::CONFLICT,
+                storage::stock::StockRefusal::Receipt(ReceiptRefusal::UnknownPledge) => {
+                    StatusCode::NOT_FOUND
+                }
+                other => crate::pages::stores::refusal_status(other),
+            };
+            Ok(refusal(
+                status,
+                e.message_key(),
+                crate::pages::stores::refusal_message(ctx.lang, &e),
+                extra,
+            ))
+        }
+    }
 }
 
 /// `POST /api/v1/receipts`: records a receipt against a commitment.
@@ -77,6 +162,11 @@ pub async fn create_receipt(
 ) -> Result<Response, AppError> {
     require(&ctx, Action::ManageDonors, Target::Anywhere)?;
     let input: ReceiptIn = body(&bytes)?;
+    if input.kind == "goods"
+        && let Some(store_id) = input.store_id.clone().filter(|s| !s.trim().is_empty())
+    {
+        return create_goods_receipt(&state, &ctx, input, store_id.trim()).await;
+    }
     if input.account.trim().is_empty() {
         let key = "receipt-error-account";
         return Ok(refusal(
@@ -429,6 +519,84 @@ pub async fn cosign(
             let ncs = storage::deliveries::ncs_of(&state.db, &id).await?;
             Ok(Json(json!({"id": d.id, "status": d.status,
                 "accepted": storage::deliveries::accepted_of(&d, &ncs)}))
+            .into_response())
+        }
+        Err(r) => Ok(delivery_refused(&ctx, &r)),
+    }
+}
+
+fn nc_json(n: &storage::acceptance::NonconformityRow) -> Value {
+    json!({"id": n.id, "delivery_id": n.delivery_id, "check_kind": n.check_kind,
+        "description": n.description, "quantity": n.quantity, "value": n.value,
+        "action": n.action, "resolved": n.resolved, "resolution_note": n.resolution_note,
+        "resolved_by": n.resolved_by})
+}
+
+/// `GET /api/v1/deliveries/{id}`: one delivery of a line in the caller's
+/// area, with its non-conformities.
+pub async fn delivery(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::ViewUnitData, Target::Anywhere)?;
+    let d = delivery_or_404(&state, &id).await?;
+    require(&ctx, Action::ViewUnitData, Target::Unit(&d.unit_code))?;
+    let ncs = storage::deliveries::ncs_of(&state.db, &id).await?;
+    let rows = storage::acceptance::nonconformities(&state.db, &id).await?;
+    Ok(Json(json!({"id": d.id, "need_line_id": d.need_line_id, "unit_code": d.unit_code,
+        "form": d.form, "value": d.value, "status": d.status,
+        "accepted": storage::deliveries::accepted_of(&d, &ncs),
+        "planned_on": d.planned_on.to_string(), "handed_over_on": d.handed_over_on.map(|x| x.to_string()),
+        "minutes_no": d.minutes_no, "accepted_on": d.accepted_on.map(|x| x.to_string()),
+        "nonconformities": rows.iter().map(nc_json).collect::<Vec<_>>()}))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct ResolveIn {
+    note: String,
+    #[serde(default)]
+    on: Option<NaiveDate>,
+}
+
+/// `POST /api/v1/nonconformities/{id}/resolve`: the receiving side (the
+/// site or its commune) marks a non-conformity followed up, with a note.
+pub async fn resolve(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(nc_id): Path<String>,
+    bytes: Bytes,
+) -> Result<Response, AppError> {
+    use crate::pages::deliveries::require_receiving_side;
+    require_receiving_side(&ctx, Target::Anywhere)?;
+    let nc = storage::acceptance::nonconformity(&state.db, &nc_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let d = delivery_or_404(&state, &nc.delivery_id).await?;
+    require_receiving_side(&ctx, Target::Unit(&d.unit_code))?;
+    let input: ResolveIn = body(&bytes)?;
+    let on = input.on.unwrap_or_else(|| Utc::now().date_naive());
+    match storage::acceptance::resolve(
+        &state.db,
+        &nc_id,
+        &input.note,
+        on,
+        &actor_of(&ctx),
+        Utc::now(),
+    )
+    .await?
+    {
+        Ok(_) => {
+            let d = delivery_or_404(&state, &d.id).await?;
+            let ncs = storage::deliveries::ncs_of(&state.db, &d.id).await?;
+            let nc = storage::acceptance::nonconformity(&state.db, &nc_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            Ok(Json(
+                json!({"nonconformity": nc_json(&nc), "delivery_id": d.id, "status": d.status,
+                "accepted": storage::deliveries::accepted_of(&d, &ncs)}),
+            )
             .into_response())
         }
         Err(r) => Ok(delivery_refused(&ctx, &r)),

@@ -2,12 +2,17 @@
 //! Integrations authenticate with `Authorization: Bearer <token>`.
 
 mod admin_units;
+mod catalogue;
 mod children;
 mod flows;
+mod gifts;
+mod instalments;
 mod ledger;
 mod me;
+mod money;
 mod needs;
 mod openapi;
+mod stores;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -33,12 +38,22 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/needs/{id}/status", post(needs::change_status))
         .route("/api/v1/allocations", post(needs::allocate))
         .route("/api/v1/catalogue", get(needs::catalogue))
+        .route("/api/v1/catalogue/periods", post(catalogue::create_period))
+        .route(
+            "/api/v1/catalogue/packages",
+            post(catalogue::create_package),
+        )
         .route(
             "/api/v1/donors",
             get(needs::donors).post(needs::create_donor),
         )
+        .route("/api/v1/donors/{id}/gifts", get(gifts::donor))
         .route("/api/v1/pledges", post(needs::create_pledge))
         .route("/api/v1/pledges/{id}/commit", post(needs::commit_pledge))
+        .route(
+            "/api/v1/pledges/{id}/instalments",
+            get(instalments::get).put(instalments::put),
+        )
         .route(
             "/api/v1/receipts",
             get(flows::receipts).post(flows::create_receipt),
@@ -47,10 +62,19 @@ pub fn router() -> Router<AppState> {
             "/api/v1/deliveries",
             get(flows::deliveries).post(flows::create_delivery),
         )
+        .route("/api/v1/deliveries/{id}", get(flows::delivery))
         .route("/api/v1/deliveries/{id}/handover", post(flows::hand_over))
         .route("/api/v1/deliveries/{id}/acceptance", post(flows::accept))
         .route("/api/v1/deliveries/{id}/cosign", post(flows::cosign))
+        .route("/api/v1/nonconformities/{id}/resolve", post(flows::resolve))
         .route("/api/v1/rollups", get(flows::rollups))
+        .route("/api/v1/flows", get(money::list))
+        .route("/api/v1/transfers", post(money::transfer))
+        .route("/api/v1/expenditures", post(money::spend))
+        .route("/api/v1/stores", get(stores::list).post(stores::create))
+        .route("/api/v1/stores/{id}", get(stores::one))
+        .route("/api/v1/stores/{id}/adjustments", post(stores::adjust))
+        .route("/api/v1/stores/{id}/counts", post(stores::count))
         .route("/api/v1/ledger/key", get(ledger::key))
         .route("/api/v1/ledger/keys", get(ledger::keys))
         .route("/api/v1/ledger/sth", get(ledger::sth))

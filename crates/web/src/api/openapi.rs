@@ -20,15 +20,28 @@ pub const PATHS: &[&str] = &[
     "/api/v1/needs/{id}/status",
     "/api/v1/allocations",
     "/api/v1/catalogue",
+    "/api/v1/catalogue/periods",
+    "/api/v1/catalogue/packages",
     "/api/v1/donors",
+    "/api/v1/donors/{id}/gifts",
     "/api/v1/pledges",
     "/api/v1/pledges/{id}/commit",
     "/api/v1/receipts",
     "/api/v1/deliveries",
+    "/api/v1/deliveries/{id}",
     "/api/v1/deliveries/{id}/handover",
     "/api/v1/deliveries/{id}/acceptance",
     "/api/v1/deliveries/{id}/cosign",
+    "/api/v1/nonconformities/{id}/resolve",
     "/api/v1/rollups",
+    "/api/v1/flows",
+    "/api/v1/transfers",
+    "/api/v1/expenditures",
+    "/api/v1/stores",
+    "/api/v1/stores/{id}",
+    "/api/v1/stores/{id}/adjustments",
+    "/api/v1/stores/{id}/counts",
+    "/api/v1/pledges/{id}/instalments",
     "/api/v1/ledger/key",
     "/api/v1/ledger/keys",
     "/api/v1/ledger/sth",
@@ -62,13 +75,18 @@ fn flow_paths(err: &Value) -> Value {
         "/api/v1/receipts": {
             "get": {"summary": "Receipts, newest first (donor officers and coordinators)", "security": [{"bearer": []}],
                 "responses": {"200": {"description": "{receipts: [{id, receipt_no, received_on, kind, method, amount, account, receiver_id, receiver_name, pledge_id, donor_id, donor_name}]}"}, "401": err, "403": err}},
-            "post": {"summary": "Record money or goods received against a committed pledge, numbered per receiver and year", "security": [{"bearer": []}],
+            "post": {"summary": "Record money or goods received against a committed pledge, numbered per receiver and year. Goods with `store_id` and `items` go into that store (its `in` events in the same transaction; the amount is the items' valuation, never typed)", "security": [{"bearer": []}],
                 "requestBody": {"content": {"application/json": {"schema": {"type": "object",
-                    "required": ["pledge_id","kind","amount","method","account","receiver_id","received_on"],
+                    "required": ["pledge_id","kind","receiver_id","received_on"],
                     "properties": {"pledge_id": {"type": "string"}, "kind": {"type": "string", "enum": ["money","goods"]},
-                        "amount": {"type": "integer", "minimum": 1}, "method": {"type": "string", "enum": ["bank","cash","goods"]},
-                        "account": {"type": "string"}, "receiver_id": {"type": "string"},
-                        "received_on": {"type": "string", "format": "date"}}}}}},
+                        "amount": {"type": "integer", "minimum": 1, "description": "required unless goods into a store"},
+                        "method": {"type": "string", "enum": ["bank","cash","goods"]},
+                        "account": {"type": "string", "description": "required unless goods into a store"}, "receiver_id": {"type": "string"},
+                        "received_on": {"type": "string", "format": "date"},
+                        "store_id": {"type": "string"},
+                        "items": {"type": "array", "items": {"type": "object", "required": ["name","unit","quantity","unit_value"],
+                            "properties": {"name": {"type": "string"}, "unit": {"type": "string"},
+                                "quantity": {"type": "integer", "minimum": 1}, "unit_value": {"type": "integer", "minimum": 0}}}}}}}}},
                 "responses": {"201": {"description": "{id, receipt_no}"}, "400": err, "401": err, "403": err, "404": err, "409": conflict, "422": err}}},
         "/api/v1/deliveries": {
             "get": {"summary": "Deliveries of need lines in the caller's area", "security": [{"bearer": []}],
@@ -111,12 +129,112 @@ fn flow_paths(err: &Value) -> Value {
     })
 }
 
+/// Money passed on, stores and stock, and instalments (kept apart: `json!`
+/// has a recursion limit).
+fn money_paths(err: &Value) -> Value {
+    let id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}});
+    let totals = json!({"type": "object", "description": "đồng, computed from flows",
+        "properties": {"received": {"type": "integer"}, "came_in": {"type": "integer"},
+            "passed_on": {"type": "integer"}, "spent": {"type": "integer"},
+            "held": {"type": "integer", "description": "received + came_in − passed_on − spent"}}});
+    let held = json!({"description": "more than the organisation holds of this receipt: {error, message, held}",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    let beyond = json!({"description": "more than the store holds: {error, message, item, available}",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    let event = "{id, seq, kind (in|out|adjustment|count), item, unit, quantity, counted, unit_value, receipt_id, delivery_id, reason, occurred_on, recorded_by}";
+    json!({
+        "/api/v1/flows": {"get": {"summary": "Money passed on. With `org`: one organisation's flows in and out, its expenditures and what it holds of each receipt (ViewUnitData on its commune, or the province for a city-level body). Without: the city's totals (city-wide roles only, else null), a commune's with `unit`, and the organisations with flows in scope; donors' money counted once, the state budget apart",
+            "security": [{"bearer": []}],
+            "parameters": [{"name": "org", "in": "query", "schema": {"type": "string"}},
+                {"name": "unit", "in": "query", "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "{organisation, totals, transfers_in, transfers_out, expenditures, holdings: [{receipt_id, receipt_no, held}], may_record} or {city, unit: {unit_code, totals}, organisations: [{id, name, org_type, unit_code, totals}]}",
+                "content": {"application/json": {"schema": {"type": "object", "properties": {"totals": totals}}}}},
+                "401": err, "403": err, "404": err}}},
+        "/api/v1/transfers": {"post": {"summary": "Pass (part of) a money receipt from the organisation holding it to another (RecordFlows on the sender), with its ledger leaf", "security": [{"bearer": []}],
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object",
+                "required": ["from_org_id","receipt_id","to_org_id","amount","transferred_on"],
+                "properties": {"from_org_id": {"type": "string"}, "receipt_id": {"type": "string"}, "to_org_id": {"type": "string"},
+                    "amount": {"type": "integer", "minimum": 1}, "transferred_on": {"type": "string", "format": "date"},
+                    "note": {"type": "string", "description": "internal, never public"}}}}}},
+            "responses": {"201": {"description": "{id, held_by_sender}"}, "400": err, "401": err, "403": err, "404": err, "409": held, "422": err}}},
+        "/api/v1/expenditures": {"post": {"summary": "Record (part of) a money receipt as spent by the organisation holding it (RecordFlows on it), optionally on a need line funded by the receipt's commitment", "security": [{"bearer": []}],
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object",
+                "required": ["org_id","receipt_id","amount","spent_on"],
+                "properties": {"org_id": {"type": "string"}, "receipt_id": {"type": "string"}, "need_line_id": {"type": ["string","null"]},
+                    "amount": {"type": "integer", "minimum": 1}, "spent_on": {"type": "string", "format": "date"},
+                    "description": {"type": "string", "description": "internal, never public"}}}}}},
+            "responses": {"201": {"description": "{id, held}"}, "400": err, "401": err, "403": err, "404": err, "409": held, "422": err}}},
+        "/api/v1/deliveries/{id}": {"get": {"summary": "One delivery of a need line in the caller's area, with its non-conformities", "security": [{"bearer": []}],
+            "parameters": [id],
+            "responses": {"200": {"description": "{id, need_line_id, unit_code, form, value, status, accepted, planned_on, handed_over_on, minutes_no, accepted_on, nonconformities: [{id, check_kind, description, quantity, value, action, resolved, resolution_note, resolved_by}]}"}, "401": err, "403": err, "404": err}}},
+        "/api/v1/nonconformities/{id}/resolve": {"post": {"summary": "The receiving side (the site, or its commune) marks a non-conformity followed up, with a note", "security": [{"bearer": []}],
+            "parameters": [id],
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["note"],
+                "properties": {"note": {"type": "string"}, "on": {"type": "string", "format": "date", "description": "default today"}}}}}},
+            "responses": {"200": {"description": "{nonconformity, delivery_id, status, accepted}"}, "400": err, "401": err, "403": err, "404": err, "409": err, "422": err}}},
+        "/api/v1/catalogue/periods": {"post": {"summary": "Add a period: an explicit date range, the end after the start (coordinators)", "security": [{"bearer": []}],
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["name","starts_on","ends_on"],
+                "properties": {"name": {"type": "string"}, "starts_on": {"type": "string", "format": "date"}, "ends_on": {"type": "string", "format": "date"}}}}}},
+            "responses": {"201": {"description": "{id, name, starts_on, ends_on}"}, "400": err, "401": err, "403": err, "422": err}}},
+        "/api/v1/catalogue/packages": {"post": {"summary": "Add a version of a package (a new code starts at version 1); need lines keep the version they were entered with (coordinators)", "security": [{"bearer": []}],
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["code","name","category","age_band","items"],
+                "properties": {"code": {"type": "string"}, "name": {"type": "string"},
+                    "category": {"type": "string", "enum": ["healthcare","nutrition","recreation","warm_clothing","other"]},
+                    "age_band": {"type": "string", "enum": ["preschool","primary","other"]},
+                    "items": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["name","unit","quantity","unit_value"],
+                        "properties": {"name": {"type": "string"}, "unit": {"type": "string"},
+                            "quantity": {"type": "integer", "minimum": 1}, "unit_value": {"type": "integer", "minimum": 1}}}}}}}}},
+            "responses": {"201": {"description": "{id, code, version, unit_value}"}, "400": err, "401": err, "403": err,
+                "422": {"description": "refused: {error, message, index} (index: the item, 0-based, when one is at fault)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
+        "/api/v1/donors/{id}/gifts": {"get": {"summary": "What a donor's gifts became: each pledge with its instalments (overdue marked), receipts, and every allocation followed to its need line — delivered, accepted, children served as counts with small cells suppressed (officers and coordinators)", "security": [{"bearer": []}],
+            "parameters": [id],
+            "responses": {"200": {"description": "{donor_id, donor_name, pledges: [{pledge_id, kind, amount, status, received, instalments: [{amount, due_on, overdue}], overdue, receipts: [{id, receipt_no, received_on, kind, amount}], gifts: [{allocation_id, need_line_id, site_name, unit_code, category, period_name, allocated, delivered, accepted, children}], children_total}]} — children and children_total are text: a count, or a suppression mark"}, "401": err, "403": err, "404": err}}},
+        "/api/v1/stores": {
+            "get": {"summary": "Stores (kho) in the caller's scope", "security": [{"bearer": []}],
+                "responses": {"200": {"description": "{stores: [{id, org_id, name, address, unit_code}]}"}, "401": err, "403": err}},
+            "post": {"summary": "Open a store for an organisation in scope (ManageStock)", "security": [{"bearer": []}],
+                "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["org_id","name"],
+                    "properties": {"org_id": {"type": "string"}, "name": {"type": "string"}, "address": {"type": "string"}}}}}},
+                "responses": {"201": {"description": "{id, org_id, name, address, unit_code}"}, "400": err, "401": err, "403": err, "422": err}}},
+        "/api/v1/stores/{id}": {"get": {"summary": "A store's stock, computed from its movements (never typed), and its movements newest first", "security": [{"bearer": []}],
+            "parameters": [id],
+            "responses": {"200": {"description": format!("{{store, stock: [{{item, unit, quantity}}], events: [{event}], may_manage}}")}, "401": err, "403": err, "404": err}}},
+        "/api/v1/stores/{id}/adjustments": {"post": {"summary": "A signed stock change with its reason (damaged, lost, found …); never below zero (ManageStock on the store's unit)", "security": [{"bearer": []}],
+            "parameters": [id],
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["item","unit","change","reason"],
+                "properties": {"item": {"type": "string"}, "unit": {"type": "string"}, "change": {"type": "integer"},
+                    "reason": {"type": "string"}, "on": {"type": "string", "format": "date", "description": "default today"}}}}}},
+            "responses": {"201": {"description": event}, "400": err, "401": err, "403": err, "404": err, "409": beyond, "422": err}}},
+        "/api/v1/stores/{id}/counts": {"post": {"summary": "A stocktake: each line counted becomes a count event of the difference from the computed stock; items not listed are left as they are", "security": [{"bearer": []}],
+            "parameters": [id],
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["lines"],
+                "properties": {"lines": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["item","unit","counted"],
+                    "properties": {"item": {"type": "string"}, "unit": {"type": "string"}, "counted": {"type": "integer", "minimum": 0}}}},
+                    "on": {"type": "string", "format": "date"}, "note": {"type": "string"}}}}}},
+            "responses": {"201": {"description": format!("{{events: [{event}]}}")}, "400": err, "401": err, "403": err, "404": err, "422": err}}},
+        "/api/v1/pledges/{id}/instalments": {
+            "get": {"summary": "A pledge's instalments in due order, what was received and what is overdue (ManageDonors)", "security": [{"bearer": []}],
+                "parameters": [id],
+                "responses": {"200": {"description": "{pledge_id, amount, status, received, instalments: [{amount, due_on}], overdue: null | {since, missing}}"}, "401": err, "403": err, "404": err}},
+            "put": {"summary": "Replace a pledge's instalments as a whole; they must add up to the pledge (ManageDonors)", "security": [{"bearer": []}],
+                "parameters": [id],
+                "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["instalments"],
+                    "properties": {"instalments": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["amount","due_on"],
+                        "properties": {"amount": {"type": "integer", "minimum": 1}, "due_on": {"type": "string", "format": "date"}}}}}}}}},
+                "responses": {"200": {"description": "the schedule as stored (as GET)"}, "400": err, "401": err, "403": err, "404": err,
+                    "409": {"description": "the pledge is cancelled", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                    "422": {"description": "empty, an amount ≤ 0 or two on one date ({index}, 0-based), or not adding up to the pledge ({sum})",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}}
+    })
+}
+
 pub async fn document() -> Json<Value> {
     let on = json!({"name": "on", "in": "query", "required": false,
         "schema": {"type": "string", "format": "date"}, "description": "YYYY-MM-DD; default today"});
     let code = json!({"name": "code", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[0-9]{1,10}$"}});
     let err = json!({"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
     let flows = flow_paths(&err);
+    let money = money_paths(&err);
     let mut doc = json!({
         "openapi": "3.1.0",
         "info": {"title": "Chung Tay API", "version": "1",
@@ -240,6 +358,9 @@ pub async fn document() -> Json<Value> {
         }
     });
     if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), flows) {
+        paths.extend(more);
+    }
+    if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), money) {
         paths.extend(more);
     }
     Json(doc)

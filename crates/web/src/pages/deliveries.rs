@@ -637,7 +637,7 @@ pub async fn cosign(
 }
 
 /// Whoever signs for the receiving side follows up its non-conformities.
-fn require_receiving_side(ctx: &Ctx, target: Target<'_>) -> Result<(), AppError> {
+pub(crate) fn require_receiving_side(ctx: &Ctx, target: Target<'_>) -> Result<(), AppError> {
     if authorize(&ctx.actor, Action::CosignAcceptance, target).is_ok() {
         return Ok(());
     }

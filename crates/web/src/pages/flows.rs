@@ -25,7 +25,7 @@ use super::{parse_date, render, see_other};
 /// The unit an organisation's money is bound to: its commune, or the
 /// province for a city-level body (a fund, a department), which scoped
 /// officers do not reach.
-fn org_target(org: &Organisation) -> Target<'_> {
+pub(crate) fn org_target(org: &Organisation) -> Target<'_> {
     Target::Unit(
         org.unit_code
             .as_deref()
@@ -158,7 +158,7 @@ pub async fn unit(
     unit_page(&state, &ctx, org, None).await
 }
 
-fn refusal_message(ctx: &Ctx, refusal: FlowRefusal) -> String {
+pub(crate) fn refusal_message(ctx: &Ctx, refusal: FlowRefusal) -> String {
     match refusal {
         FlowRefusal::BeyondHeld { held } => i18n::tf(
             ctx.lang,

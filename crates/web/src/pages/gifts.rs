@@ -101,7 +101,7 @@ fn suppressed(gifts: Vec<GiftLine>) -> Result<(Vec<GiftView>, String), AppError>
     Ok((views, cell_text(protected.grand_total)))
 }
 
-async fn pledge_gifts(
+pub(crate) async fn pledge_gifts(
     state: &AppState,
     pledge: Pledge,
     today: NaiveDate,

@@ -55,7 +55,7 @@ pub(crate) fn refusal_message(lang: i18n::Lang, r: &StockRefusal) -> String {
     }
 }
 
-fn refusal_status(r: &StockRefusal) -> StatusCode {
+pub(crate) fn refusal_status(r: &StockRefusal) -> StatusCode {
     match r {
         StockRefusal::Rules(StockError::Beyond { .. }) => StatusCode::CONFLICT,
         _ => StatusCode::UNPROCESSABLE_ENTITY,

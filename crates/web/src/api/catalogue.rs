@@ -1,0 +1,158 @@
+//! The catalogue kept through the API, with the same right as the
+//! catalogue page (`Allocate`: the coordinator): explicit periods, and
+//! package versions (a change makes a new version; old need lines keep
+//! theirs). Reading stays `GET /api/v1/catalogue`.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use chrono::{NaiveDate, Utc};
+use domain::authz::{Action, Target};
+use domain::needs::{AgeBand, Category, PackageError, PackageItem, PackageVersion};
+use serde::Deserialize;
+use serde_json::json;
+use storage::catalogue::Period;
+
+use crate::context::Ctx;
+use crate::error::AppError;
+use crate::guard::require;
+use crate::pages::classifications_actor as actor_of;
+use crate::state::AppState;
+
+use super::flows::{body, refusal};
+
+#[derive(Deserialize)]
+struct PeriodIn {
+    name: String,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+}
+
+/// `POST /api/v1/catalogue/periods`: an explicit date range (a school
+/// year, a winter season).
+pub async fn create_period(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    bytes: Bytes,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::Allocate, Target::Anywhere)?;
+    let input: PeriodIn = body(&bytes)?;
+    let name = domain::text::clean(&input.name);
+    if name.is_empty() || input.starts_on >= input.ends_on {
+        let key = "period-error";
+        return Ok(refusal(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            key,
+            i18n::t(ctx.lang, key),
+            json!({}),
+        ));
+    }
+    let period = Period {
+        id: storage::new_id(),
+        name,
+        starts_on: input.starts_on,
+        ends_on: input.ends_on,
+        is_demo: false,
+    };
+    storage::catalogue::create_period(&state.db, &period, &actor_of(&ctx), Utc::now()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": period.id, "name": period.name,
+            "starts_on": period.starts_on.to_string(), "ends_on": period.ends_on.to_string()})),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct ItemIn {
+    name: String,
+    unit: String,
+    quantity: i64,
+    unit_value: i64,
+}
+
+#[derive(Deserialize)]
+struct PackageIn {
+    code: String,
+    name: String,
+    category: String,
+    age_band: String,
+    items: Vec<ItemIn>,
+}
+
+/// `POST /api/v1/catalogue/packages`: a new version of the package with
+/// this code (version 1 when the code is new).
+pub async fn create_package(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    bytes: Bytes,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::Allocate, Target::Anywhere)?;
+    let input: PackageIn = body(&bytes)?;
+    let (Ok(category), Ok(age_band)) = (
+        input.category.parse::<Category>(),
+        input.age_band.parse::<AgeBand>(),
+    ) else {
+        let key = "package-error-name";
+        return Ok(refusal(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            key,
+            i18n::t(ctx.lang, key),
+            json!({"field": "category/age_band"}),
+        ));
+    };
+    let version = PackageVersion {
+        code: input.code,
+        version: 0,
+        name: input.name,
+        category,
+        age_band,
+        items: input
+            .items
+            .into_iter()
+            .map(|i| PackageItem {
+                name: i.name,
+                unit: i.unit,
+                quantity: i.quantity,
+                unit_value: i.unit_value,
+            })
+            .collect(),
+    };
+    match version.validate() {
+        Ok(v) => {
+            let p = storage::catalogue::add_package_version(
+                &state.db,
+                &v,
+                false,
+                &actor_of(&ctx),
+                Utc::now(),
+            )
+            .await?;
+            Ok((
+                StatusCode::CREATED,
+                Json(
+                    json!({"id": p.id, "code": p.version.code, "version": p.version.version,
+                    "unit_value": p.unit_value}),
+                ),
+            )
+                .into_response())
+        }
+        Err(e) => {
+            let index = match e {
+                PackageError::BadQuantity { index } | PackageError::BadValue { index } => {
+                    Some(index)
+                }
+                PackageError::EmptyName { index } => index,
+                _ => None,
+            };
+            Ok(refusal(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                e.message_key(),
+                i18n::t(ctx.lang, e.message_key()),
+                json!({"index": index}),
+            ))
+        }
+    }
+}
