@@ -467,8 +467,12 @@ step('need line 8: donor B on the covered line is refused (409, naming donor A),
 
 step('need line 9: the public /needs page shows the line; the public detail hides staff-only details', async () => {
   await withSession(null, DESKTOP, async (page) => {
-    await page.goto(url('/needs'));
+    // The list is paginated (largest gap first): look through its pages.
     const row = page.locator('table[data-testid=needs] tbody tr', { has: page.locator(`a[href="${s.needPath}"]`) });
+    for (let n = 1; n <= 20; n++) {
+      await page.goto(url(`/needs?page=${n}`));
+      if (await row.count() > 0 || await page.locator('table[data-testid=needs] tbody tr').count() === 0) break;
+    }
     assert.equal(await row.count(), 1, 'the published line is on the public list');
     const cells = (await row.locator('td').allInnerTexts()).map(norm);
     console.log(`public /needs row: ${cells.join(' | ')}`);
