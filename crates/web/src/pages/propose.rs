@@ -357,7 +357,9 @@ async fn page(
     let fig_maxmin = figures(by_maxmin.as_ref(), &got_m, &gaps, &served);
     let mut names: HashMap<String, String> = HashMap::new();
     for (u, (_, on)) in &gap_by_unit {
-        let name = storage::admin_units::unit_on(&state.db, u, *on)
+        // The name the code bore then, or its closest version (a commune
+        // merged since still has a name, never a bare code).
+        let name = storage::admin_units::name_at(&state.db, u, *on)
             .await?
             .map_or_else(|| u.clone(), |x| x.name);
         names.insert(u.clone(), name);
@@ -441,6 +443,7 @@ async fn page(
                         if let Some(d) = &w.displaced
                             && let Some(other) = built.lines.get(&d.need)
                         {
+                            s.push(' ');
                             s.push_str(&i18n::tf(
                                 lang,
                                 "propose-displaced",
