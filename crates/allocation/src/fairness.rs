@@ -556,7 +556,7 @@ mod tests {
     /// of the LP value per arc (noise aside).
     #[test]
     fn rounding_is_feasible_and_within_one_per_arc() {
-        let s = Solver::new(inst()).unwrap();
+        let s = Solver::new(inst()).expect("the hand-made instance is valid");
         // Arcs: P→a, P→b, Q→a, Q→b (pledges by index, classes ascending).
         assert_eq!(s.pair_class, vec![0, 1, 0, 1]);
         let cases: [[f64; 4]; 4] = [
