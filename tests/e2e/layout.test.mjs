@@ -64,3 +64,38 @@ test('phone layout (360×740): staff pages (admin) do not overflow horizontally'
   }
   assert.deepEqual(failures, []);
 });
+
+test('phone layout (360×740): the menu is one sideways-scrolling row, not a block above the content', async () => {
+  const ctx = await newContext(browser, { viewport: { width: WIDTH, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1 });
+  const page = await ctx.newPage();
+  try {
+    await login(page, 'admin');
+    const resp = await page.goto(url('/organisations'));
+    assert.equal(resp.status(), 200);
+    const m = await page.evaluate(() => {
+      const nav = document.querySelector('nav.main');
+      const ul = nav.querySelector('ul');
+      const links = [...nav.querySelectorAll('a')];
+      const tops = new Set(links.map((a) => Math.round(a.getBoundingClientRect().top)));
+      return {
+        height: nav.getBoundingClientRect().height,
+        rows: tops.size,
+        links: links.length,
+        scrollable: ul.scrollWidth > ul.clientWidth,
+        mainTop: document.querySelector('main').getBoundingClientRect().top,
+      };
+    });
+    console.log(`360px menu: ${m.links} links, ${m.rows} row(s), ${Math.round(m.height)} px high, main starts at ${Math.round(m.mainTop)} px`);
+    assert.ok(m.links >= 6, `the admin's menu has its links (${m.links})`);
+    assert.equal(m.rows, 1, 'all menu links on one row');
+    assert.ok(m.height <= 60, `menu height ${m.height} px ≤ 60`);
+    assert.ok(m.scrollable, 'the row scrolls sideways to reach the other links');
+    // The last link can be reached by scrolling the row, and clicking it works.
+    const last = page.locator('nav.main a').last();
+    await last.scrollIntoViewIfNeeded();
+    const box = await last.boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= WIDTH + 0.5, 'the last link scrolls into view');
+  } finally {
+    await ctx.close();
+  }
+});

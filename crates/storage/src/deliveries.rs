@@ -947,19 +947,12 @@ fn nc_of(value: i64, action: &str, resolved: bool) -> Result<Nonconformity, Stor
     })
 }
 
-/// The delivered and accepted axes of every line that has deliveries.
-pub async fn axes_by_line(db: &Db) -> Result<HashMap<String, LineAxes>, StorageError> {
-    let (rows, ncs): (Vec<Delivery>, Vec<NcRow>) = db_run!(db, |pool| {
-        let rows = sqlx::query_as::<_, Delivery>(sqlx::AssertSqlSafe(format!(
-            "{DELIVERY_COLUMNS} WHERE status <> 'planned'"
-        )))
-        .fetch_all(pool)
-        .await?;
-        let ncs =
-            sqlx::query_as("SELECT delivery_id, value, action, resolved FROM nonconformities")
-                .fetch_all(pool)
-                .await?;
-        (rows, ncs)
+/// Every non-conformity, by delivery (one query instead of one per delivery).
+pub async fn ncs_by_delivery(db: &Db) -> Result<HashMap<String, Vec<Nonconformity>>, StorageError> {
+    let ncs: Vec<NcRow> = db_run!(db, |pool| {
+        sqlx::query_as("SELECT delivery_id, value, action, resolved FROM nonconformities")
+            .fetch_all(pool)
+            .await?
     });
     let mut by_delivery: HashMap<String, Vec<Nonconformity>> = HashMap::new();
     for (delivery, value, action, resolved) in ncs {
@@ -968,6 +961,19 @@ pub async fn axes_by_line(db: &Db) -> Result<HashMap<String, LineAxes>, StorageE
             .or_default()
             .push(nc_of(value, &action, resolved)?);
     }
+    Ok(by_delivery)
+}
+
+/// The delivered and accepted axes of every line that has deliveries.
+pub async fn axes_by_line(db: &Db) -> Result<HashMap<String, LineAxes>, StorageError> {
+    let rows: Vec<Delivery> = db_run!(db, |pool| {
+        sqlx::query_as::<_, Delivery>(sqlx::AssertSqlSafe(format!(
+            "{DELIVERY_COLUMNS} WHERE status <> 'planned'"
+        )))
+        .fetch_all(pool)
+        .await?
+    });
+    let by_delivery = ncs_by_delivery(db).await?;
     let mut out: HashMap<String, LineAxes> = HashMap::new();
     for d in rows {
         let Some(status) = d.status() else {

@@ -230,6 +230,18 @@ pub async fn overdue(
     visibility: &Visibility,
     today: NaiveDate,
 ) -> Result<Vec<Overdue>, StorageError> {
+    let lines = crate::needs::list(db, visibility, &NeedFilter::default()).await?;
+    overdue_with_lines(db, visibility, today, &lines).await
+}
+
+/// [`overdue`] with the viewer's need lines already loaded (the dashboard
+/// lists them for the largest gaps too, and they are the costly part).
+pub async fn overdue_with_lines(
+    db: &Db,
+    visibility: &Visibility,
+    today: NaiveDate,
+    lines: &[crate::needs::NeedRow],
+) -> Result<Vec<Overdue>, StorageError> {
     let mut out = Vec::new();
     if matches!(visibility, Visibility::All) {
         out.extend(overdue_pledges(db, None, today).await?);
@@ -254,16 +266,15 @@ pub async fn overdue(
             });
         }
     }
-    let lines = crate::needs::list(db, visibility, &NeedFilter::default()).await?;
     for n in lines {
         let started = n.starts_on <= today && today < n.ends_on;
         let open = n.status == "verified" || n.status == "published";
         if started && open && n.committed == 0 {
             out.push(Overdue::Uncovered {
                 gap: n.coverage().gap(),
-                need_line_id: n.id,
-                site_name: n.site_name,
-                category: n.category,
+                need_line_id: n.id.clone(),
+                site_name: n.site_name.clone(),
+                category: n.category.clone(),
                 starts_on: n.starts_on,
             });
         }

@@ -122,13 +122,14 @@ pub async fn deliveries(
         .into_iter()
         .map(|(id, s, c, p)| (id, (s, c, p)))
         .collect();
+    let ncs = crate::deliveries::ncs_by_delivery(db).await?;
     let mut out = Vec::new();
     for d in rows {
         if !visibility.allows_unit(&d.unit_code) {
             continue;
         }
-        let ncs = crate::deliveries::ncs_of(db, &d.id).await?;
-        let accepted = crate::deliveries::accepted_of(&d, &ncs);
+        let accepted =
+            crate::deliveries::accepted_of(&d, ncs.get(&d.id).map_or(&[][..], Vec::as_slice));
         let (site_name, category, period_name) =
             names.get(&d.need_line_id).cloned().unwrap_or_default();
         out.push(DeliveryLine {

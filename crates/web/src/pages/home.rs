@@ -69,11 +69,12 @@ async fn dashboard(
         return Ok(None);
     }
     let vis = ctx.actor.visibility();
-    let mut gaps =
+    let lines =
         storage::needs::list(&state.db, &vis, &storage::needs::NeedFilter::default()).await?;
+    let mut overdue = storage::rollup::overdue_with_lines(&state.db, &vis, today, &lines).await?;
+    let mut gaps = lines;
     gaps.retain(|n| n.status != "cancelled" && n.coverage().gap() > 0);
     gaps.truncate(8);
-    let mut overdue = storage::rollup::overdue(&state.db, &vis, today).await?;
     let overdue_count = overdue.len();
     overdue.truncate(12);
     Ok(Some(Dashboard {
