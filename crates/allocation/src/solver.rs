@@ -451,15 +451,30 @@ impl Solver {
         }
         let used = old - self.spare[p];
         let mut excess = used - value;
-        let mut k = self.p_start[p];
-        while excess > 0 && k < self.p_start[p + 1] {
-            let take = self.flow[k].min(excess);
-            if take > 0 {
+        if excess > 0 {
+            // Withdraw where it is worth least: from the classes whose last
+            // đồng earns the lowest profit, so that the deficits appear at
+            // the lowest levels and the repair of the levels above has
+            // nothing to do. (Any withdrawal gives a feasible flow that the
+            // repair makes optimal; this only saves work.)
+            let mut order: Vec<(i64, u32)> = Vec::new();
+            for &k in &self.pos[p] {
+                if self.flow[k as usize] > 0 {
+                    let c = self.pair_class[k as usize] as usize;
+                    order.push((self.marginal_profit(c), k));
+                }
+            }
+            order.sort_unstable();
+            for &(_, k) in &order {
+                if excess == 0 {
+                    break;
+                }
+                let k = k as usize;
+                let take = self.flow[k].min(excess);
                 self.flow[k] -= take;
                 self.cflow[self.pair_class[k] as usize] -= take;
                 excess -= take;
             }
-            k += 1;
         }
         let used = used.min(value);
         self.spare[p] = value - used;
@@ -468,6 +483,21 @@ impl Solver {
             pl.value = value;
         }
         Ok(())
+    }
+
+    /// Profit of the last đồng that class `c` receives (its half-arcs fill
+    /// by descending profit); 0 without inflow.
+    fn marginal_profit(&self, c: usize) -> i64 {
+        let mut left = self.cflow[c];
+        let mut w = 0;
+        for a in self.ca_start[c]..self.ca_start[c + 1] {
+            if left <= 0 {
+                break;
+            }
+            w = self.ca_weight[a];
+            left -= self.ca_cap[a];
+        }
+        w
     }
 
     /// One level: multi-source Dinic until no source reaches a sink.

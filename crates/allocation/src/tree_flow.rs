@@ -17,17 +17,28 @@
 //! an augmenting path (source → node → … → root), along which the
 //! bottleneck is pushed. Arcs saturated by the push (class → pledge arcs
 //! whose flow fell to 0) and filled roots leave orphans, which look for a
-//! new parent in `T` whose path still reaches a root (marks with a
-//! timestamp, shortest such path preferred); an orphan without one leaves
+//! new parent in `T` whose path still reaches a root (the first found;
+//! paths checked once per push, with timestamped marks); an orphan without one leaves
 //! `T`, orphaning its children and reactivating the `T` nodes it has a
 //! residual arc to, so that it is searched again if still useful.
 //!
+//! Two refinements keep the work proportional to the tree, not to the
+//! degrees: residual arcs into a pledge come from the classes it sends flow
+//! to, read from its list of arcs with flow (`Solver::pos`); and a pledge
+//! with more than `DEFER_DEGREE` arcs (one without commune restriction may
+//! serve tens of thousands of classes) is not re-adopted when orphaned — it
+//! leaves `T` and waits in `pending` until no node is active, then joins
+//! `T` below any class of `T` it may serve (with no orphan left, every node
+//! of `T` reaches a root), and the search resumes from it.
+//!
 //! # Why it ends at a maximum flow
-//! It ends when no node is active and no orphan is left. Then every residual
-//! arc `x → v` with `v ∈ T` has `x ∈ T` (when `v` was last scanned `x` was
-//! added, or was a source that was pushed until it was no source any more
-//! or `v` left `T` — in which case `v`'s reactivated neighbours scan `v`
-//! again), sources never enter `T`, and every sink still below `thr` is a
+//! It ends when no node is active, no orphan is left and no pending pledge
+//! has an arc into `T`. Then every residual arc `x → v` with `v ∈ T` has
+//! `x ∈ T` (when `v` was last scanned `x` was added, or was a source that
+//! was pushed until it was no source any more or `v` left `T` — in which
+//! case `v`'s reactivated neighbours scan `v` again; a deferred pledge `x`
+//! that left `T` is checked against all of `T` at the end), sources never
+//! enter `T`, and every sink still below `thr` is a
 //! root of `T` (sinks only fill up). So no residual path leads from a source
 //! to a sink: condition `j` of the module docs of `solver.rs` holds.
 
@@ -37,6 +48,9 @@ use crate::solver::Solver;
 
 const NONE: u32 = u32::MAX;
 const ROOT: u32 = u32::MAX - 1;
+/// Pledges with more arcs than this are not re-adopted at once (see
+/// `tw_adopt`).
+const DEFER_DEGREE: usize = 256;
 
 /// Work arrays of the tree search, kept between solves.
 #[derive(Debug, Clone, Default)]
@@ -57,6 +71,14 @@ pub(crate) struct TreeWork {
     touched: Vec<u32>,
     path: Vec<u32>,
     near: Vec<u32>,
+    /// `touched` without repeats (`listed`), and its classes.
+    listed: Vec<bool>,
+    classes: Vec<u32>,
+    /// High-degree pledges that left `T` and are attached again when no
+    /// node is active (see `tw_adopt`).
+    pending: Vec<u32>,
+    is_pending: Vec<bool>,
+    pub(crate) defer_degree: usize,
 }
 
 impl TreeWork {
@@ -65,6 +87,9 @@ impl TreeWork {
             parent: vec![NONE; n],
             parent_arc: vec![0; n],
             in_tree: vec![false; n],
+            listed: vec![false; n],
+            is_pending: vec![false; n],
+            defer_degree: DEFER_DEGREE,
             active: vec![false; n],
             ts: vec![0; n],
             tdist: vec![0; n],
@@ -75,6 +100,13 @@ impl TreeWork {
 }
 
 impl Solver {
+    /// Tests only: pledges with more arcs than `d` are deferred instead of
+    /// re-adopted (default 256), so that small instances exercise both.
+    #[doc(hidden)]
+    pub fn set_defer_degree(&mut self, d: usize) {
+        self.tw.defer_degree = d;
+    }
+
     fn tw_activate(&mut self, v: usize) {
         if !self.tw.active[v] {
             self.tw.active[v] = true;
@@ -103,59 +135,67 @@ impl Solver {
             self.tw.parent[s] = ROOT;
             self.tw.ts[s] = time;
             self.tw.tdist[s] = 0;
-            self.tw.touched.push(s as u32);
+            self.tw_touch(s);
             self.tw_activate(s);
         }
-        while let Some(v) = self.tw.queue.pop_front() {
-            let v = v as usize;
-            self.tw.active[v] = false;
-            if !self.tw.in_tree[v] {
-                continue;
-            }
-            self.last.bfs_nodes += 1;
-            if v < np {
-                // Residual arcs into a pledge: from classes it sends flow to
-                // (its listed arcs; those without flow are dropped).
-                let mut i = 0;
-                while i < self.pos[v].len() {
-                    if !self.tw.in_tree[v] {
-                        break;
-                    }
-                    let k = self.pos[v][i] as usize;
-                    if self.flow[k] == 0 {
-                        self.in_pos[k] = false;
-                        self.pos[v].swap_remove(i);
-                        continue;
-                    }
-                    let x = np + self.pair_class[k] as usize;
-                    if !self.tw.in_tree[x] {
-                        if self.tw_residual_source(x, thr) > 0 {
-                            self.tw_augment(x, v, k as u32, thr);
-                            continue; // re-examine the same arc
-                        }
-                        self.tw_add(x, v, k as u32);
-                    }
-                    i += 1;
+        loop {
+            while let Some(v) = self.tw.queue.pop_front() {
+                let v = v as usize;
+                self.tw.active[v] = false;
+                if !self.tw.in_tree[v] {
+                    continue;
                 }
-            } else {
-                // Residual arcs into a class: from every pledge allowed.
-                let c = v - np;
-                let end = self.c_start[c + 1];
-                let mut i = self.c_start[c];
-                while i < end {
-                    if !self.tw.in_tree[v] {
-                        break;
-                    }
-                    let x = self.c_pledge[i] as usize;
-                    if !self.tw.in_tree[x] {
-                        if self.spare[x] > 0 {
-                            self.tw_augment(x, v, self.c_pair[i], thr);
+                self.last.bfs_nodes += 1;
+                if v < np {
+                    // Residual arcs into a pledge: from classes it sends flow to
+                    // (its listed arcs; those without flow are dropped).
+                    let mut i = 0;
+                    while i < self.pos[v].len() {
+                        if !self.tw.in_tree[v] {
+                            break;
+                        }
+                        let k = self.pos[v][i] as usize;
+                        if self.flow[k] == 0 {
+                            self.in_pos[k] = false;
+                            self.pos[v].swap_remove(i);
                             continue;
                         }
-                        self.tw_add(x, v, self.c_pair[i]);
+                        let x = np + self.pair_class[k] as usize;
+                        if !self.tw.in_tree[x] {
+                            if self.tw_residual_source(x, thr) > 0 {
+                                self.tw_augment(x, v, k as u32, thr);
+                                continue; // re-examine the same arc
+                            }
+                            self.tw_add(x, v, k as u32);
+                        }
+                        i += 1;
                     }
-                    i += 1;
+                } else {
+                    // Residual arcs into a class: from every pledge allowed.
+                    let c = v - np;
+                    let end = self.c_start[c + 1];
+                    let mut i = self.c_start[c];
+                    while i < end {
+                        if !self.tw.in_tree[v] {
+                            break;
+                        }
+                        let x = self.c_pledge[i] as usize;
+                        if !self.tw.in_tree[x] {
+                            if self.spare[x] > 0 {
+                                self.tw_augment(x, v, self.c_pair[i], thr);
+                                continue;
+                            }
+                            self.tw_add(x, v, self.c_pair[i]);
+                        }
+                        i += 1;
+                    }
                 }
+            }
+            // No active node and no orphan left: every node of T reaches a
+            // root. The deferred pledges join T where they have an arc into
+            // it (and are searched from there); done when none does.
+            if !self.tw_attach_pending() {
+                break;
             }
         }
         // Reset for the next level.
@@ -164,8 +204,10 @@ impl Solver {
             self.tw.in_tree[v] = false;
             self.tw.parent[v] = NONE;
             self.tw.active[v] = false;
+            self.tw.listed[v] = false;
         }
         self.tw.touched.clear();
+        self.tw.classes.clear();
     }
 
     fn tw_add(&mut self, x: usize, parent: usize, arc: u32) {
@@ -174,8 +216,20 @@ impl Solver {
         self.tw.parent_arc[x] = arc;
         self.tw.ts[x] = self.tw.ts[parent];
         self.tw.tdist[x] = self.tw.tdist[parent] + 1;
-        self.tw.touched.push(x as u32);
+        self.tw_touch(x);
         self.tw_activate(x);
+    }
+
+    /// Lists a node that joined `T` (once per level; classes also in
+    /// `classes`).
+    fn tw_touch(&mut self, x: usize) {
+        if !self.tw.listed[x] {
+            self.tw.listed[x] = true;
+            self.tw.touched.push(x as u32);
+            if x >= self.stats.pledges {
+                self.tw.classes.push(x as u32);
+            }
+        }
     }
 
     /// Pushes the bottleneck along source `x` → `v` (arc pair `k`) → … →
@@ -277,23 +331,111 @@ impl Solver {
         Some(d)
     }
 
+    /// Attaches the deferred pledges that have an arc into `T` (called when
+    /// `T` has no orphan, so any node of `T` is a valid parent). Returns
+    /// whether one was attached.
+    fn tw_attach_pending(&mut self) -> bool {
+        let np = self.stats.pledges;
+        let pending = std::mem::take(&mut self.tw.pending);
+        let mut attached = false;
+        for &o in &pending {
+            let o = o as usize;
+            self.tw.is_pending[o] = false;
+            if self.tw.in_tree[o] {
+                continue; // found again by the growth meanwhile
+            }
+            let (b, e) = (self.p_start[o], self.p_start[o + 1]);
+            let mut found = None;
+            if e - b <= 16 * self.tw.classes.len() {
+                for k in b..e {
+                    let u = np + self.pair_class[k] as usize;
+                    if self.tw.in_tree[u] {
+                        found = Some((u, k));
+                        break;
+                    }
+                }
+            } else {
+                for idx in 0..self.tw.classes.len() {
+                    let u = self.tw.classes[idx] as usize;
+                    if self.tw.in_tree[u]
+                        && let Ok(at) = self.pair_class[b..e].binary_search(&((u - np) as u32))
+                    {
+                        found = Some((u, b + at));
+                        break;
+                    }
+                }
+            }
+            if let Some((u, k)) = found {
+                self.tw_add(o, u, k as u32);
+                attached = true;
+            }
+        }
+        let mut pending = pending;
+        pending.clear();
+        if self.tw.pending.is_empty() {
+            self.tw.pending = pending;
+        }
+        attached
+    }
+
     fn tw_adopt(&mut self, o: usize) {
         let np = self.stats.pledges;
+        if o < np && self.p_start[o + 1] - self.p_start[o] > self.tw.defer_degree {
+            // A pledge serving many classes: looking for a parent among
+            // them after every push would dominate; it leaves T (its
+            // children are orphaned) and is attached again, once, when
+            // no active node is left.
+            self.tw.in_tree[o] = false;
+            for i in 0..self.pos[o].len() {
+                let k = self.pos[o][i] as usize;
+                let q = np + self.pair_class[k] as usize;
+                if self.tw.in_tree[q] && self.tw.parent[q] == o as u32 {
+                    self.tw.parent[q] = NONE;
+                    self.tw.orphans.push_back(q as u32);
+                }
+            }
+            if !self.tw.is_pending[o] {
+                self.tw.is_pending[o] = true;
+                self.tw.pending.push(o as u32);
+            }
+            return;
+        }
         let mut best: Option<(u32, usize, u32)> = None;
         let mut near = std::mem::take(&mut self.tw.near);
         near.clear();
         if o < np {
             // Out-arcs of a pledge: every class allowed (always residual).
             // The classes of T met are kept: if no parent is found, they
-            // are the nodes to reactivate.
-            for k in self.p_start[o]..self.p_start[o + 1] {
-                let u = np + self.pair_class[k] as usize;
-                if self.tw.in_tree[u] {
-                    if let Some(d) = self.tw_origin(u) {
-                        best = Some((d, u, k as u32));
-                        break;
+            // are the nodes to reactivate. A pledge may serve thousands of
+            // classes while T holds few: then the classes that joined T
+            // are looked up in the pledge's sorted class list instead
+            // (a binary search costs about as much as 16 scanned arcs).
+            let (b, e) = (self.p_start[o], self.p_start[o + 1]);
+            if e - b <= 16 * self.tw.classes.len() {
+                for k in b..e {
+                    let u = np + self.pair_class[k] as usize;
+                    if self.tw.in_tree[u] {
+                        if let Some(d) = self.tw_origin(u) {
+                            best = Some((d, u, k as u32));
+                            break;
+                        }
+                        near.push(u as u32);
                     }
-                    near.push(u as u32);
+                }
+            } else {
+                for idx in 0..self.tw.classes.len() {
+                    let u = self.tw.classes[idx] as usize;
+                    if !self.tw.in_tree[u] {
+                        continue;
+                    }
+                    let c = (u - np) as u32;
+                    if let Ok(at) = self.pair_class[b..e].binary_search(&c) {
+                        if let Some(d) = self.tw_origin(u) {
+                            best = Some((d, u, (b + at) as u32));
+                            break;
+                        }
+                        near.push(u as u32);
+                    }
                 }
             }
         } else {
