@@ -65,8 +65,13 @@
 //!   outside `R` exceeds `thr_j`). So `y(L_j) = r(L_j)` for every `j`.
 //!
 //! From scratch the flow is 0; for a warm start the previous flow is first
-//! made feasible (flow above a decreased pledge value is withdrawn) and then
-//! repaired, which touches only the part of the network that changed.
+//! made feasible (flow above a decreased pledge value is withdrawn, from the
+//! classes whose last đồng earns least) and then repaired, which touches
+//! only the part of the network that changed. The repair is exact whatever
+//! the max-flow algorithm of a level: from scratch, Dinic; on a warm start,
+//! at levels with fewer sinks than sources, a search tree kept between
+//! augmentations (`tree_flow.rs`), so that the frontier level is searched
+//! about once instead of once per Dinic phase.
 
 // Graph code indexes several parallel arrays by node/arc number.
 #![allow(clippy::needless_range_loop)]
@@ -500,7 +505,9 @@ impl Solver {
         w
     }
 
-    /// One level: multi-source Dinic until no source reaches a sink.
+    /// One level: max flow from the sources to the sinks until no source
+    /// reaches a sink — multi-source Dinic, or on a warm start with fewer
+    /// sinks than sources the kept search tree of `tree_flow.rs`.
     ///
     /// Each phase builds the level graph from the smaller side: from the
     /// sources (forward BFS) or, when sinks are fewer — typical of a warm
