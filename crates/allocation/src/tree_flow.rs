@@ -107,6 +107,16 @@ impl Solver {
         self.tw.defer_degree = d;
     }
 
+    /// A new timestamp; on overflow all marks are cleared, so that an old
+    /// mark can never pass for a fresh one.
+    fn tw_tick(&mut self) {
+        if self.tw.time == u32::MAX {
+            self.tw.ts.fill(0);
+            self.tw.time = 0;
+        }
+        self.tw.time += 1;
+    }
+
     fn tw_activate(&mut self, v: usize) {
         if !self.tw.active[v] {
             self.tw.active[v] = true;
@@ -127,7 +137,7 @@ impl Solver {
     /// `sinks` are the classes below `thr` (node numbers).
     pub(crate) fn tree_flow_level(&mut self, thr: &[i64], sinks: &[u32]) {
         let np = self.stats.pledges;
-        self.tw.time = self.tw.time.wrapping_add(1).max(1);
+        self.tw_tick();
         let time = self.tw.time;
         for &s in sinks {
             let s = s as usize;
@@ -291,7 +301,7 @@ impl Solver {
             self.tw.orphans.push_back((np + root) as u32);
         }
         self.last.augmentations += 1;
-        self.tw.time = self.tw.time.wrapping_add(1).max(1);
+        self.tw_tick();
         while let Some(o) = self.tw.orphans.pop_front() {
             self.tw_adopt(o as usize);
         }
