@@ -17,6 +17,7 @@ pub mod generator;
 pub mod model;
 pub mod report;
 pub mod solver;
+mod tree_flow;
 
 pub use fairness::{
     Fairness, FairnessError, FairnessReport, MAXMIN_LABEL, PRIORITY_LABEL, solve_maxmin,

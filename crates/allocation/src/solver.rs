@@ -65,8 +65,13 @@
 //!   outside `R` exceeds `thr_j`). So `y(L_j) = r(L_j)` for every `j`.
 //!
 //! From scratch the flow is 0; for a warm start the previous flow is first
-//! made feasible (flow above a decreased pledge value is withdrawn) and then
-//! repaired, which touches only the part of the network that changed.
+//! made feasible (flow above a decreased pledge value is withdrawn, from the
+//! classes whose last đồng earns least) and then repaired, which touches
+//! only the part of the network that changed. The repair is exact whatever
+//! the max-flow algorithm of a level: from scratch, Dinic; on a warm start,
+//! at levels with fewer sinks than sources, a search tree kept between
+//! augmentations (`tree_flow.rs`), so that the frontier level is searched
+//! about once instead of once per Dinic phase.
 
 // Graph code indexes several parallel arrays by node/arc number.
 #![allow(clippy::needless_range_loop)]
@@ -74,6 +79,7 @@
 use std::collections::HashMap;
 
 use crate::model::{Allocation, Answer, Instance, Prepared, ValidationError};
+use crate::tree_flow::TreeWork;
 
 const UNSEEN: u32 = u32::MAX;
 const DEAD: u32 = u32::MAX - 1;
@@ -140,6 +146,17 @@ pub struct Solver {
     // Work arrays.
     dist: Vec<u32>,
     iter: Vec<usize>,
+    pub(crate) tw: TreeWork,
+    /// Whether the current flow comes from an earlier solve.
+    warm: bool,
+    /// Per pledge, its arcs that may carry flow (a superset: arcs whose
+    /// flow fell to 0 are dropped lazily); `in_pos[k]`: arc `k` is listed.
+    /// Lets the tree search find the residual arcs into a pledge without
+    /// scanning all its arcs (a pledge without restriction has thousands).
+    pub(crate) pos: Vec<Vec<u32>>,
+    pub(crate) in_pos: Vec<bool>,
+    /// Σ pledge values (overflow check of value updates in O(1)).
+    total_value: i128,
 }
 
 fn to_u32(n: usize) -> Result<u32, ValidationError> {
@@ -302,6 +319,7 @@ impl Solver {
         }
 
         let spare = inst.pledges.iter().map(|p| p.value).collect();
+        let total_value = inst.pledges.iter().map(|p| i128::from(p.value)).sum();
         let stats = NetworkStats {
             needs: n_needs,
             pledges: n_pledges,
@@ -334,6 +352,11 @@ impl Solver {
             last: SolveStats::default(),
             dist: vec![UNSEEN; n_pledges + n_classes],
             iter: vec![0; n_pledges + n_classes],
+            tw: TreeWork::new(n_pledges + n_classes),
+            warm: false,
+            pos: vec![Vec::new(); n_pledges],
+            in_pos: vec![false; n_pairs],
+            total_value,
         })
     }
 
@@ -364,6 +387,7 @@ impl Solver {
             self.max_flow_level(&thr);
         }
         self.levels = levels;
+        self.warm = true;
     }
 
     /// Replaces the flow on the pledge→class arcs (the max–min option's
@@ -378,6 +402,23 @@ impl Solver {
         for p in 0..self.stats.pledges {
             let used: i64 = self.flow[self.p_start[p]..self.p_start[p + 1]].iter().sum();
             self.spare[p] = self.inst.pledges[p].value - used;
+            self.pos[p].clear();
+            for k in self.p_start[p]..self.p_start[p + 1] {
+                self.in_pos[k] = self.flow[k] > 0;
+                if self.flow[k] > 0 {
+                    self.pos[p].push(k as u32);
+                }
+            }
+        }
+    }
+
+    /// Adds `flow` to pledge `p`'s arc `k` (listing it in `pos`).
+    #[inline]
+    pub(crate) fn push_forward(&mut self, p: usize, k: usize, delta: i64) {
+        self.flow[k] += delta;
+        if !self.in_pos[k] {
+            self.in_pos[k] = true;
+            self.pos[p].push(k as u32);
         }
     }
 
@@ -407,14 +448,7 @@ impl Solver {
             });
         }
         let old = pl.value;
-        let total: i128 = self
-            .inst
-            .pledges
-            .iter()
-            .map(|x| i128::from(x.value))
-            .sum::<i128>()
-            - i128::from(old)
-            + i128::from(value);
+        let total = self.total_value - i128::from(old) + i128::from(value);
         if total > i128::from(i64::MAX) {
             return Err(ValidationError::Overflow {
                 what: "giá trị cam kết / pledge values",
@@ -422,25 +456,58 @@ impl Solver {
         }
         let used = old - self.spare[p];
         let mut excess = used - value;
-        let mut k = self.p_start[p];
-        while excess > 0 && k < self.p_start[p + 1] {
-            let take = self.flow[k].min(excess);
-            if take > 0 {
+        if excess > 0 {
+            // Withdraw where it is worth least: from the classes whose last
+            // đồng earns the lowest profit, so that the deficits appear at
+            // the lowest levels and the repair of the levels above has
+            // nothing to do. (Any withdrawal gives a feasible flow that the
+            // repair makes optimal; this only saves work.)
+            let mut order: Vec<(i64, u32)> = Vec::new();
+            for &k in &self.pos[p] {
+                if self.flow[k as usize] > 0 {
+                    let c = self.pair_class[k as usize] as usize;
+                    order.push((self.marginal_profit(c), k));
+                }
+            }
+            order.sort_unstable();
+            for &(_, k) in &order {
+                if excess == 0 {
+                    break;
+                }
+                let k = k as usize;
+                let take = self.flow[k].min(excess);
                 self.flow[k] -= take;
                 self.cflow[self.pair_class[k] as usize] -= take;
                 excess -= take;
             }
-            k += 1;
         }
         let used = used.min(value);
         self.spare[p] = value - used;
+        self.total_value = total;
         if let Some(pl) = self.inst.pledges.get_mut(p) {
             pl.value = value;
         }
         Ok(())
     }
 
-    /// One level: multi-source Dinic until no source reaches a sink.
+    /// Profit of the last đồng that class `c` receives (its half-arcs fill
+    /// by descending profit); 0 without inflow.
+    fn marginal_profit(&self, c: usize) -> i64 {
+        let mut left = self.cflow[c];
+        let mut w = 0;
+        for a in self.ca_start[c]..self.ca_start[c + 1] {
+            if left <= 0 {
+                break;
+            }
+            w = self.ca_weight[a];
+            left -= self.ca_cap[a];
+        }
+        w
+    }
+
+    /// One level: max flow from the sources to the sinks until no source
+    /// reaches a sink — multi-source Dinic, or on a warm start with fewer
+    /// sinks than sources the kept search tree of `tree_flow.rs`.
     ///
     /// Each phase builds the level graph from the smaller side: from the
     /// sources (forward BFS) or, when sinks are fewer — typical of a warm
@@ -453,58 +520,74 @@ impl Solver {
         let mut queue: Vec<u32> = Vec::new();
         let mut sources: Vec<u32> = Vec::new();
         let mut sinks: Vec<u32> = Vec::new();
+        let mut phase_sources: Vec<u32> = Vec::new();
         let mut stack: Vec<u32> = Vec::new();
         let mut arcs: Vec<u32> = Vec::new();
+        // Sources and sinks only disappear during a level's max flow: found
+        // once, then filtered before each phase.
+        for p in 0..np {
+            if self.spare[p] > 0 {
+                sources.push(p as u32);
+            }
+        }
+        for c in 0..nc {
+            if self.cflow[c] > thr[c] {
+                sources.push((np + c) as u32);
+            } else if self.cflow[c] < thr[c] && self.c_start[c] < self.c_start[c + 1] {
+                sinks.push((np + c) as u32);
+            }
+        }
+        if sources.is_empty() || sinks.is_empty() {
+            return;
+        }
+        // Warm start with fewer sinks than sources (the deficits left by
+        // the changes): the kept search tree (`tree_flow.rs`) searches the
+        // region behind the sinks once instead of once per phase.
+        if self.warm && sinks.len() <= sources.len() {
+            self.last.phases += 1;
+            self.tree_flow_level(thr, &sinks);
+            return;
+        }
         loop {
-            sources.clear();
-            sinks.clear();
-            for p in 0..np {
-                if self.spare[p] > 0 {
-                    sources.push(p as u32);
-                }
-            }
-            for c in 0..nc {
-                if self.cflow[c] > thr[c] {
-                    sources.push((np + c) as u32);
-                } else if self.cflow[c] < thr[c] && self.c_start[c] < self.c_start[c + 1] {
-                    sinks.push((np + c) as u32);
-                }
-            }
+            sources.retain(|&v| self.source_residual(v as usize, thr) > 0);
+            sinks.retain(|&v| self.cflow[v as usize - np] < thr[v as usize - np]);
             if sources.is_empty() || sinks.is_empty() {
                 return;
             }
             self.last.phases += 1;
-            self.dist.fill(UNSEEN);
             let limit = if sinks.len() < sources.len() {
                 let limit = self.backward_bfs(thr, &sinks, &mut queue);
-                if limit == UNSEEN {
-                    return;
-                }
-                sources.clear();
+                phase_sources.clear();
                 for &v in &queue {
                     let d = self.dist[v as usize];
-                    let nd = limit - d;
+                    let nd = limit.wrapping_sub(d);
                     self.dist[v as usize] = nd;
                     if nd == 0 && self.source_residual(v as usize, thr) > 0 {
-                        sources.push(v);
+                        phase_sources.push(v);
                     }
                 }
                 limit
             } else {
                 let limit = self.forward_bfs(thr, &sources, &mut queue);
-                if limit == UNSEEN {
-                    return;
-                }
+                phase_sources.clear();
+                phase_sources.extend_from_slice(&sources);
                 limit
             };
-            // Blocking flow by iterative DFS with current-arc pointers.
-            for v in 0..np {
-                self.iter[v] = self.p_start[v];
+            if limit == UNSEEN {
+                self.reset_dist(&queue);
+                return;
             }
-            for c in 0..nc {
-                self.iter[np + c] = self.c_start[c];
+            // Blocking flow by iterative DFS with current-arc pointers
+            // (only nodes of the level graph, all in `queue`, are visited).
+            for &v in &queue {
+                let v = v as usize;
+                self.iter[v] = if v < np {
+                    self.p_start[v]
+                } else {
+                    self.c_start[v - np]
+                };
             }
-            for &s in &sources {
+            for &s in &phase_sources {
                 let s = s as usize;
                 while self.source_residual(s, thr) > 0 {
                     if !self.augment_from(s, limit, thr, &mut stack, &mut arcs) {
@@ -512,6 +595,15 @@ impl Solver {
                     }
                 }
             }
+            self.reset_dist(&queue);
+        }
+    }
+
+    /// Back to `UNSEEN` for the nodes a phase labelled (all in `queue`), so
+    /// that a phase costs what it searched, not the size of the network.
+    fn reset_dist(&mut self, queue: &[u32]) {
+        for &v in queue {
+            self.dist[v as usize] = UNSEEN;
         }
     }
 
@@ -707,8 +799,9 @@ impl Solver {
             }
         }
         for (idx, &k) in arcs.iter().enumerate() {
-            if (stack[idx] as usize) < np {
-                self.flow[k as usize] += delta;
+            let v = stack[idx] as usize;
+            if v < np {
+                self.push_forward(v, k as usize, delta);
             } else {
                 self.flow[k as usize] -= delta;
             }
