@@ -88,6 +88,16 @@ pub async fn one(
         .collect();
     let mut v = need_json(&n, staff);
     v["covered_by"] = json!(flows);
+    // As on the line's page: the committed pledges with money left whose
+    // restrictions allow this line, for those who allocate.
+    if authorize(&ctx.actor, Action::Allocate, Target::Anywhere).is_ok() {
+        let eligible: Vec<Value> = crate::pages::needs::eligible_pledges(&state, &n)
+            .await?
+            .into_iter()
+            .map(|(p, donor, remaining)| json!({"pledge_id": p.id, "donor": donor, "remaining": remaining}))
+            .collect();
+        v["eligible_pledges"] = json!(eligible);
+    }
     Ok(Json(v).into_response())
 }
 
@@ -224,35 +234,43 @@ pub async fn allocate(
         )
             .into_response()),
         Err(refusal) => {
-            let message = crate::pages::needs::refusal_message(ctx.lang, &refusal);
-            let (status, extra) = match &refusal {
-                AllocationRefusal::Overlap(OverlapDecision::Refused {
-                    excess,
-                    line_need,
-                    group_need,
-                    existing,
-                }) => (
-                    StatusCode::CONFLICT,
-                    json!({"excess": excess, "line_need": line_need, "group_need": group_need,
-                        "existing": existing.iter().map(|f| json!({"need_line_id": f.need_line_id,
-                            "source": f.source, "amount": f.amount})).collect::<Vec<_>>()}),
-                ),
-                AllocationRefusal::BeyondPledge { remaining }
-                | AllocationRefusal::BeyondReceived { remaining } => {
-                    (StatusCode::CONFLICT, json!({"remaining": remaining}))
-                }
-                AllocationRefusal::UnknownLine | AllocationRefusal::UnknownPledge => {
-                    (StatusCode::NOT_FOUND, json!({}))
-                }
-                _ => (StatusCode::UNPROCESSABLE_ENTITY, json!({})),
-            };
-            let mut v = json!({"error": refusal.message_key(), "message": message});
-            if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), extra) {
-                obj.extend(more);
-            }
+            let (status, v) = refusal_json(&ctx, &refusal);
             Ok((status, Json(v)).into_response())
         }
     }
+}
+
+/// A refusal of the allocation guard as the API answers it: 409 when the
+/// line is already covered (naming what covers it) or the pledge has too
+/// little left, 404 for an unknown line or pledge, else 422.
+pub(crate) fn refusal_json(ctx: &Ctx, refusal: &AllocationRefusal) -> (StatusCode, Value) {
+    let message = crate::pages::needs::refusal_message(ctx.lang, refusal);
+    let (status, extra) = match refusal {
+        AllocationRefusal::Overlap(OverlapDecision::Refused {
+            excess,
+            line_need,
+            group_need,
+            existing,
+        }) => (
+            StatusCode::CONFLICT,
+            json!({"excess": excess, "line_need": line_need, "group_need": group_need,
+                "existing": existing.iter().map(|f| json!({"need_line_id": f.need_line_id,
+                    "source": f.source, "amount": f.amount})).collect::<Vec<_>>()}),
+        ),
+        AllocationRefusal::BeyondPledge { remaining }
+        | AllocationRefusal::BeyondReceived { remaining } => {
+            (StatusCode::CONFLICT, json!({"remaining": remaining}))
+        }
+        AllocationRefusal::UnknownLine | AllocationRefusal::UnknownPledge => {
+            (StatusCode::NOT_FOUND, json!({}))
+        }
+        _ => (StatusCode::UNPROCESSABLE_ENTITY, json!({})),
+    };
+    let mut v = json!({"error": refusal.message_key(), "message": message});
+    if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), extra) {
+        obj.extend(more);
+    }
+    (status, v)
 }
 
 pub async fn catalogue(State(state): State<AppState>) -> Result<Response, AppError> {
