@@ -417,6 +417,7 @@ propose-already-accepted = This proposal has already been accepted; accepting it
 api-bad-token = Invalid proposal token '{ $detail }': letters, digits and hyphens only.
 propose-error-mode = Invalid mode: priority or maxmin.
 propose-error-empty = The proposal has no item to accept.
+pledge-error-status = Invalid status: pledged, committed or cancelled.
 api-proposal-refused = The proposal was not accepted (item { $n }): { $why } Nothing was allocated; ask for a new proposal.
 api-proposal-already-accepted = This proposal has already been accepted; accepting it again adds nothing.
 propose-mode = Allocation criterion

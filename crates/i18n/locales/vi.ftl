@@ -417,6 +417,7 @@ propose-already-accepted = Đề xuất này đã được chấp nhận; chấp
 api-bad-token = Mã đề xuất không hợp lệ '{ $detail }': chỉ gồm chữ, số và dấu gạch ngang.
 propose-error-mode = Chế độ không hợp lệ: priority hoặc maxmin.
 propose-error-empty = Đề xuất không có khoản nào để chấp nhận.
+pledge-error-status = Trạng thái không hợp lệ: pledged, committed hoặc cancelled.
 api-proposal-refused = Không chấp nhận được đề xuất (khoản thứ { $n }): { $why } Chưa phân bổ khoản nào; hãy xin một đề xuất mới.
 api-proposal-already-accepted = Đề xuất này đã được chấp nhận; chấp nhận lại không thêm gì.
 propose-mode = Tiêu chí phân bổ

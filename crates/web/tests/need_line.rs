@@ -1202,6 +1202,48 @@ async fn a_visitor_pledges_through_the_public_api_and_it_waits_for_the_coordinat
         .expect("donor");
     assert_eq!(d.public_name(), None, "anonymous without consent");
     assert_eq!(d.email.as_deref(), Some("mai@example.vn"));
+    // The coordinator finds it among the offers waiting to be committed.
+    let (status, v) = app
+        .api(
+            "GET",
+            "/api/v1/pledges?status=pledged",
+            &coord,
+            serde_json::json!(null),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let waiting = v["pledges"].as_array().expect("pledges");
+    assert!(
+        waiting.iter().any(|p| p["id"] == pledge.as_str()
+            && p["origin"] == "public"
+            && p["need_line_id"] == line.as_str()
+            && p["allocated"] == 0),
+        "{v}"
+    );
+    assert!(waiting.iter().all(|p| p["status"] == "pledged"), "{v}");
+    let (status, _) = app
+        .api(
+            "GET",
+            "/api/v1/pledges?status=lost",
+            &coord,
+            serde_json::json!(null),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let donor_role = app.token("donor").await;
+    let (status, _) = app
+        .api(
+            "GET",
+            "/api/v1/pledges",
+            &donor_role,
+            serde_json::json!(null),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a donor's login does not list pledges"
+    );
     // The coordinator commits it; it goes to its line.
     let (status, v) = app
         .api(
@@ -1218,6 +1260,16 @@ async fn a_visitor_pledges_through_the_public_api_and_it_waits_for_the_coordinat
         .expect("q")
         .expect("line");
     assert_eq!(n.coverage().gap(), 3_200_000 - 1_500_000);
+    let (_, v) = app
+        .api(
+            "GET",
+            &format!("/api/v1/pledges?donor_id={}", d.id),
+            &coord,
+            serde_json::json!(null),
+        )
+        .await;
+    assert_eq!(v["pledges"][0]["status"], "committed", "{v}");
+    assert_eq!(v["pledges"][0]["allocated"], 1_500_000, "{v}");
     // A cancelled line takes no more offers.
     let (s, _) = app
         .api(

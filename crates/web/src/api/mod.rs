@@ -58,7 +58,10 @@ pub fn router() -> Router<AppState> {
             get(needs::donors).post(needs::create_donor),
         )
         .route("/api/v1/donors/{id}/gifts", get(gifts::donor))
-        .route("/api/v1/pledges", post(needs::create_pledge))
+        .route(
+            "/api/v1/pledges",
+            get(needs::pledges).post(needs::create_pledge),
+        )
         .route("/api/v1/pledges/{id}/commit", post(needs::commit_pledge))
         .route(
             "/api/v1/pledges/{id}/instalments",

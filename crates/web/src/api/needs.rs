@@ -3,7 +3,7 @@
 //! the overlap guard is `409 Conflict` naming what already covers the line.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -568,4 +568,56 @@ pub async fn commit_pledge(
             json!({}),
         ))
     }
+}
+
+#[derive(Deserialize, Default)]
+pub struct PledgeQuery {
+    #[serde(default)]
+    donor_id: Option<String>,
+    /// `pledged` (e.g. public offers waiting for the coordinator),
+    /// `committed` or `cancelled`.
+    #[serde(default)]
+    status: Option<String>,
+}
+
+/// `GET /api/v1/pledges`: pledges, newest first, with what is allocated
+/// from each — the donor pages' tables (`ManageDonors`), so an integration
+/// can find the public offers waiting to be committed.
+pub async fn pledges(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(q): Query<PledgeQuery>,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::ManageDonors, Target::Anywhere)?;
+    let donor = q
+        .donor_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let status = q.status.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    if let Some(s) = status
+        && !["pledged", "committed", "cancelled"].contains(&s)
+    {
+        return Ok(unprocessable(
+            &ctx,
+            "pledge-error-status",
+            Some("status"),
+            json!({}),
+        ));
+    }
+    let list: Vec<Value> = storage::donors::pledges(&state.db, donor)
+        .await?
+        .into_iter()
+        .filter(|(p, _)| status.is_none_or(|s| p.status == s))
+        .map(|(p, allocated)| {
+            json!({"id": p.id, "code": p.code(), "donor_id": p.donor_id, "kind": p.kind,
+                "amount": p.amount, "allocated": allocated, "status": p.status, "origin": p.origin,
+                "need_line_id": p.need_line_id,
+                "categories": p.categories.as_deref().map(|c| c.split(',').collect::<Vec<_>>()),
+                "unit_codes": p.unit_codes.as_deref().map(|c| c.split(',').collect::<Vec<_>>()),
+                "age_bands": p.age_bands.as_deref().map(|c| c.split(',').collect::<Vec<_>>()),
+                "period_id": p.period_id, "due_on": p.due_on.map(|d| d.to_string()), "note": p.note})
+        })
+        .collect();
+    Ok(Json(json!({"pledges": list})).into_response())
 }
