@@ -32,6 +32,115 @@ impl Donor {
 
 const DONOR_COLUMNS: &str = "SELECT id, kind, name, origin, donor_type, tax_code, phone, email, publish_name, anonymous, is_demo FROM donors";
 
+/// Inserts one donor and its audit row inside an open write transaction.
+/// Evaluates to `Result<(), StorageError>`.
+macro_rules! insert_donor {
+    ($tx:ident, $d:expr, $actor:expr, $now:expr) => {
+        async {
+            let d: &Donor = $d;
+            let actor: &AuditActor = $actor;
+            let now: DateTime<Utc> = $now;
+            sqlx::query(
+                "INSERT INTO donors (id, province, kind, name, search_key, origin, donor_type, tax_code, phone, email, \
+                 publish_name, anonymous, is_demo, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
+            )
+            .bind(&d.id)
+            .bind(crate::admin_units::PROVINCE)
+            .bind(&d.kind)
+            .bind(&d.name)
+            .bind(domain::text::search_key(&d.name))
+            .bind(&d.origin)
+            .bind(&d.donor_type)
+            .bind(&d.tax_code)
+            .bind(&d.phone)
+            .bind(&d.email)
+            .bind(d.publish_name)
+            .bind(d.anonymous)
+            .bind(d.is_demo)
+            .bind(now)
+            .execute(&mut *$tx)
+            .await
+            .map_err(|e| StorageError::on_unique(e, format!("donor {}", d.id)))?;
+            let rec = AuditRecord {
+                actor: actor.clone(),
+                at: now,
+                action: "create",
+                entity: "donor",
+                entity_id: d.id.clone(),
+                before: None,
+                after: Some(
+                    json!({"kind": d.kind, "name": d.name, "origin": d.origin, "donor_type": d.donor_type,
+                    "publish_name": d.publish_name, "anonymous": d.anonymous}),
+                ),
+            };
+            (*$tx).append(&rec).await?;
+            Ok::<(), StorageError>(())
+        }
+        .await
+    };
+}
+
+/// Inserts one pledge, numbered next in order (the caller holds the audit
+/// chain's lock on PostgreSQL), and its audit row, inside an open write
+/// transaction. Evaluates to `Result<i64, StorageError>`: the number.
+macro_rules! insert_pledge {
+    ($tx:ident, $p:expr, $actor:expr, $now:expr) => {
+        async {
+            let p: &Pledge = $p;
+            let actor: &AuditActor = $actor;
+            let now: DateTime<Utc> = $now;
+            let committed_at = (p.status == "committed").then_some(now);
+            let next: (i64,) =
+                sqlx::query_as("SELECT CAST(COALESCE(MAX(number), 0) + 1 AS BIGINT) FROM pledges")
+                    .fetch_one(&mut *$tx)
+                    .await?;
+            sqlx::query(
+                "INSERT INTO pledges (id, province, donor_id, kind, amount, status, categories, unit_codes, age_bands, \
+                 period_id, due_on, origin, need_line_id, note, is_demo, created_at, committed_at, number) \
+                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)",
+            )
+            .bind(&p.id)
+            .bind(crate::admin_units::PROVINCE)
+            .bind(&p.donor_id)
+            .bind(&p.kind)
+            .bind(p.amount)
+            .bind(&p.status)
+            .bind(&p.categories)
+            .bind(&p.unit_codes)
+            .bind(&p.age_bands)
+            .bind(&p.period_id)
+            .bind(p.due_on)
+            .bind(&p.origin)
+            .bind(&p.need_line_id)
+            .bind(&p.note)
+            .bind(p.is_demo)
+            .bind(now)
+            .bind(committed_at)
+            .bind(next.0)
+            .execute(&mut *$tx)
+            .await
+            .map_err(|e| StorageError::on_unique(e, format!("pledge {}", p.id)))?;
+            let rec = AuditRecord {
+                actor: actor.clone(),
+                at: now,
+                action: "create",
+                entity: "pledge",
+                entity_id: p.id.clone(),
+                before: None,
+                after: Some(
+                    json!({"donor_id": p.donor_id, "kind": p.kind, "amount": p.amount, "status": p.status,
+                    "categories": p.categories, "unit_codes": p.unit_codes, "age_bands": p.age_bands,
+                    "period_id": p.period_id, "origin": p.origin, "need_line_id": p.need_line_id,
+                    "number": next.0}),
+                ),
+            };
+            (*$tx).append(&rec).await?;
+            Ok::<i64, StorageError>(next.0)
+        }
+        .await
+    };
+}
+
 pub async fn create(
     db: &Db,
     d: &Donor,
@@ -51,40 +160,7 @@ pub async fn create_many(
 ) -> Result<(), StorageError> {
     db_tx!(db, |tx| {
         for d in donors {
-            sqlx::query(
-                "INSERT INTO donors (id, province, kind, name, search_key, origin, donor_type, tax_code, phone, email, \
-                 publish_name, anonymous, is_demo, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
-            )
-            .bind(&d.id)
-            .bind(crate::admin_units::PROVINCE)
-            .bind(&d.kind)
-            .bind(&d.name)
-            .bind(domain::text::search_key(&d.name))
-            .bind(&d.origin)
-            .bind(&d.donor_type)
-            .bind(&d.tax_code)
-            .bind(&d.phone)
-            .bind(&d.email)
-            .bind(d.publish_name)
-            .bind(d.anonymous)
-            .bind(d.is_demo)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| StorageError::on_unique(e, format!("donor {}", d.id)))?;
-            let rec = AuditRecord {
-                actor: actor.clone(),
-                at: now,
-                action: "create",
-                entity: "donor",
-                entity_id: d.id.clone(),
-                before: None,
-                after: Some(
-                    json!({"kind": d.kind, "name": d.name, "origin": d.origin, "donor_type": d.donor_type,
-                    "publish_name": d.publish_name, "anonymous": d.anonymous}),
-                ),
-            };
-            (*tx).append(&rec).await?;
+            insert_donor!(tx, d, actor, now)?;
         }
     });
     Ok(())
@@ -219,63 +295,68 @@ pub async fn create_pledge(
     actor: &AuditActor,
     now: DateTime<Utc>,
 ) -> Result<i64, StorageError> {
-    let committed_at = (p.status == "committed").then_some(now);
-    let lock = match db.backend() {
-        crate::Backend::Postgres => Some("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE"),
-        crate::Backend::Sqlite => None,
-    };
+    let lock = audit_lock(db);
     let number = db_tx!(db, |tx| {
         // Numbers are handed out under the audit chain's lock, in order.
         if let Some(sql) = lock {
             sqlx::query(sql).execute(&mut *tx).await?;
         }
-        let next: (i64,) =
-            sqlx::query_as("SELECT CAST(COALESCE(MAX(number), 0) + 1 AS BIGINT) FROM pledges")
-                .fetch_one(&mut *tx)
-                .await?;
-        sqlx::query(
-            "INSERT INTO pledges (id, province, donor_id, kind, amount, status, categories, unit_codes, age_bands, \
-             period_id, due_on, origin, need_line_id, note, is_demo, created_at, committed_at, number) \
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)",
-        )
-        .bind(&p.id)
-        .bind(crate::admin_units::PROVINCE)
-        .bind(&p.donor_id)
-        .bind(&p.kind)
-        .bind(p.amount)
-        .bind(&p.status)
-        .bind(&p.categories)
-        .bind(&p.unit_codes)
-        .bind(&p.age_bands)
-        .bind(&p.period_id)
-        .bind(p.due_on)
-        .bind(&p.origin)
-        .bind(&p.need_line_id)
-        .bind(&p.note)
-        .bind(p.is_demo)
-        .bind(now)
-        .bind(committed_at)
-        .bind(next.0)
-        .execute(&mut *tx)
-        .await?;
-        let rec = AuditRecord {
-            actor: actor.clone(),
-            at: now,
-            action: "create",
-            entity: "pledge",
-            entity_id: p.id.clone(),
-            before: None,
-            after: Some(
-                json!({"donor_id": p.donor_id, "kind": p.kind, "amount": p.amount, "status": p.status,
-                "categories": p.categories, "unit_codes": p.unit_codes, "age_bands": p.age_bands,
-                "period_id": p.period_id, "origin": p.origin, "need_line_id": p.need_line_id,
-                "number": next.0}),
-            ),
-        };
-        (*tx).append(&rec).await?;
-        next.0
+        insert_pledge!(tx, p, actor, now)?
     });
     Ok(number)
+}
+
+fn audit_lock(db: &Db) -> Option<&'static str> {
+    match db.backend() {
+        crate::Backend::Postgres => Some("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE"),
+        crate::Backend::Sqlite => None,
+    }
+}
+
+/// Why a public pledge wrote nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicPledgeRefusal {
+    /// The pledge names no need line, or its line is not (or no longer)
+    /// published.
+    NotPublished,
+}
+
+/// A pledge offered from the public page (or `POST
+/// /api/v1/public/needs/{id}/pledges`) on a published need line: the new
+/// donor and its pledge (status `pledged`, waiting for the coordinator's
+/// confirmation), each with its audit row, in ONE transaction — a failure
+/// anywhere leaves neither a donor without its pledge nor a pledge half
+/// written. The line's status is read again inside the transaction, so a
+/// line withdrawn meanwhile takes nothing. `Ok(Ok(number))`: the pledge's
+/// number (its code).
+pub async fn create_public_pledge(
+    db: &Db,
+    d: &Donor,
+    p: &Pledge,
+    actor: &AuditActor,
+    now: DateTime<Utc>,
+) -> Result<Result<i64, PublicPledgeRefusal>, StorageError> {
+    let Some(line_id) = p.need_line_id.as_deref() else {
+        return Ok(Err(PublicPledgeRefusal::NotPublished));
+    };
+    let lock = audit_lock(db);
+    let outcome = db_tx!(db, |tx| {
+        if let Some(sql) = lock {
+            sqlx::query(sql).execute(&mut *tx).await?;
+        }
+        let status: Option<(String,)> =
+            sqlx::query_as("SELECT status FROM need_lines WHERE id = $1")
+                .bind(line_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if status.is_none_or(|(s,)| s != "published") {
+            // Returning drops the transaction: nothing is kept.
+            return Ok(Err(PublicPledgeRefusal::NotPublished));
+        }
+        insert_donor!(tx, d, actor, now)?;
+        Ok(insert_pledge!(tx, p, actor, now)?)
+    });
+    Ok(outcome)
 }
 
 /// The pledge whose code a donor wrote, by its number.

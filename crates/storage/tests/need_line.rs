@@ -953,3 +953,129 @@ async fn statement_lines_match_by_code_become_receipts_once_and_the_rest_wait_fo
         .expect("verifies");
     assert_eq!(report.entries, 2);
 }
+
+fn public_offer(line: &str, donor_id: &str, pledge_id: &str) -> (Donor, Pledge) {
+    let d = Donor {
+        id: donor_id.into(),
+        kind: "individual".into(),
+        name: "Nguyễn Thị Lan".into(),
+        origin: "domestic".into(),
+        donor_type: "individual".into(),
+        tax_code: None,
+        phone: Some("0905123456".into()),
+        email: None,
+        publish_name: false,
+        anonymous: true,
+        is_demo: false,
+    };
+    let p = Pledge {
+        id: pledge_id.into(),
+        donor_id: donor_id.into(),
+        kind: "money".into(),
+        amount: 2_000_000,
+        status: "pledged".into(),
+        categories: Some("warm_clothing".into()),
+        unit_codes: Some("20056".into()),
+        age_bands: None,
+        period_id: Some("dong-2026".into()),
+        due_on: None,
+        origin: "public".into(),
+        need_line_id: Some(line.into()),
+        note: String::new(),
+        is_demo: false,
+        number: None,
+    };
+    (d, p)
+}
+
+async fn count(db: &Db, sql: &str) -> i64 {
+    let n: (i64,) = match db {
+        Db::Sqlite(pool) => sqlx::query_as(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_one(pool)
+            .await
+            .expect("count"),
+        Db::Postgres(pool) => sqlx::query_as(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_one(pool)
+            .await
+            .expect("count"),
+    };
+    n.0
+}
+
+#[tokio::test]
+async fn a_public_pledge_writes_donor_pledge_and_audit_together_or_nothing() {
+    let w = world().await;
+    let db = &w.db;
+    let donors = "SELECT CAST(COUNT(*) AS BIGINT) FROM donors";
+    let pledges = "SELECT CAST(COUNT(*) AS BIGINT) FROM pledges";
+    let audits = "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_events";
+    // It works: both rows and both audit rows, the pledge numbered.
+    let (d, p) = public_offer(&w.line, "pub-d1", "pub-p1");
+    let before = count(db, audits).await;
+    let number = storage::donors::create_public_pledge(db, &d, &p, &actor(), Utc::now())
+        .await
+        .expect("q")
+        .expect("published line");
+    assert!(number > 0);
+    assert_eq!(count(db, donors).await, 1);
+    assert_eq!(count(db, pledges).await, 1);
+    assert_eq!(count(db, audits).await, before + 2);
+    let stored = storage::donors::pledge(db, "pub-p1")
+        .await
+        .expect("q")
+        .expect("stored");
+    assert_eq!(stored.status, "pledged", "it waits for the coordinator");
+    assert_eq!(stored.number, Some(number));
+    // The pledge fails (its id is taken): the donor written before it in
+    // the same transaction is gone too — no orphan donor, no audit row.
+    let (d2, p2) = public_offer(&w.line, "pub-d2", "pub-p1");
+    let before = count(db, audits).await;
+    let err = storage::donors::create_public_pledge(db, &d2, &p2, &actor(), Utc::now())
+        .await
+        .expect_err("duplicate pledge id");
+    assert!(
+        matches!(err, storage::StorageError::Duplicate { .. }),
+        "{err:?}"
+    );
+    assert!(
+        storage::donors::get(db, "pub-d2")
+            .await
+            .expect("q")
+            .is_none()
+    );
+    assert_eq!(count(db, donors).await, 1);
+    assert_eq!(count(db, pledges).await, 1);
+    assert_eq!(count(db, audits).await, before);
+    // A line no longer published takes nothing either.
+    assert!(
+        storage::needs::set_status(
+            db,
+            &w.line,
+            NeedStatus::Published,
+            NeedStatus::Cancelled,
+            Some("trùng"),
+            &actor(),
+            Utc::now()
+        )
+        .await
+        .expect("q")
+    );
+    let (d3, p3) = public_offer(&w.line, "pub-d3", "pub-p3");
+    let refused = storage::donors::create_public_pledge(db, &d3, &p3, &actor(), Utc::now())
+        .await
+        .expect("q");
+    assert_eq!(
+        refused,
+        Err(storage::donors::PublicPledgeRefusal::NotPublished)
+    );
+    assert!(
+        storage::donors::get(db, "pub-d3")
+            .await
+            .expect("q")
+            .is_none()
+    );
+    assert_eq!(count(db, pledges).await, 1);
+    storage::audit::verify(db)
+        .await
+        .expect("audit chain intact");
+}

@@ -4,7 +4,8 @@
 //! `Sec-Fetch-Site: cross-site` is refused; (2) a synchronizer token, from
 //! the session (or, before login, a double-submit cookie), which every form
 //! carries in a hidden `csrf` field (or the `X-Csrf-Token` header). Requests
-//! authenticated by a bearer token carry no cookies and are exempt.
+//! authenticated by a bearer token carry no cookies and are exempt, and so
+//! are JSON requests to the public API (`/api/v1/public/…`).
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -78,6 +79,13 @@ pub async fn check(State(_state): State<AppState>, req: Request, next: Next) -> 
     }
     if cross_site(&req) {
         return AppError::Csrf.into_response_for(&ctx);
+    }
+    // The public API (`/api/v1/public/…`, no login) takes JSON only: a
+    // cross-site form cannot send it, and a cross-site script would need a
+    // CORS answer this server never gives. Its handlers refuse any other
+    // content type.
+    if req.uri().path().starts_with("/api/v1/public/") && crate::api::is_json(req.headers()) {
+        return next.run(req).await;
     }
     let Some(expected) = ctx.csrf.clone() else {
         return AppError::Csrf.into_response_for(&ctx);

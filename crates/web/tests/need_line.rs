@@ -1106,3 +1106,370 @@ async fn a_receipt_is_numbered_printable_and_shows_as_received_on_the_line() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// A JSON call without any login (the public API).
+async fn anonymous_json(
+    app: &App,
+    path: &str,
+    json: serde_json::Value,
+) -> (StatusCode, serde_json::Value) {
+    let r = app
+        .send(
+            Request::post(path)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(json.to_string()))
+                .expect("req"),
+        )
+        .await;
+    (
+        r.status,
+        serde_json::from_str(&r.body).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn a_visitor_pledges_through_the_public_api_and_it_waits_for_the_coordinator() {
+    let app = app().await;
+    let local = app.token("local").await;
+    let (_, v) = app
+        .api("POST", "/api/v1/needs", &local, serde_json::json!({"site_id": "th-hk", "period_id": "winter", "package_id": app.package, "quantity": 10}))
+        .await;
+    let line = v["id"].as_str().expect("id").to_owned();
+    let path = format!("/api/v1/public/needs/{line}/pledges");
+    let offer = serde_json::json!({"name": "Trần Thị Mai", "contact": "mai@example.vn", "amount": 1_500_000});
+    // Not published yet: there is nothing to pledge on.
+    let (status, _) = anonymous_json(&app, &path, offer.clone()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let coord = app.token("coord").await;
+    for t in ["verify", "publish"] {
+        let (s, _) = app
+            .api(
+                "POST",
+                &format!("/api/v1/needs/{line}/status"),
+                &coord,
+                serde_json::json!({"transition": t}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+    }
+    // The page's rules: a name, an amount from 1 to the gap (3.200.000 ₫).
+    for bad in [
+        serde_json::json!({"name": "", "amount": 1_000}),
+        serde_json::json!({"name": "Mai", "amount": 0}),
+        serde_json::json!({"name": "Mai", "amount": -5}),
+        serde_json::json!({"name": "Mai", "amount": 3_200_001}),
+    ] {
+        let (status, v) = anonymous_json(&app, &path, bad.clone()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad} {v}");
+        assert_eq!(v["error"], "public-pledge-error");
+    }
+    let (status, v) = anonymous_json(&app, &path, serde_json::json!({"amount": "x"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    // A form post (what a cross-site page could send) needs the CSRF token.
+    let form = app
+        .post(&path, "", &[("name", "Mai"), ("amount", "1000")])
+        .await;
+    assert_eq!(form.status, StatusCode::FORBIDDEN, "{}", form.body);
+    let (status, v) = anonymous_json(&app, &path, offer).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(v["status"], "pledged");
+    assert!(
+        v["code"].as_str().is_some_and(|c| c.starts_with("CT")),
+        "{v}"
+    );
+    let pledge = v["id"].as_str().expect("id").to_owned();
+    assert_eq!(v["payment_page"], format!("/p/{pledge}"));
+    let n = storage::needs::get(&app.db, &line)
+        .await
+        .expect("q")
+        .expect("line");
+    assert_eq!(
+        (n.pledged, n.committed),
+        (0, 0),
+        "it waits for the coordinator"
+    );
+    let p = storage::donors::pledge(&app.db, &pledge)
+        .await
+        .expect("q")
+        .expect("p");
+    assert_eq!(
+        (p.origin.as_str(), p.need_line_id.as_deref()),
+        ("public", Some(line.as_str()))
+    );
+    let d = storage::donors::get(&app.db, &p.donor_id)
+        .await
+        .expect("q")
+        .expect("donor");
+    assert_eq!(d.public_name(), None, "anonymous without consent");
+    assert_eq!(d.email.as_deref(), Some("mai@example.vn"));
+    // The coordinator finds it among the offers waiting to be committed.
+    let (status, v) = app
+        .api(
+            "GET",
+            "/api/v1/pledges?status=pledged",
+            &coord,
+            serde_json::json!(null),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let waiting = v["pledges"].as_array().expect("pledges");
+    assert!(
+        waiting.iter().any(|p| p["id"] == pledge.as_str()
+            && p["origin"] == "public"
+            && p["need_line_id"] == line.as_str()
+            && p["allocated"] == 0),
+        "{v}"
+    );
+    assert!(waiting.iter().all(|p| p["status"] == "pledged"), "{v}");
+    let (status, _) = app
+        .api(
+            "GET",
+            "/api/v1/pledges?status=lost",
+            &coord,
+            serde_json::json!(null),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let donor_role = app.token("donor").await;
+    let (status, _) = app
+        .api(
+            "GET",
+            "/api/v1/pledges",
+            &donor_role,
+            serde_json::json!(null),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a donor's login does not list pledges"
+    );
+    // The coordinator commits it; it goes to its line.
+    let (status, v) = app
+        .api(
+            "POST",
+            &format!("/api/v1/pledges/{pledge}/commit"),
+            &coord,
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["allocation"]["amount"], 1_500_000);
+    let n = storage::needs::get(&app.db, &line)
+        .await
+        .expect("q")
+        .expect("line");
+    assert_eq!(n.coverage().gap(), 3_200_000 - 1_500_000);
+    let (_, v) = app
+        .api(
+            "GET",
+            &format!("/api/v1/pledges?donor_id={}", d.id),
+            &coord,
+            serde_json::json!(null),
+        )
+        .await;
+    assert_eq!(v["pledges"][0]["status"], "committed", "{v}");
+    assert_eq!(v["pledges"][0]["allocated"], 1_500_000, "{v}");
+    // A cancelled line takes no more offers.
+    let (s, _) = app
+        .api(
+            "POST",
+            &format!("/api/v1/needs/{line}/status"),
+            &coord,
+            serde_json::json!({"transition": "cancel", "reason": "trùng"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (status, _) = anonymous_json(
+        &app,
+        &path,
+        serde_json::json!({"name": "Mai", "amount": 1_000}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_optimiser_proposes_and_a_proposal_is_accepted_through_the_api_all_or_nothing_once() {
+    let app = app().await;
+    let lines = two_lines_one_pledge(&app).await;
+    // Only coordinators run the optimiser or accept its proposals.
+    for user in ["local", "edu", "donor"] {
+        let t = app.token(user).await;
+        let (status, _) = app
+            .api(
+                "POST",
+                "/api/v1/allocations/proposals",
+                &t,
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{user}");
+        let (status, _) = app
+            .api(
+                "POST",
+                "/api/v1/allocations/proposals/abc/accept",
+                &t,
+                serde_json::json!({"items": []}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{user}");
+    }
+    let (status, _) =
+        anonymous_json(&app, "/api/v1/allocations/proposals", serde_json::json!({})).await;
+    assert!(
+        matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN),
+        "{status}"
+    );
+    let coord = app.token("coord").await;
+    let (status, v) = app
+        .api(
+            "POST",
+            "/api/v1/allocations/proposals",
+            &coord,
+            serde_json::json!({"mode": "fair"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    // Priority mode (as on the page): A Lưới's line gets 16M, Huế's 4M.
+    let (status, p) = app
+        .api(
+            "POST",
+            "/api/v1/allocations/proposals",
+            &coord,
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    assert_eq!(p["mode"], "priority");
+    assert_eq!(
+        (p["total_gap"].as_i64(), p["available"].as_i64()),
+        (Some(32_000_000), Some(20_000_000))
+    );
+    let items = p["items"].as_array().expect("items").clone();
+    let amount_for = |line: &str| -> i64 {
+        items
+            .iter()
+            .filter(|i| i["need_line_id"] == line)
+            .filter_map(|i| i["amount"].as_i64())
+            .sum()
+    };
+    assert_eq!(
+        (amount_for(&lines[0]), amount_for(&lines[1])),
+        (16_000_000, 4_000_000),
+        "{p}"
+    );
+    assert!(
+        items
+            .iter()
+            .all(|i| !i["why"].as_str().unwrap_or("").is_empty()),
+        "each item explained: {p}"
+    );
+    assert_eq!(
+        p["short"][0]["need_line_id"], lines[1],
+        "Huế is left short: {p}"
+    );
+    let token = p["token"].as_str().expect("token").to_owned();
+    let back: Vec<serde_json::Value> = items
+        .iter()
+        .map(|i| serde_json::json!({"pledge_id": i["pledge_id"], "need_line_id": i["need_line_id"], "amount": i["amount"]}))
+        .collect();
+    // One item beyond what the pledge holds: the whole proposal is refused.
+    let mut too_much = back.clone();
+    too_much.push(
+        serde_json::json!({"pledge_id": "p-hx", "need_line_id": lines[1], "amount": 1_000_000}),
+    );
+    let accept = format!("/api/v1/allocations/proposals/{token}/accept");
+    let (status, v) = app
+        .api(
+            "POST",
+            &accept,
+            &coord,
+            serde_json::json!({"items": too_much}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["index"], back.len());
+    let committed = |db: storage::Db, lines: Vec<String>| async move {
+        let mut out = Vec::new();
+        for l in &lines {
+            out.push(
+                storage::needs::get(&db, l)
+                    .await
+                    .expect("q")
+                    .expect("l")
+                    .committed,
+            );
+        }
+        out
+    };
+    assert_eq!(
+        committed(app.db.clone(), lines.clone()).await,
+        vec![0, 0],
+        "nothing kept"
+    );
+    let (status, v) = app
+        .api("POST", &accept, &coord, serde_json::json!({"items": []}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (status, v) = app
+        .api("POST", &accept, &coord, serde_json::json!({"items": back}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(v["total"], 20_000_000);
+    assert_eq!(
+        committed(app.db.clone(), lines.clone()).await,
+        vec![16_000_000, 4_000_000]
+    );
+    assert_eq!(
+        audited_mode(&app.db, &token).await.as_deref(),
+        Some("priority")
+    );
+    // The same token again adds nothing.
+    let (status, v) = app
+        .api("POST", &accept, &coord, serde_json::json!({"items": back}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["error"], "api-proposal-already-accepted");
+    assert_eq!(
+        committed(app.db.clone(), lines).await,
+        vec![16_000_000, 4_000_000]
+    );
+    storage::audit::verify(&app.db)
+        .await
+        .expect("audit chain intact");
+}
+
+#[tokio::test]
+async fn the_api_suggests_eligible_pledges_for_a_line_to_those_who_allocate() {
+    let app = app().await;
+    let lines = two_lines_one_pledge(&app).await;
+    let coord = app.token("coord").await;
+    let (status, v) = app
+        .api(
+            "GET",
+            &format!("/api/v1/needs/{}", lines[0]),
+            &coord,
+            serde_json::json!(null),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let eligible = v["eligible_pledges"].as_array().expect("eligible pledges");
+    assert_eq!(eligible.len(), 1, "{v}");
+    assert_eq!(eligible[0]["pledge_id"], "p-hx");
+    assert_eq!(eligible[0]["remaining"], 20_000_000);
+    let local = app.token("local").await;
+    let (status, v) = app
+        .api(
+            "GET",
+            &format!("/api/v1/needs/{}", lines[0]),
+            &local,
+            serde_json::json!(null),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert!(
+        v.get("eligible_pledges").is_none(),
+        "only for those who allocate: {v}"
+    );
+}

@@ -12,7 +12,11 @@ mod me;
 mod money;
 mod needs;
 mod openapi;
+mod proposals;
+mod public;
 mod stores;
+
+pub(crate) use public::is_json;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -37,6 +41,12 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/needs/{id}", get(needs::one))
         .route("/api/v1/needs/{id}/status", post(needs::change_status))
         .route("/api/v1/allocations", post(needs::allocate))
+        .route("/api/v1/allocations/proposals", post(proposals::propose))
+        .route(
+            "/api/v1/allocations/proposals/{token}/accept",
+            post(proposals::accept),
+        )
+        .route("/api/v1/public/needs/{id}/pledges", post(public::pledge))
         .route("/api/v1/catalogue", get(needs::catalogue))
         .route("/api/v1/catalogue/periods", post(catalogue::create_period))
         .route(
@@ -48,7 +58,10 @@ pub fn router() -> Router<AppState> {
             get(needs::donors).post(needs::create_donor),
         )
         .route("/api/v1/donors/{id}/gifts", get(gifts::donor))
-        .route("/api/v1/pledges", post(needs::create_pledge))
+        .route(
+            "/api/v1/pledges",
+            get(needs::pledges).post(needs::create_pledge),
+        )
         .route("/api/v1/pledges/{id}/commit", post(needs::commit_pledge))
         .route(
             "/api/v1/pledges/{id}/instalments",

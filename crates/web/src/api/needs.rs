@@ -3,7 +3,7 @@
 //! the overlap guard is `409 Conflict` naming what already covers the line.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -88,6 +88,16 @@ pub async fn one(
         .collect();
     let mut v = need_json(&n, staff);
     v["covered_by"] = json!(flows);
+    // As on the line's page: the committed pledges with money left whose
+    // restrictions allow this line, for those who allocate.
+    if authorize(&ctx.actor, Action::Allocate, Target::Anywhere).is_ok() {
+        let eligible: Vec<Value> = crate::pages::needs::eligible_pledges(&state, &n)
+            .await?
+            .into_iter()
+            .map(|(p, donor, remaining)| json!({"pledge_id": p.id, "donor": donor, "remaining": remaining}))
+            .collect();
+        v["eligible_pledges"] = json!(eligible);
+    }
     Ok(Json(v).into_response())
 }
 
@@ -224,35 +234,43 @@ pub async fn allocate(
         )
             .into_response()),
         Err(refusal) => {
-            let message = crate::pages::needs::refusal_message(ctx.lang, &refusal);
-            let (status, extra) = match &refusal {
-                AllocationRefusal::Overlap(OverlapDecision::Refused {
-                    excess,
-                    line_need,
-                    group_need,
-                    existing,
-                }) => (
-                    StatusCode::CONFLICT,
-                    json!({"excess": excess, "line_need": line_need, "group_need": group_need,
-                        "existing": existing.iter().map(|f| json!({"need_line_id": f.need_line_id,
-                            "source": f.source, "amount": f.amount})).collect::<Vec<_>>()}),
-                ),
-                AllocationRefusal::BeyondPledge { remaining }
-                | AllocationRefusal::BeyondReceived { remaining } => {
-                    (StatusCode::CONFLICT, json!({"remaining": remaining}))
-                }
-                AllocationRefusal::UnknownLine | AllocationRefusal::UnknownPledge => {
-                    (StatusCode::NOT_FOUND, json!({}))
-                }
-                _ => (StatusCode::UNPROCESSABLE_ENTITY, json!({})),
-            };
-            let mut v = json!({"error": refusal.message_key(), "message": message});
-            if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), extra) {
-                obj.extend(more);
-            }
+            let (status, v) = refusal_json(&ctx, &refusal);
             Ok((status, Json(v)).into_response())
         }
     }
+}
+
+/// A refusal of the allocation guard as the API answers it: 409 when the
+/// line is already covered (naming what covers it) or the pledge has too
+/// little left, 404 for an unknown line or pledge, else 422.
+pub(crate) fn refusal_json(ctx: &Ctx, refusal: &AllocationRefusal) -> (StatusCode, Value) {
+    let message = crate::pages::needs::refusal_message(ctx.lang, refusal);
+    let (status, extra) = match refusal {
+        AllocationRefusal::Overlap(OverlapDecision::Refused {
+            excess,
+            line_need,
+            group_need,
+            existing,
+        }) => (
+            StatusCode::CONFLICT,
+            json!({"excess": excess, "line_need": line_need, "group_need": group_need,
+                "existing": existing.iter().map(|f| json!({"need_line_id": f.need_line_id,
+                    "source": f.source, "amount": f.amount})).collect::<Vec<_>>()}),
+        ),
+        AllocationRefusal::BeyondPledge { remaining }
+        | AllocationRefusal::BeyondReceived { remaining } => {
+            (StatusCode::CONFLICT, json!({"remaining": remaining}))
+        }
+        AllocationRefusal::UnknownLine | AllocationRefusal::UnknownPledge => {
+            (StatusCode::NOT_FOUND, json!({}))
+        }
+        _ => (StatusCode::UNPROCESSABLE_ENTITY, json!({})),
+    };
+    let mut v = json!({"error": refusal.message_key(), "message": message});
+    if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), extra) {
+        obj.extend(more);
+    }
+    (status, v)
 }
 
 pub async fn catalogue(State(state): State<AppState>) -> Result<Response, AppError> {
@@ -550,4 +568,56 @@ pub async fn commit_pledge(
             json!({}),
         ))
     }
+}
+
+#[derive(Deserialize, Default)]
+pub struct PledgeQuery {
+    #[serde(default)]
+    donor_id: Option<String>,
+    /// `pledged` (e.g. public offers waiting for the coordinator),
+    /// `committed` or `cancelled`.
+    #[serde(default)]
+    status: Option<String>,
+}
+
+/// `GET /api/v1/pledges`: pledges, newest first, with what is allocated
+/// from each — the donor pages' tables (`ManageDonors`), so an integration
+/// can find the public offers waiting to be committed.
+pub async fn pledges(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(q): Query<PledgeQuery>,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::ManageDonors, Target::Anywhere)?;
+    let donor = q
+        .donor_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let status = q.status.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    if let Some(s) = status
+        && !["pledged", "committed", "cancelled"].contains(&s)
+    {
+        return Ok(unprocessable(
+            &ctx,
+            "pledge-error-status",
+            Some("status"),
+            json!({}),
+        ));
+    }
+    let list: Vec<Value> = storage::donors::pledges(&state.db, donor)
+        .await?
+        .into_iter()
+        .filter(|(p, _)| status.is_none_or(|s| p.status == s))
+        .map(|(p, allocated)| {
+            json!({"id": p.id, "code": p.code(), "donor_id": p.donor_id, "kind": p.kind,
+                "amount": p.amount, "allocated": allocated, "status": p.status, "origin": p.origin,
+                "need_line_id": p.need_line_id,
+                "categories": p.categories.as_deref().map(|c| c.split(',').collect::<Vec<_>>()),
+                "unit_codes": p.unit_codes.as_deref().map(|c| c.split(',').collect::<Vec<_>>()),
+                "age_bands": p.age_bands.as_deref().map(|c| c.split(',').collect::<Vec<_>>()),
+                "period_id": p.period_id, "due_on": p.due_on.map(|d| d.to_string()), "note": p.note})
+        })
+        .collect();
+    Ok(Json(json!({"pledges": list})).into_response())
 }

@@ -19,6 +19,9 @@ pub const PATHS: &[&str] = &[
     "/api/v1/needs/{id}",
     "/api/v1/needs/{id}/status",
     "/api/v1/allocations",
+    "/api/v1/allocations/proposals",
+    "/api/v1/allocations/proposals/{token}/accept",
+    "/api/v1/public/needs/{id}/pledges",
     "/api/v1/catalogue",
     "/api/v1/catalogue/periods",
     "/api/v1/catalogue/packages",
@@ -228,6 +231,40 @@ fn money_paths(err: &Value) -> Value {
     })
 }
 
+/// The public pledge and the optimiser's proposals (kept apart: `json!`
+/// has a recursion limit).
+fn proposal_paths(err: &Value) -> Value {
+    let item = json!({"type": "object", "required": ["pledge_id","need_line_id","amount"],
+        "properties": {"pledge_id": {"type": "string"}, "need_line_id": {"type": "string"},
+            "amount": {"type": "integer", "minimum": 1}}});
+    let refused = json!({"description": "an item refused by the overlap guard or the pledge's balance (nothing written): {error, message, index, excess?, existing?, remaining?}; or the token was accepted before",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    json!({
+        "/api/v1/public/needs/{id}/pledges": {"post": {"summary": "A visitor (no login) offers money on a published need line, as on its public page: a name, an amount from 1 to what the line still lacks. Recorded as `pledged` (not counted) until the coordinator commits it; the donor and the pledge are written in one transaction. JSON only",
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name","amount"],
+                "properties": {"name": {"type": "string"}, "contact": {"type": "string", "description": "phone or e-mail, never shown publicly"},
+                    "amount": {"type": "integer", "minimum": 1}, "publish_name": {"type": "boolean", "default": false,
+                        "description": "consent to show the name publicly; otherwise anonymous"}}}}}},
+            "responses": {"201": {"description": "{id, code, status: pledged, amount, need_line_id, payment_page}"},
+                "400": err, "404": err, "422": err}}},
+        "/api/v1/allocations/proposals": {"post": {"summary": "Run the allocation optimiser over committed money not yet allocated and the open gaps of verified or published lines (coordinators). Nothing is written; the answer carries a token to accept it with",
+            "security": [{"bearer": []}],
+            "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object",
+                "properties": {"mode": {"type": "string", "enum": ["priority","maxmin"], "default": "priority",
+                    "description": "maxmin: max–min fairness by commune (falls back to priority if the LP does not answer in time: maxmin_unavailable)"}}}}}},
+            "responses": {"200": {"description": "{token, mode, maxmin_unavailable, total_gap, available, proposed, gini, items: [{pledge_id, donor, need_line_id, need_label, amount, priority, why}], short: [{need_line_id, need_label, missing, reason}], communes: [{unit_code, name, gap, priority, maxmin}], figures: {priority, maxmin}, floor_note}"},
+                "400": err, "401": err, "403": err, "422": err}}},
+        "/api/v1/allocations/proposals/{token}/accept": {"post": {"summary": "Accept a proposal: the items sent back (amounts may be lowered) are allocated in one transaction through the overlap guard, audited under the token — all or nothing; a token accepted before adds nothing (409)",
+            "security": [{"bearer": []}],
+            "parameters": [{"name": "token", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9-]{1,64}$"}}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["items"],
+                "properties": {"mode": {"type": "string", "enum": ["priority","maxmin"]}, "items": {"type": "array", "items": item}}}}}},
+            "responses": {"201": {"description": "{token, mode, allocations: [id], total}"},
+                "400": err, "401": err, "403": err, "404": err, "409": refused, "422": err}}}
+    })
+}
+
 pub async fn document() -> Json<Value> {
     let on = json!({"name": "on", "in": "query", "required": false,
         "schema": {"type": "string", "format": "date"}, "description": "YYYY-MM-DD; default today"});
@@ -235,6 +272,7 @@ pub async fn document() -> Json<Value> {
     let err = json!({"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
     let flows = flow_paths(&err);
     let money = money_paths(&err);
+    let proposals = proposal_paths(&err);
     let mut doc = json!({
         "openapi": "3.1.0",
         "info": {"title": "Chung Tay API", "version": "1",
@@ -284,7 +322,7 @@ pub async fn document() -> Json<Value> {
                             "package_id": {"type": "string"}, "quantity": {"type": "integer", "minimum": 1},
                             "note": {"type": "string"}}}}}},
                     "responses": {"201": {"description": "created"}, "400": err, "401": err, "403": err, "422": err}}},
-            "/api/v1/needs/{id}": {"get": {"summary": "One need line and what covers it",
+            "/api/v1/needs/{id}": {"get": {"summary": "One need line and what covers it; for coordinators also `eligible_pledges` [{pledge_id, donor, remaining}]: committed pledges with money left whose restrictions allow the line",
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": {"200": {"description": "the line"}, "404": err}}},
             "/api/v1/needs/{id}/status": {"post": {"summary": "Verify, publish, return or cancel a need line", "security": [{"bearer": []}],
@@ -322,7 +360,11 @@ pub async fn document() -> Json<Value> {
                             "tax_code": {"type": "string"}, "phone": {"type": "string"}, "email": {"type": "string"},
                             "publish_name": {"type": "boolean"}, "anonymous": {"type": "boolean"}, "confirm": {"type": "boolean"}}}}}},
                     "responses": {"201": {"description": "created"}, "409": err, "422": err}}},
-            "/api/v1/pledges": {"post": {"summary": "Record a pledge (counted only once committed)", "security": [{"bearer": []}],
+            "/api/v1/pledges": {"get": {"summary": "Pledges, newest first, with what is allocated from each (officers and coordinators); `status=pledged` lists the offers waiting to be committed, public ones included (origin public, need_line_id)", "security": [{"bearer": []}],
+                "parameters": [{"name": "donor_id", "in": "query", "schema": {"type": "string"}},
+                    {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["pledged","committed","cancelled"]}}],
+                "responses": {"200": {"description": "{pledges: [{id, code, donor_id, kind, amount, allocated, status, origin, need_line_id, categories, unit_codes, age_bands, period_id, due_on, note}]}"}, "401": err, "403": err, "422": err}},
+                "post": {"summary": "Record a pledge (counted only once committed)", "security": [{"bearer": []}],
                 "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["donor_id","kind","amount"],
                     "properties": {"donor_id": {"type": "string"}, "kind": {"type": "string", "enum": ["money","goods","service"]},
                         "amount": {"type": "integer", "minimum": 1},
@@ -361,6 +403,9 @@ pub async fn document() -> Json<Value> {
         paths.extend(more);
     }
     if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), money) {
+        paths.extend(more);
+    }
+    if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), proposals) {
         paths.extend(more);
     }
     Json(doc)

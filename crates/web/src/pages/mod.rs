@@ -23,7 +23,7 @@ pub(crate) mod open_data;
 mod organisations;
 mod plans;
 mod portal;
-mod propose;
+pub(crate) mod propose;
 mod receipts;
 mod report_figures;
 pub(crate) mod reporting;

@@ -397,7 +397,7 @@ async fn detail_page_full(
 
 /// Committed pledges with money left whose restrictions allow this line:
 /// (pledge, donor name, remaining).
-async fn eligible_pledges(
+pub(crate) async fn eligible_pledges(
     state: &AppState,
     n: &NeedRow,
 ) -> Result<Vec<(Pledge, String, i64)>, AppError> {
@@ -602,26 +602,45 @@ pub struct PublicPledgeForm {
     publish_name: Option<String>,
 }
 
-/// A citizen or business offers a pledge on a published need from the
-/// public page. It is recorded as `pledged` (not counted) and waits for the
-/// coordinator to confirm the commitment.
-pub async fn public_pledge(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<String>,
-    Form(form): Form<PublicPledgeForm>,
-) -> Result<Response, AppError> {
-    require(&ctx, Action::ViewPublic, Target::Anywhere)?;
-    let n = storage::needs::get(&state.db, &id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+/// A public offer, as typed on the page or sent to the public API.
+pub(crate) struct PublicOffer<'a> {
+    pub name: &'a str,
+    pub contact: &'a str,
+    /// Digits, dots or commas as a person writes them ("1.200.000").
+    pub amount: &'a str,
+    pub publish_name: bool,
+}
+
+/// Why a public offer was not recorded.
+pub(crate) enum OfferRefused {
+    /// No such line, or it is not (or no longer) published.
+    NotFound,
+    /// No name, or an amount not in 1..=gap (`public-pledge-error`).
+    Invalid,
+}
+
+/// Records a public offer on a published need line — the page's form and
+/// `POST /api/v1/public/needs/{id}/pledges` share it, so both validate
+/// alike: a name, an amount above zero and never above what the line still
+/// lacks. The donor and its pledge (`pledged`, not counted: it waits for
+/// the coordinator's confirmation) are written in one transaction.
+pub(crate) async fn offer_public_pledge(
+    state: &AppState,
+    ctx: &Ctx,
+    line_id: &str,
+    offer: &PublicOffer<'_>,
+) -> Result<Result<Pledge, OfferRefused>, AppError> {
+    require(ctx, Action::ViewPublic, Target::Anywhere)?;
+    let Some(n) = storage::needs::get(&state.db, line_id).await? else {
+        return Ok(Err(OfferRefused::NotFound));
+    };
     if n.status != NeedStatus::Published.as_str() {
-        return Err(AppError::NotFound);
+        return Ok(Err(OfferRefused::NotFound));
     }
-    let name = domain::text::clean(&form.name);
+    let name = domain::text::clean(offer.name);
     // A public offer never exceeds what is still missing.
     let gap = n.coverage().gap();
-    let amount = form
+    let amount = offer
         .amount
         .trim()
         .replace(['.', ','], "")
@@ -629,18 +648,9 @@ pub async fn public_pledge(
         .ok()
         .filter(|a| *a > 0 && *a <= gap);
     let (Some(amount), false) = (amount, name.is_empty()) else {
-        let mut resp = detail_page(
-            &state,
-            &ctx,
-            &id,
-            Some(i18n::t(ctx.lang, "public-pledge-error")),
-            Vec::new(),
-        )
-        .await?;
-        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(resp);
+        return Ok(Err(OfferRefused::Invalid));
     };
-    let contact = domain::text::clean(&form.contact);
+    let contact = domain::text::clean(offer.contact);
     let (phone, email) = if contact.contains('@') {
         (None, Some(contact))
     } else {
@@ -655,13 +665,11 @@ pub async fn public_pledge(
         tax_code: None,
         phone,
         email,
-        publish_name: form.publish_name.is_some(),
-        anonymous: form.publish_name.is_none(),
+        publish_name: offer.publish_name,
+        anonymous: !offer.publish_name,
         is_demo: false,
     };
-    let actor = actor_of(&ctx);
-    storage::donors::create(&state.db, &donor, &actor, Utc::now()).await?;
-    let pledge = Pledge {
+    let mut pledge = Pledge {
         id: storage::new_id(),
         donor_id: donor.id.clone(),
         kind: "money".into(),
@@ -678,7 +686,54 @@ pub async fn public_pledge(
         is_demo: false,
         number: None,
     };
-    storage::donors::create_pledge(&state.db, &pledge, &actor, Utc::now()).await?;
+    match storage::donors::create_public_pledge(
+        &state.db,
+        &donor,
+        &pledge,
+        &actor_of(ctx),
+        Utc::now(),
+    )
+    .await?
+    {
+        Ok(number) => {
+            pledge.number = Some(number);
+            Ok(Ok(pledge))
+        }
+        Err(storage::donors::PublicPledgeRefusal::NotPublished) => Ok(Err(OfferRefused::NotFound)),
+    }
+}
+
+/// A citizen or business offers a pledge on a published need from the
+/// public page. It is recorded as `pledged` (not counted) and waits for the
+/// coordinator to confirm the commitment.
+pub async fn public_pledge(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    Form(form): Form<PublicPledgeForm>,
+) -> Result<Response, AppError> {
+    let offer = PublicOffer {
+        name: &form.name,
+        contact: &form.contact,
+        amount: &form.amount,
+        publish_name: form.publish_name.is_some(),
+    };
+    let pledge = match offer_public_pledge(&state, &ctx, &id, &offer).await? {
+        Ok(p) => p,
+        Err(OfferRefused::NotFound) => return Err(AppError::NotFound),
+        Err(OfferRefused::Invalid) => {
+            let mut resp = detail_page(
+                &state,
+                &ctx,
+                &id,
+                Some(i18n::t(ctx.lang, "public-pledge-error")),
+                Vec::new(),
+            )
+            .await?;
+            *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(resp);
+        }
+    };
     // POST → redirect → GET, so a reload does not send the pledge again.
     Ok(see_other(&format!("/p/{}?thanks=1", pledge.id)))
 }

@@ -48,6 +48,7 @@ pub struct Proposed {
 
 /// A need the proposal leaves short.
 pub struct Short {
+    pub need_id: String,
     pub need_label: String,
     pub missing: i64,
     pub reason: String,
@@ -105,7 +106,7 @@ pub struct ModeQuery {
 /// Seconds each max–min LP may take on the propose page.
 const MAXMIN_TIME_LIMIT_S: f64 = 20.0;
 
-fn is_maxmin(v: Option<&str>) -> bool {
+pub(crate) fn is_maxmin(v: Option<&str>) -> bool {
     v == Some("maxmin")
 }
 
@@ -286,14 +287,30 @@ fn figures(
     }
 }
 
-async fn page(
+/// A proposal computed (both modes), ready to be shown or answered as JSON.
+pub(crate) struct Computed {
+    pub maxmin: bool,
+    pub maxmin_failed: bool,
+    pub items: Vec<Proposed>,
+    pub short: Vec<Short>,
+    pub total_gap: i64,
+    pub available: i64,
+    pub proposed: i64,
+    pub gini: String,
+    pub communes: Vec<CommuneRow>,
+    pub fig_priority: ModeFigures,
+    pub fig_maxmin: ModeFigures,
+    pub floor_note: String,
+}
+
+/// Runs the optimiser over committed money not yet allocated and the open
+/// gaps, in both modes; `maxmin` chooses which proposal is returned.
+pub(crate) async fn compute(
     state: &AppState,
-    ctx: &Ctx,
-    error: Option<String>,
+    lang: i18n::Lang,
     maxmin: bool,
-) -> Result<Response, AppError> {
+) -> Result<Computed, AppError> {
     let built = build(state).await?;
-    let lang = ctx.lang;
     let total_gap = built
         .instance
         .needs
@@ -485,6 +502,7 @@ async fn page(
                                 i18n::tf(lang, "propose-outranked", &[("by", &by.join("; "))])
                             };
                             Some(Short {
+                                need_id: n.id.clone(),
                                 need_label: label(n, lang),
                                 missing: u.value.saturating_sub(u.covered),
                                 reason,
@@ -509,8 +527,7 @@ async fn page(
     } else {
         floor_note
     };
-    render(&ProposePage {
-        p: Page::new(ctx, "propose-title"),
+    Ok(Computed {
         maxmin,
         maxmin_failed,
         items,
@@ -523,6 +540,30 @@ async fn page(
         fig_priority,
         fig_maxmin,
         floor_note,
+    })
+}
+
+async fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    error: Option<String>,
+    maxmin: bool,
+) -> Result<Response, AppError> {
+    let c = compute(state, ctx.lang, maxmin).await?;
+    render(&ProposePage {
+        p: Page::new(ctx, "propose-title"),
+        maxmin: c.maxmin,
+        maxmin_failed: c.maxmin_failed,
+        items: c.items,
+        short: c.short,
+        total_gap: c.total_gap,
+        available: c.available,
+        proposed: c.proposed,
+        gini: c.gini,
+        communes: c.communes,
+        fig_priority: c.fig_priority,
+        fig_maxmin: c.fig_maxmin,
+        floor_note: c.floor_note,
         token: storage::new_id(),
         error,
     })
