@@ -62,6 +62,7 @@ landing-login = For officers, schools, health stations and donors.
 login-title = Log in
 login-failed = Wrong username or password.
 login-retry-after = Too many failed attempts. Please try again in { $seconds } seconds.
+public-pledge-retry-after = Too many pledges from this address in one minute. Please try again in { $seconds } seconds.
 home-your-scope = Your area
 home-facts = Key figures
 home-units-today = Communes and wards today

@@ -62,6 +62,7 @@ landing-login = Dành cho cán bộ, nhà trường, trạm y tế và nhà tài
 login-title = Đăng nhập
 login-failed = Tên đăng nhập hoặc mật khẩu không đúng.
 login-retry-after = Bạn đã nhập sai quá nhiều lần. Vui lòng thử lại sau { $seconds } giây.
+public-pledge-retry-after = Địa chỉ này đã gửi quá nhiều cam kết trong một phút. Vui lòng thử lại sau { $seconds } giây.
 home-your-scope = Phạm vi của bạn
 home-facts = Số liệu chung
 home-units-today = Xã, phường hiện nay

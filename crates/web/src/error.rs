@@ -22,8 +22,10 @@ pub enum AppError {
     /// A malformed request: the message key names what is wrong.
     #[error("bad request: {key}")]
     BadRequest { key: &'static str, detail: String },
-    #[error("too many failed logins; retry after {seconds}s")]
-    RateLimited { seconds: u64 },
+    /// Too many attempts from one address: `key` says which (failed
+    /// logins, public pledges) and takes `$seconds`.
+    #[error("rate limited ({key}); retry after {seconds}s")]
+    RateLimited { seconds: u64, key: &'static str },
     #[error("storage: {0}")]
     Storage(#[from] storage::StorageError),
     #[error("template: {0}")]
@@ -82,11 +84,9 @@ impl AppError {
             AppError::Denied(d) => t(lang, d.message_key()),
             AppError::Csrf => t(lang, "error-csrf"),
             AppError::BadRequest { key, detail } => tf(lang, key, &[("detail", detail.as_str())]),
-            AppError::RateLimited { seconds } => tf(
-                lang,
-                "login-retry-after",
-                &[("seconds", &seconds.to_string())],
-            ),
+            AppError::RateLimited { seconds, key } => {
+                tf(lang, key, &[("seconds", &seconds.to_string())])
+            }
             _ => t(lang, "error-500-text"),
         }
     }
@@ -114,7 +114,7 @@ impl AppError {
             let html = page.render_html().unwrap_or_else(|_| fallback_html(status));
             (status, Html(html)).into_response()
         };
-        if let AppError::RateLimited { seconds } = &self
+        if let AppError::RateLimited { seconds, .. } = &self
             && let Ok(v) = HeaderValue::from_str(&seconds.to_string())
         {
             resp.headers_mut().insert(header::RETRY_AFTER, v);

@@ -20,6 +20,9 @@ pub struct WebConfig {
     pub session_absolute: Duration,
     /// Failed logins allowed per address per minute before 429.
     pub login_failures_per_minute: usize,
+    /// Public pledges (no login) accepted per address per minute before 429:
+    /// a script cannot flood the coordinator's queue of offers.
+    pub public_pledges_per_minute: usize,
     /// Where notices are e-mailed (`CHUNGTAY_SMTP_URL`); none: shown in
     /// the app only.
     pub smtp: Option<crate::mail::SmtpConfig>,
@@ -32,6 +35,7 @@ impl Default for WebConfig {
             session_idle: Duration::from_secs(2 * 3600),
             session_absolute: Duration::from_secs(12 * 3600),
             login_failures_per_minute: 5,
+            public_pledges_per_minute: 10,
             smtp: None,
         }
     }
@@ -42,6 +46,8 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<WebConfig>,
     pub(crate) limiter: Arc<LoginLimiter>,
+    /// Public pledges per address (the same sliding minute).
+    pub(crate) pledge_limiter: Arc<LoginLimiter>,
     /// Expanded scopes by the unit codes a user was given. The map of units
     /// is reference data loaded before the server starts, so an expansion
     /// never goes stale while the process runs.
@@ -78,7 +84,9 @@ impl ScopeCache {
 impl AppState {
     pub fn new(db: Db, config: WebConfig) -> Self {
         let limiter = Arc::new(LoginLimiter::new(config.login_failures_per_minute));
+        let pledge_limiter = Arc::new(LoginLimiter::new(config.public_pledges_per_minute));
         AppState {
+            pledge_limiter,
             db,
             config: Arc::new(config),
             limiter,

@@ -1473,3 +1473,76 @@ async fn the_api_suggests_eligible_pledges_for_a_line_to_those_who_allocate() {
         "only for those who allocate: {v}"
     );
 }
+
+#[tokio::test]
+async fn public_pledges_from_one_address_are_limited_per_minute() {
+    let app = app().await;
+    let local = app.token("local").await;
+    let (_, v) = app
+        .api("POST", "/api/v1/needs", &local, serde_json::json!({"site_id": "th-hk", "period_id": "winter", "package_id": app.package, "quantity": 10}))
+        .await;
+    let line = v["id"].as_str().expect("id").to_owned();
+    let coord = app.token("coord").await;
+    for t in ["verify", "publish"] {
+        let (s, _) = app
+            .api(
+                "POST",
+                &format!("/api/v1/needs/{line}/status"),
+                &coord,
+                serde_json::json!({"transition": t}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+    }
+    let path = format!("/api/v1/public/needs/{line}/pledges");
+    // Refused offers write nothing and do not count.
+    for _ in 0..12 {
+        let (status, _) = anonymous_json(
+            &app,
+            &path,
+            serde_json::json!({"name": "", "amount": 1_000}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let default_limit = web::WebConfig::default().public_pledges_per_minute;
+    for i in 0..default_limit {
+        let (status, v) = anonymous_json(
+            &app,
+            &path,
+            serde_json::json!({"name": format!("Người góp {i}"), "amount": 1_000}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "pledge {i}: {v}");
+    }
+    let (status, v) = anonymous_json(
+        &app,
+        &path,
+        serde_json::json!({"name": "Một người nữa", "amount": 1_000}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{v}");
+    assert_eq!(v["error"], "rate_limited", "{v}");
+    let message = v["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("giây") || message.contains("seconds"),
+        "{v}"
+    );
+    // Exactly the accepted offers were written.
+    let (status, v) = app
+        .api(
+            "GET",
+            "/api/v1/pledges?status=pledged",
+            &coord,
+            serde_json::json!(null),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let on_line = v["pledges"]
+        .as_array()
+        .expect("pledges")
+        .iter()
+        .filter(|p| p["need_line_id"] == line.as_str())
+        .count();
+    assert_eq!(on_line, default_limit);
+}

@@ -48,10 +48,12 @@ pub(crate) fn is_json(headers: &HeaderMap) -> bool {
 pub async fn pledge(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
+    crate::pages::login::ClientIp(ip): crate::pages::login::ClientIp,
     Path(id): Path<String>,
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Result<Response, AppError> {
+    crate::pages::needs::limit_public_pledges(&state, ip)?;
     if !is_json(&headers) {
         return Err(AppError::bad(
             "api-bad-json",
@@ -67,14 +69,17 @@ pub async fn pledge(
         publish_name: input.publish_name,
     };
     match offer_public_pledge(&state, &ctx, &id, &offer).await? {
-        Ok(p) => Ok((
-            StatusCode::CREATED,
-            Json(
-                json!({"id": p.id, "code": p.code(), "status": p.status, "amount": p.amount,
+        Ok(p) => {
+            crate::pages::needs::count_public_pledge(&state, ip);
+            Ok((
+                StatusCode::CREATED,
+                Json(
+                    json!({"id": p.id, "code": p.code(), "status": p.status, "amount": p.amount,
                 "need_line_id": p.need_line_id, "payment_page": format!("/p/{}", p.id)}),
-            ),
-        )
-            .into_response()),
+                ),
+            )
+                .into_response())
+        }
         Err(OfferRefused::NotFound) => Err(AppError::NotFound),
         Err(OfferRefused::Invalid) => {
             let key = "public-pledge-error";

@@ -1,5 +1,6 @@
-//! Failed-login limit per client address: more than N failures within a
-//! minute and further attempts get 429 until the oldest failure ages out.
+//! A limit of events per client address within a minute: more than N
+//! failed logins (or N public pledges) within a minute and further attempts
+//! get 429 until the oldest event ages out.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;

@@ -84,7 +84,10 @@ pub async fn submit(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     if let Err(seconds) = state.limiter.check(ip, Instant::now()) {
-        return Err(AppError::RateLimited { seconds });
+        return Err(AppError::RateLimited {
+            seconds,
+            key: "login-retry-after",
+        });
     }
     let username = domain::text::clean(&form.username);
     let found = storage::users::find_for_login(&state.db, &username).await?;

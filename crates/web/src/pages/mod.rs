@@ -16,7 +16,7 @@ pub(crate) mod gifts;
 mod giving;
 mod home;
 mod ledger;
-mod login;
+pub(crate) mod login;
 mod minutes;
 pub(crate) mod needs;
 pub(crate) mod open_data;

@@ -619,6 +619,27 @@ pub(crate) enum OfferRefused {
     Invalid,
 }
 
+/// Refuses a public pledge from an address whose pledges within the last
+/// minute reached the limit (429 with the seconds to wait). Only recorded
+/// pledges count ([`count_public_pledge`]): a refused offer writes nothing.
+pub(crate) fn limit_public_pledges(state: &AppState, ip: std::net::IpAddr) -> Result<(), AppError> {
+    if let Err(seconds) = state.pledge_limiter.check(ip, std::time::Instant::now()) {
+        tracing::info!(%ip, "public pledges rate-limited");
+        return Err(AppError::RateLimited {
+            seconds,
+            key: "public-pledge-retry-after",
+        });
+    }
+    Ok(())
+}
+
+/// Counts a recorded public pledge against its address's limit.
+pub(crate) fn count_public_pledge(state: &AppState, ip: std::net::IpAddr) {
+    state
+        .pledge_limiter
+        .record_failure(ip, std::time::Instant::now());
+}
+
 /// Records a public offer on a published need line — the page's form and
 /// `POST /api/v1/public/needs/{id}/pledges` share it, so both validate
 /// alike: a name, an amount above zero and never above what the line still
@@ -709,9 +730,11 @@ pub(crate) async fn offer_public_pledge(
 pub async fn public_pledge(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
+    crate::pages::login::ClientIp(ip): crate::pages::login::ClientIp,
     Path(id): Path<String>,
     Form(form): Form<PublicPledgeForm>,
 ) -> Result<Response, AppError> {
+    limit_public_pledges(&state, ip)?;
     let offer = PublicOffer {
         name: &form.name,
         contact: &form.contact,
@@ -734,6 +757,7 @@ pub async fn public_pledge(
             return Ok(resp);
         }
     };
+    count_public_pledge(&state, ip);
     // POST → redirect → GET, so a reload does not send the pledge again.
     Ok(see_other(&format!("/p/{}?thanks=1", pledge.id)))
 }
