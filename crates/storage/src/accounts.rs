@@ -193,7 +193,7 @@ pub async fn state_budget_summary(db: &Db) -> Result<Vec<StateBudgetLine>, Stora
         sqlx::query_as::<_, StateBudgetLine>(
             "SELECT a.id AS account_id, a.organisation_id, a.account_no, a.account_name, \
              CAST(COUNT(r.id) AS BIGINT) AS receipts, CAST(COALESCE(SUM(r.amount), 0) AS BIGINT) AS amount \
-             FROM receiving_accounts a LEFT JOIN receipts r ON r.account LIKE '%' || a.account_no \
+             FROM receiving_accounts a LEFT JOIN live_receipts r ON r.account LIKE '%' || a.account_no \
              WHERE a.purpose = 'state_budget' \
              GROUP BY a.id, a.organisation_id, a.account_no, a.account_name ORDER BY a.account_no",
         )

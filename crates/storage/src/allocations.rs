@@ -146,7 +146,7 @@ macro_rules! decide_and_write {
                 return Ok(Err(AllocationRefusal::Restricted));
             }
             let used: (i64,) = sqlx::query_as(
-                "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM allocations WHERE pledge_id = $1",
+                "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM live_allocations WHERE pledge_id = $1",
             )
             .bind(&req.pledge_id)
             .fetch_one(&mut *$tx)
@@ -158,7 +158,7 @@ macro_rules! decide_and_write {
             let got: (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT CAST(COALESCE(SUM(r.amount), 0) AS BIGINT), \
                  CAST(COALESCE(SUM(CASE WHEN {} THEN 1 ELSE 0 END), 0) AS BIGINT) \
-                 FROM receipts r WHERE r.pledge_id = $1",
+                 FROM live_receipts r WHERE r.pledge_id = $1",
                 crate::flows::IS_STATE_BUDGET
             )))
             .bind(&req.pledge_id)
@@ -188,7 +188,7 @@ macro_rules! decide_and_write {
             .await?;
             let group_need = group.iter().fold(0i64, |a, (_, n)| a.saturating_add(*n));
             let flows: Vec<(String, String, i64, bool, bool)> = sqlx::query_as(
-                "SELECT a.need_line_id, d.name, a.amount, d.publish_name, d.anonymous FROM allocations a \
+                "SELECT a.need_line_id, d.name, a.amount, d.publish_name, d.anonymous FROM live_allocations a \
                  JOIN pledges g ON g.id = a.pledge_id JOIN donors d ON d.id = g.donor_id \
                  JOIN need_lines n ON n.id = a.need_line_id JOIN periods p ON p.id = n.period_id \
                  JOIN periods q ON q.id = $3 \
@@ -337,7 +337,7 @@ pub async fn commit_pledge(
             break 'done CommitOutcome::Committed;
         };
         let covered: (i64, i64) = sqlx::query_as(
-            "SELECT n.amount, CAST(COALESCE((SELECT SUM(a.amount) FROM allocations a \
+            "SELECT n.amount, CAST(COALESCE((SELECT SUM(a.amount) FROM live_allocations a \
              WHERE a.need_line_id = n.id), 0) AS BIGINT) FROM need_lines n WHERE n.id = $1",
         )
         .bind(&line_id)
@@ -490,7 +490,7 @@ pub async fn accept_proposal(
     Ok(outcome)
 }
 
-fn allocation_lock(db: &Db) -> Option<&'static str> {
+pub(crate) fn allocation_lock(db: &Db) -> Option<&'static str> {
     match db.backend() {
         Backend::Postgres => Some("SELECT pg_advisory_xact_lock(4046588)"),
         Backend::Sqlite => None,

@@ -211,8 +211,10 @@ impl Db {
             }
             Db::Postgres(pool) => {
                 sqlx::query_as(
-                    "SELECT table_name::TEXT, column_name::TEXT FROM information_schema.columns \
-                     WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%'",
+                    "SELECT c.table_name::TEXT, c.column_name::TEXT FROM information_schema.columns c \
+                     JOIN information_schema.tables t ON t.table_schema = c.table_schema \
+                     AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE' \
+                     WHERE c.table_schema = current_schema() AND c.table_name NOT LIKE '_sqlx%'",
                 )
                 .fetch_all(pool)
                 .await?

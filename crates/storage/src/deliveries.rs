@@ -355,16 +355,16 @@ macro_rules! load_book {
         async {
             let line: &str = $line;
             let allocs: Vec<AllocRow> = sqlx::query_as(
-                "SELECT a.id, a.need_line_id, a.pledge_id, a.amount FROM allocations a \
-                 WHERE a.pledge_id IN (SELECT b.pledge_id FROM allocations b WHERE b.need_line_id = $1) \
+                "SELECT a.id, a.need_line_id, a.pledge_id, a.amount FROM live_allocations a \
+                 WHERE a.pledge_id IN (SELECT b.pledge_id FROM live_allocations b WHERE b.need_line_id = $1) \
                  ORDER BY a.created_at, a.id",
             )
             .bind(line)
             .fetch_all(&mut *$tx)
             .await?;
             let receipts: Vec<(String, i64)> = sqlx::query_as(
-                "SELECT r.pledge_id, CAST(SUM(r.amount) AS BIGINT) FROM receipts r \
-                 WHERE r.pledge_id IN (SELECT b.pledge_id FROM allocations b WHERE b.need_line_id = $1) \
+                "SELECT r.pledge_id, CAST(SUM(r.amount) AS BIGINT) FROM live_receipts r \
+                 WHERE r.pledge_id IN (SELECT b.pledge_id FROM live_allocations b WHERE b.need_line_id = $1) \
                  GROUP BY r.pledge_id",
             )
             .bind(line)

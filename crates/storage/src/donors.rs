@@ -428,7 +428,7 @@ pub async fn pledges(db: &Db, donor_id: Option<&str>) -> Result<Vec<(Pledge, i64
     });
     let sums: Vec<(String, i64)> = db_run!(db, |pool| {
         sqlx::query_as(
-            "SELECT pledge_id, CAST(SUM(amount) AS BIGINT) FROM allocations GROUP BY pledge_id",
+            "SELECT pledge_id, CAST(SUM(amount) AS BIGINT) FROM live_allocations GROUP BY pledge_id",
         )
         .fetch_all(pool)
         .await?

@@ -113,6 +113,8 @@ pub struct TransferRow {
     pub amount: i64,
     pub transferred_on: NaiveDate,
     pub note: String,
+    /// Reversed (`storage::reversals`): listed, counted nowhere.
+    pub reversed: bool,
 }
 
 /// A recorded expenditure, with the names a page shows.
@@ -127,15 +129,21 @@ pub struct ExpenditureRow {
     pub amount: i64,
     pub spent_on: NaiveDate,
     pub description: String,
+    /// Reversed (`storage::reversals`): listed, counted nowhere.
+    pub reversed: bool,
 }
 
 const TRANSFER_ROWS: &str = "SELECT t.id, t.receipt_id, r.receipt_no, t.from_org_id, f.name AS from_name, \
-    t.to_org_id, o.name AS to_name, t.amount, t.transferred_on, t.note FROM transfers t \
+    t.to_org_id, o.name AS to_name, t.amount, t.transferred_on, t.note, \
+    EXISTS (SELECT 1 FROM reversals v WHERE v.kind = 'transfer' AND v.target_id = t.id) AS reversed \
+    FROM transfers t \
     JOIN receipts r ON r.id = t.receipt_id JOIN organisations f ON f.id = t.from_org_id \
     JOIN organisations o ON o.id = t.to_org_id";
 
 const EXPENDITURE_ROWS: &str = "SELECT e.id, e.receipt_id, r.receipt_no, e.org_id, o.name AS org_name, \
-    e.need_line_id, e.amount, e.spent_on, e.description FROM expenditures e \
+    e.need_line_id, e.amount, e.spent_on, e.description, \
+    EXISTS (SELECT 1 FROM reversals v WHERE v.kind = 'expenditure' AND v.target_id = e.id) AS reversed \
+    FROM expenditures e \
     JOIN receipts r ON r.id = e.receipt_id JOIN organisations o ON o.id = e.org_id";
 
 /// A receipt is state budget when its account label ends with the number
@@ -194,7 +202,7 @@ impl Boundary {
     }
 }
 
-fn flows_lock(db: &Db) -> Option<&'static str> {
+pub(crate) fn flows_lock(db: &Db) -> Option<&'static str> {
     match db.backend() {
         Backend::Postgres => Some("SELECT pg_advisory_xact_lock(4046591)"),
         Backend::Sqlite => None,
@@ -213,10 +221,10 @@ macro_rules! held_in_tx {
             let receipt: &str = $receipt;
             let row: (i64,) = sqlx::query_as(
                 "SELECT CAST( \
-                   COALESCE((SELECT SUM(r.amount) FROM receipts r WHERE r.id = $2 AND r.receiver_id = $1), 0) \
-                 + COALESCE((SELECT SUM(t.amount) FROM transfers t WHERE t.receipt_id = $2 AND t.to_org_id = $1), 0) \
-                 - COALESCE((SELECT SUM(t.amount) FROM transfers t WHERE t.receipt_id = $2 AND t.from_org_id = $1), 0) \
-                 - COALESCE((SELECT SUM(e.amount) FROM expenditures e WHERE e.receipt_id = $2 AND e.org_id = $1), 0) \
+                   COALESCE((SELECT SUM(r.amount) FROM live_receipts r WHERE r.id = $2 AND r.receiver_id = $1), 0) \
+                 + COALESCE((SELECT SUM(t.amount) FROM live_transfers t WHERE t.receipt_id = $2 AND t.to_org_id = $1), 0) \
+                 - COALESCE((SELECT SUM(t.amount) FROM live_transfers t WHERE t.receipt_id = $2 AND t.from_org_id = $1), 0) \
+                 - COALESCE((SELECT SUM(e.amount) FROM live_expenditures e WHERE e.receipt_id = $2 AND e.org_id = $1), 0) \
                  AS BIGINT)",
             )
             .bind(org)
@@ -236,7 +244,7 @@ macro_rules! receipt_head_in_tx {
         async {
             let head: Option<ReceiptHead> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT r.kind, r.amount, r.receiver_id, g.unit_codes, {IS_STATE_BUDGET} \
-                 FROM receipts r JOIN pledges g ON g.id = r.pledge_id WHERE r.id = $1"
+                 FROM live_receipts r JOIN pledges g ON g.id = r.pledge_id WHERE r.id = $1"
             )))
             .bind($receipt)
             .fetch_optional(&mut *$tx)
@@ -379,7 +387,7 @@ pub async fn spend(
             }
             if let Some(line) = &e.need_line_id {
                 let funded: Option<(String,)> = sqlx::query_as(
-                    "SELECT a.id FROM allocations a JOIN receipts r ON r.pledge_id = a.pledge_id \
+                    "SELECT a.id FROM live_allocations a JOIN live_receipts r ON r.pledge_id = a.pledge_id \
                      WHERE r.id = $1 AND a.need_line_id = $2 LIMIT 1",
                 )
                 .bind(&e.receipt_id)
@@ -459,11 +467,11 @@ pub async fn totals(db: &Db, boundary: &Boundary) -> Result<FlowTotals, StorageE
     );
     let sql = format!(
         "SELECT \
-         CAST(COALESCE((SELECT SUM(r.amount) FROM receipts r WHERE r.kind = 'money' AND {rin} \
+         CAST(COALESCE((SELECT SUM(r.amount) FROM live_receipts r WHERE r.kind = 'money' AND {rin} \
             AND NOT {IS_STATE_BUDGET}), 0) AS BIGINT), \
-         CAST(COALESCE((SELECT SUM(t.amount) FROM transfers t WHERE {tin_to} AND NOT ({tin_from})), 0) AS BIGINT), \
-         CAST(COALESCE((SELECT SUM(t.amount) FROM transfers t WHERE {tout_from} AND NOT ({tout_to})), 0) AS BIGINT), \
-         CAST(COALESCE((SELECT SUM(e.amount) FROM expenditures e WHERE {ein}), 0) AS BIGINT)"
+         CAST(COALESCE((SELECT SUM(t.amount) FROM live_transfers t WHERE {tin_to} AND NOT ({tin_from})), 0) AS BIGINT), \
+         CAST(COALESCE((SELECT SUM(t.amount) FROM live_transfers t WHERE {tout_from} AND NOT ({tout_to})), 0) AS BIGINT), \
+         CAST(COALESCE((SELECT SUM(e.amount) FROM live_expenditures e WHERE {ein}), 0) AS BIGINT)"
     );
     let params: Vec<String> = rv
         .into_iter()
@@ -563,8 +571,8 @@ pub async fn organisations_with_flows(
 ) -> Result<std::collections::HashSet<String>, StorageError> {
     let rows: Vec<(String,)> = db_run!(db, |pool| {
         sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT r.receiver_id FROM receipts r WHERE r.kind = 'money' AND NOT {IS_STATE_BUDGET} \
-             UNION SELECT to_org_id FROM transfers"
+            "SELECT r.receiver_id FROM live_receipts r WHERE r.kind = 'money' AND NOT {IS_STATE_BUDGET} \
+             UNION SELECT to_org_id FROM live_transfers"
         )))
         .fetch_all(pool)
         .await?
@@ -585,8 +593,8 @@ pub async fn first_allocated_receipt(
 ) -> Result<Option<AllocatedReceipt>, StorageError> {
     let row = db_run!(db, |pool| {
         sqlx::query_as(
-            "SELECT r.id, r.amount, a.need_line_id, n.site_id, r.received_on FROM receipts r \
-             JOIN allocations a ON a.pledge_id = r.pledge_id JOIN need_lines n ON n.id = a.need_line_id \
+            "SELECT r.id, r.amount, a.need_line_id, n.site_id, r.received_on FROM live_receipts r \
+             JOIN live_allocations a ON a.pledge_id = r.pledge_id JOIN need_lines n ON n.id = a.need_line_id \
              WHERE r.receiver_id = $1 AND r.kind = 'money' AND r.method = 'bank' AND r.amount >= $2 \
              ORDER BY r.receipt_no, a.created_at, a.id LIMIT 1",
         )
@@ -606,11 +614,11 @@ pub async fn holdings(db: &Db, org_id: &str) -> Result<Vec<(String, String, i64)
             "SELECT x.id, x.receipt_no, CAST(x.held AS BIGINT) FROM ( \
                SELECT r.id, r.receipt_no, r.received_on, \
                (CASE WHEN r.receiver_id = $1 THEN r.amount ELSE 0 END) \
-               + COALESCE((SELECT SUM(t.amount) FROM transfers t WHERE t.receipt_id = r.id AND t.to_org_id = $1), 0) \
-               - COALESCE((SELECT SUM(t.amount) FROM transfers t WHERE t.receipt_id = r.id AND t.from_org_id = $1), 0) \
-               - COALESCE((SELECT SUM(e.amount) FROM expenditures e WHERE e.receipt_id = r.id AND e.org_id = $1), 0) \
-               AS held FROM receipts r WHERE r.kind = 'money' AND NOT {IS_STATE_BUDGET} AND \
-               (r.receiver_id = $1 OR r.id IN (SELECT t2.receipt_id FROM transfers t2 WHERE t2.to_org_id = $1)) \
+               + COALESCE((SELECT SUM(t.amount) FROM live_transfers t WHERE t.receipt_id = r.id AND t.to_org_id = $1), 0) \
+               - COALESCE((SELECT SUM(t.amount) FROM live_transfers t WHERE t.receipt_id = r.id AND t.from_org_id = $1), 0) \
+               - COALESCE((SELECT SUM(e.amount) FROM live_expenditures e WHERE e.receipt_id = r.id AND e.org_id = $1), 0) \
+               AS held FROM live_receipts r WHERE r.kind = 'money' AND NOT {IS_STATE_BUDGET} AND \
+               (r.receiver_id = $1 OR r.id IN (SELECT t2.receipt_id FROM live_transfers t2 WHERE t2.to_org_id = $1)) \
              ) x WHERE x.held > 0 ORDER BY x.received_on, x.receipt_no"
         )))
         .bind(org_id)

@@ -48,7 +48,7 @@ pub async fn of_donor(
     let (allocs, draws): (Vec<AllocRow>, Vec<(String, String, i64)>) = db_run!(db, |pool| {
         let allocs = sqlx::query_as(
             "SELECT a.id, a.pledge_id, n.id, s.name, n.unit_code, n.category, p.name, a.amount, n.quantity \
-             FROM allocations a JOIN pledges g ON g.id = a.pledge_id JOIN need_lines n ON n.id = a.need_line_id \
+             FROM live_allocations a JOIN pledges g ON g.id = a.pledge_id JOIN need_lines n ON n.id = a.need_line_id \
              JOIN organisations s ON s.id = n.site_id JOIN periods p ON p.id = n.period_id \
              WHERE g.donor_id = $1 AND ($2 IS NULL OR g.id = $2) ORDER BY a.created_at, a.id",
         )
@@ -58,7 +58,7 @@ pub async fn of_donor(
         .await?;
         let draws = sqlx::query_as(
             "SELECT da.allocation_id, da.delivery_id, da.amount FROM delivery_allocations da \
-             JOIN allocations a ON a.id = da.allocation_id JOIN pledges g ON g.id = a.pledge_id \
+             JOIN live_allocations a ON a.id = da.allocation_id JOIN pledges g ON g.id = a.pledge_id \
              WHERE g.donor_id = $1 AND ($2 IS NULL OR g.id = $2)",
         )
         .bind(donor_id)

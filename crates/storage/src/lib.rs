@@ -34,6 +34,7 @@ pub mod receipts;
 pub mod registry;
 pub mod report_data;
 pub mod reporting;
+pub mod reversals;
 pub mod review;
 pub mod rollup;
 pub mod rosters;

@@ -133,10 +133,10 @@ const NEED_SELECT: &str = "SELECT n.id, n.site_id, s.name AS site_name, n.unit_c
     p.name AS period_name, p.starts_on, p.ends_on, n.package_id, k.code AS package_code, \
     k.version AS package_version, k.age_band, n.quantity, n.unit_value, n.amount, n.status, n.status_reason, \
     n.note, n.is_demo, \
-    CAST(COALESCE((SELECT SUM(a.amount) FROM allocations a WHERE a.need_line_id = n.id), 0) \
+    CAST(COALESCE((SELECT SUM(a.amount) FROM live_allocations a WHERE a.need_line_id = n.id), 0) \
       + COALESCE((SELECT SUM(g.amount) FROM pledges g WHERE g.need_line_id = n.id AND g.status = 'pledged' AND g.origin <> 'public'), 0) \
       AS BIGINT) AS pledged, \
-    CAST(COALESCE((SELECT SUM(a.amount) FROM allocations a WHERE a.need_line_id = n.id), 0) AS BIGINT) AS committed \
+    CAST(COALESCE((SELECT SUM(a.amount) FROM live_allocations a WHERE a.need_line_id = n.id), 0) AS BIGINT) AS committed \
     FROM need_lines n JOIN organisations s ON s.id = n.site_id JOIN periods p ON p.id = n.period_id \
     JOIN packages k ON k.id = n.package_id";
 
@@ -397,6 +397,8 @@ pub async fn set_status(
 /// One allocation covering a line, with its donor.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowRow {
+    /// The allocation.
+    pub id: String,
     pub donor_name: String,
     /// The donor's name if they consented to publish it and are not
     /// anonymous.
@@ -405,11 +407,11 @@ pub struct FlowRow {
     pub override_reason: Option<String>,
 }
 
-/// What covers a line, oldest first.
+/// What covers a line, oldest first (reversed allocations cover nothing).
 pub async fn flows(db: &Db, line_id: &str) -> Result<Vec<FlowRow>, StorageError> {
-    let rows: Vec<(String, bool, bool, i64, Option<String>)> = db_run!(db, |pool| {
+    let rows: Vec<(String, String, bool, bool, i64, Option<String>)> = db_run!(db, |pool| {
         sqlx::query_as(
-            "SELECT d.name, d.publish_name, d.anonymous, a.amount, a.override_reason FROM allocations a \
+            "SELECT a.id, d.name, d.publish_name, d.anonymous, a.amount, a.override_reason FROM live_allocations a \
              JOIN pledges g ON g.id = a.pledge_id JOIN donors d ON d.id = g.donor_id \
              WHERE a.need_line_id = $1 ORDER BY a.created_at",
         )
@@ -420,7 +422,8 @@ pub async fn flows(db: &Db, line_id: &str) -> Result<Vec<FlowRow>, StorageError>
     Ok(rows
         .into_iter()
         .map(
-            |(name, publish, anonymous, amount, override_reason)| FlowRow {
+            |(id, name, publish, anonymous, amount, override_reason)| FlowRow {
+                id,
                 public_name: (publish && !anonymous).then(|| name.clone()),
                 donor_name: name,
                 amount,

@@ -516,7 +516,7 @@ pub async fn facts(db: &Db, from: NaiveDate, to: NaiveDate) -> Result<Facts, Sto
             "SELECT n.id AS line_id, n.category, n.unit_code, n.quantity, n.unit_value, n.amount, \
              d.origin, d.donor_type, CAST(COALESCE(SUM(a.amount), 0) AS BIGINT) AS allocated \
              FROM need_lines n JOIN periods p ON p.id = n.period_id \
-             LEFT JOIN allocations a ON a.need_line_id = n.id \
+             LEFT JOIN live_allocations a ON a.need_line_id = n.id \
              LEFT JOIN pledges g ON g.id = a.pledge_id \
              LEFT JOIN donors d ON d.id = g.donor_id \
              WHERE p.starts_on >= $1 AND p.starts_on < $2 AND n.status <> 'cancelled' \

@@ -181,7 +181,7 @@ pub struct NeedGroup {
 
 /// Committed (allocated) per need line.
 const COMMITTED_BY_LINE: &str =
-    "SELECT need_line_id, SUM(amount) AS committed FROM allocations GROUP BY need_line_id";
+    "SELECT need_line_id, SUM(amount) AS committed FROM live_allocations GROUP BY need_line_id";
 
 /// Published need lines grouped by unit code, category and period.
 pub async fn need_groups(db: &Db, f: &NeedFilter) -> Result<Vec<NeedGroup>, StorageError> {
@@ -259,12 +259,12 @@ pub async fn open_lines(
 /// What each allocation has received (FIFO within its pledge), as a CTE
 /// named `alloc_received(id, need_line_id, pledge_id, amount, received)`.
 const ALLOC_RECEIVED: &str = "got AS ( \
-       SELECT pledge_id, SUM(amount) AS got FROM receipts GROUP BY pledge_id \
+       SELECT pledge_id, SUM(amount) AS got FROM live_receipts GROUP BY pledge_id \
      ), alloc AS ( \
        SELECT a.id, a.need_line_id, a.pledge_id, a.amount, \
        SUM(a.amount) OVER (PARTITION BY a.pledge_id ORDER BY a.created_at, a.id \
          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - a.amount AS a_start \
-       FROM allocations a \
+       FROM live_allocations a \
      ), alloc_received AS ( \
        SELECT x.id, x.need_line_id, x.pledge_id, x.amount, \
        CASE WHEN COALESCE(g.got, 0) - x.a_start >= x.amount THEN x.amount \
@@ -348,7 +348,7 @@ pub async fn receipt_totals(db: &Db) -> Result<ReceiptTotals, StorageError> {
          CAST(COALESCE(SUM(CASE WHEN NOT is_sb AND kind = 'goods' THEN amount ELSE 0 END), 0) AS BIGINT) AS goods, \
          CAST(COALESCE(SUM(CASE WHEN is_sb THEN 1 ELSE 0 END), 0) AS BIGINT) AS state_budget_receipts, \
          CAST(COALESCE(SUM(CASE WHEN is_sb THEN amount ELSE 0 END), 0) AS BIGINT) AS state_budget \
-         FROM (SELECT r.kind, r.amount, {IS_STATE_BUDGET} AS is_sb FROM receipts r) x"
+         FROM (SELECT r.kind, r.amount, {IS_STATE_BUDGET} AS is_sb FROM live_receipts r) x"
     );
     let row = db_run!(db, |pool| {
         sqlx::query_as::<_, ReceiptTotals>(sqlx::AssertSqlSafe(sql.clone()))
@@ -374,7 +374,7 @@ pub async fn receipts_by_source(db: &Db) -> Result<Vec<SourceTotals>, StorageErr
             "SELECT d.donor_type, d.origin, CAST(COUNT(*) AS BIGINT) AS receipts, \
              CAST(SUM(CASE WHEN r.kind = 'money' THEN r.amount ELSE 0 END) AS BIGINT) AS money, \
              CAST(SUM(CASE WHEN r.kind = 'goods' THEN r.amount ELSE 0 END) AS BIGINT) AS goods \
-             FROM receipts r JOIN pledges g ON g.id = r.pledge_id JOIN donors d ON d.id = g.donor_id \
+             FROM live_receipts r JOIN pledges g ON g.id = r.pledge_id JOIN donors d ON d.id = g.donor_id \
              WHERE NOT {IS_STATE_BUDGET} \
              GROUP BY d.donor_type, d.origin ORDER BY 4 DESC, 1, 2"
         );
@@ -415,7 +415,7 @@ pub async fn receipts_by_donor(db: &Db) -> Result<Vec<DonorTotals>, StorageError
            CASE WHEN d.publish_name AND NOT d.anonymous THEN d.donor_type END AS donor_type, \
            CASE WHEN d.publish_name AND NOT d.anonymous THEN d.origin END AS origin, \
            r.kind, r.amount \
-           FROM receipts r JOIN pledges g ON g.id = r.pledge_id JOIN donors d ON d.id = g.donor_id \
+           FROM live_receipts r JOIN pledges g ON g.id = r.pledge_id JOIN donors d ON d.id = g.donor_id \
            WHERE NOT {IS_STATE_BUDGET} \
          ) x GROUP BY donor_key, name, donor_type, origin \
          ORDER BY SUM(amount) DESC, name"
@@ -456,7 +456,7 @@ pub async fn public_receipts(
         "SELECT r.id, r.receipt_no, r.received_on, r.kind, r.method, r.amount, \
          o.name AS receiver_name, {PUBLIC_NAME} AS donor_name, d.donor_type, \
          d.origin AS donor_origin \
-         FROM receipts r JOIN pledges g ON g.id = r.pledge_id JOIN donors d ON d.id = g.donor_id \
+         FROM live_receipts r JOIN pledges g ON g.id = r.pledge_id JOIN donors d ON d.id = g.donor_id \
          JOIN organisations o ON o.id = r.receiver_id \
          WHERE NOT {IS_STATE_BUDGET} \
          ORDER BY r.received_on DESC, r.created_at DESC, r.id DESC LIMIT $1"
@@ -536,7 +536,7 @@ pub async fn public_allocations(db: &Db) -> Result<Vec<PublicAllocation>, Storag
          CAST(x.received AS BIGINT) AS received, {PUBLIC_NAME} AS donor_name, d.donor_type, \
          d.origin AS donor_origin, \
          CAST(CASE WHEN a.override_reason IS NULL THEN 0 ELSE 1 END AS BIGINT) AS overridden \
-         FROM allocations a JOIN alloc_received x ON x.id = a.id \
+         FROM live_allocations a JOIN alloc_received x ON x.id = a.id \
          JOIN need_lines n ON n.id = a.need_line_id JOIN organisations s ON s.id = n.site_id \
          JOIN periods p ON p.id = n.period_id \
          JOIN pledges g ON g.id = a.pledge_id JOIN donors d ON d.id = g.donor_id \
@@ -692,7 +692,7 @@ pub async fn activity_lines(db: &Db) -> Result<Vec<ActivityLine>, StorageError> 
              p.name AS period_name, p.starts_on, p.ends_on, n.amount AS need, n.updated_at \
              FROM need_lines n JOIN organisations s ON s.id = n.site_id \
              JOIN periods p ON p.id = n.period_id \
-             WHERE EXISTS (SELECT 1 FROM allocations a WHERE a.need_line_id = n.id) \
+             WHERE EXISTS (SELECT 1 FROM live_allocations a WHERE a.need_line_id = n.id) \
              ORDER BY n.id",
         )
         .fetch_all(pool)
@@ -721,12 +721,12 @@ pub async fn incoming_portions(db: &Db) -> Result<Vec<IncomingPortion>, StorageE
            SELECT r.id, r.pledge_id, r.received_on, r.kind, r.amount, \
            SUM(r.amount) OVER (PARTITION BY r.pledge_id ORDER BY r.received_on, r.created_at, r.id \
              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - r.amount AS r_start \
-           FROM receipts r \
+           FROM live_receipts r \
          ), aa AS ( \
            SELECT a.id, a.need_line_id, a.pledge_id, a.amount, \
            SUM(a.amount) OVER (PARTITION BY a.pledge_id ORDER BY a.created_at, a.id \
              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - a.amount AS a_start \
-           FROM allocations a \
+           FROM live_allocations a \
          ) \
          SELECT aa.need_line_id, ra.id AS receipt_id, ra.received_on, ra.kind, \
          CAST((CASE WHEN ra.r_start + ra.amount < aa.a_start + aa.amount \

@@ -41,6 +41,9 @@ pub struct Receipt {
     pub receipt_no: String,
     pub received_on: NaiveDate,
     pub is_demo: bool,
+    /// Reversed (`storage::reversals`): kept and shown "đã hủy bỏ", counted
+    /// nowhere.
+    pub reversed: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,7 +79,8 @@ impl ReceiptRefusal {
 }
 
 const RECEIPT_COLUMNS: &str = "SELECT id, pledge_id, kind, amount, method, account, receiver_id, receipt_no, \
-    received_on, is_demo FROM receipts";
+    received_on, is_demo, EXISTS (SELECT 1 FROM reversals v WHERE v.kind = 'receipt' \
+    AND v.target_id = receipts.id) AS reversed FROM receipts";
 
 /// Checks and writes one receipt inside an open write transaction (the
 /// receipts lock already held). Evaluates to
@@ -120,7 +124,7 @@ macro_rules! receive_in_tx {
                 return Ok(Err(ReceiptRefusal::UnknownReceiver));
             }
             let got: (i64,) = sqlx::query_as(
-                "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM receipts WHERE pledge_id = $1",
+                "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM live_receipts WHERE pledge_id = $1",
             )
             .bind(&r.pledge_id)
             .fetch_one(&mut *$tx)
@@ -133,9 +137,9 @@ macro_rules! receive_in_tx {
             let mix: (bool, i64, i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT EXISTS (SELECT 1 FROM receiving_accounts sb WHERE sb.purpose = 'state_budget' \
                  AND $1 LIKE '%' || sb.account_no), \
-                 (SELECT CAST(COUNT(*) AS BIGINT) FROM receipts r WHERE r.pledge_id = $2 AND {budget}), \
-                 (SELECT CAST(COUNT(*) AS BIGINT) FROM receipts r WHERE r.pledge_id = $2 AND NOT {budget}), \
-                 (SELECT CAST(COUNT(*) AS BIGINT) FROM allocations a WHERE a.pledge_id = $2)",
+                 (SELECT CAST(COUNT(*) AS BIGINT) FROM live_receipts r WHERE r.pledge_id = $2 AND {budget}), \
+                 (SELECT CAST(COUNT(*) AS BIGINT) FROM live_receipts r WHERE r.pledge_id = $2 AND NOT {budget}), \
+                 (SELECT CAST(COUNT(*) AS BIGINT) FROM live_allocations a WHERE a.pledge_id = $2)",
                 budget = crate::flows::IS_STATE_BUDGET
             )))
             .bind(domain::text::clean(&r.account))
@@ -166,6 +170,7 @@ macro_rules! receive_in_tx {
                 receipt_no: format!("{prefix}{:05}", seq.0 + 1),
                 received_on: r.received_on,
                 is_demo: r.is_demo,
+                reversed: false,
             };
             sqlx::query(
                 "INSERT INTO receipts (id, province, pledge_id, kind, amount, method, account, receiver_id, receipt_no, \
@@ -264,12 +269,12 @@ type AllocRow = (String, String, i64);
 pub async fn received_by_line(db: &Db) -> Result<HashMap<String, i64>, StorageError> {
     let (allocs, sums): (Vec<AllocRow>, Vec<(String, i64)>) = db_run!(db, |pool| {
         let allocs = sqlx::query_as(
-            "SELECT need_line_id, pledge_id, amount FROM allocations ORDER BY created_at, id",
+            "SELECT need_line_id, pledge_id, amount FROM live_allocations ORDER BY created_at, id",
         )
         .fetch_all(pool)
         .await?;
         let sums = sqlx::query_as(
-            "SELECT pledge_id, CAST(SUM(amount) AS BIGINT) FROM receipts GROUP BY pledge_id",
+            "SELECT pledge_id, CAST(SUM(amount) AS BIGINT) FROM live_receipts GROUP BY pledge_id",
         )
         .fetch_all(pool)
         .await?;

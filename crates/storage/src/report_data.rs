@@ -368,7 +368,7 @@ pub fn line_groups_query(filter: &UnitFilter, period: &Period) -> Query {
         (String::new(), String::new(), String::new())
     } else {
         (
-            " AND a.pledge_id IN (SELECT a2.pledge_id FROM allocations a2 \
+            " AND a.pledge_id IN (SELECT a2.pledge_id FROM live_allocations a2 \
              WHERE a2.need_line_id IN (SELECT id FROM lines))"
                 .to_owned(),
             " AND pledge_id IN (SELECT pledge_id FROM alloc)".to_owned(),
@@ -386,9 +386,9 @@ pub fn line_groups_query(filter: &UnitFilter, period: &Period) -> Query {
            SELECT a.need_line_id, a.pledge_id, a.amount, \
            SUM(a.amount) OVER (PARTITION BY a.pledge_id ORDER BY a.created_at, a.id \
              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - a.amount AS a_start \
-           FROM allocations a WHERE a.created_at < $4{alloc_scope} \
+           FROM live_allocations a WHERE a.created_at < $4{alloc_scope} \
          ), got AS ( \
-           SELECT pledge_id, SUM(amount) AS got FROM receipts WHERE received_on <= $3{got_scope} \
+           SELECT pledge_id, SUM(amount) AS got FROM live_receipts WHERE received_on <= $3{got_scope} \
            GROUP BY pledge_id \
          ), by_line AS ( \
            SELECT x.need_line_id, SUM(x.amount) AS committed, \
@@ -507,7 +507,7 @@ pub fn sources_query(filter: &UnitFilter, period: &Period, budget_accounts: &[St
            COUNT(*) AS n, \
            SUM(CASE WHEN r.kind = 'money' THEN r.amount ELSE 0 END) AS money, \
            SUM(CASE WHEN r.kind = 'money' THEN 0 ELSE r.amount END) AS goods \
-           FROM receipts r WHERE r.received_on >= $1 AND r.received_on <= $2{unit_sql} \
+           FROM live_receipts r WHERE r.received_on >= $1 AND r.received_on <= $2{unit_sql} \
            GROUP BY r.pledge_id, 2 \
          ) x JOIN pledges g ON g.id = x.pledge_id JOIN donors d ON d.id = g.donor_id \
          GROUP BY x.budget, d.origin, d.donor_type ORDER BY 1, 2, 3"
@@ -557,7 +557,7 @@ pub fn months_queries(
     let (budget, budget_values) = state_budget_expr(budget_accounts, 3);
     let (unit_sql, unit_values) = filter.receipt_clause(3 + budget_values.len());
     let in_sql = format!(
-        "SELECT r.received_on AS day, CAST(SUM(r.amount) AS BIGINT) AS amount FROM receipts r \
+        "SELECT r.received_on AS day, CAST(SUM(r.amount) AS BIGINT) AS amount FROM live_receipts r \
          WHERE r.received_on >= $1 AND r.received_on <= $2 AND NOT {budget}{unit_sql} \
          GROUP BY r.province, r.received_on ORDER BY 1, 2"
     );

@@ -293,7 +293,7 @@ pub async fn overdue_pledges(
     let pledges: Vec<PledgeDue> = db_run!(db, |pool| {
         sqlx::query_as(
             "SELECT g.id, g.donor_id, d.name, g.amount, g.due_on, \
-             CAST(COALESCE((SELECT SUM(r.amount) FROM receipts r WHERE r.pledge_id = g.id), 0) AS BIGINT) \
+             CAST(COALESCE((SELECT SUM(r.amount) FROM live_receipts r WHERE r.pledge_id = g.id), 0) AS BIGINT) \
              FROM pledges g JOIN donors d ON d.id = g.donor_id \
              WHERE g.status IN ('pledged', 'committed') AND g.origin <> 'public' \
              AND ($1 IS NULL OR g.donor_id = $1)",

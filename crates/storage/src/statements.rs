@@ -425,7 +425,7 @@ pub async fn proposals(
     let rows: Vec<Candidate> = db_run!(db, |pool| {
         sqlx::query_as(
             "SELECT g.id, g.number, d.name, g.status, g.amount, \
-             CAST(COALESCE((SELECT SUM(r.amount) FROM receipts r WHERE r.pledge_id = g.id), 0) AS BIGINT) \
+             CAST(COALESCE((SELECT SUM(r.amount) FROM live_receipts r WHERE r.pledge_id = g.id), 0) AS BIGINT) \
              FROM pledges g JOIN donors d ON d.id = g.donor_id \
              WHERE g.kind = 'money' AND g.status IN ('pledged', 'committed')",
         )

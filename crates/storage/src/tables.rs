@@ -32,7 +32,7 @@ pub async fn receipts(db: &Db, donor_id: Option<&str>) -> Result<Vec<ReceiptLine
         sqlx::query_as::<_, ReceiptLine>(
             "SELECT r.id, r.receipt_no, r.received_on, r.kind, r.method, r.amount, r.account, \
              r.receiver_id, o.name AS receiver_name, r.pledge_id, g.donor_id, d.name AS donor_name, r.is_demo \
-             FROM receipts r JOIN pledges g ON g.id = r.pledge_id JOIN donors d ON d.id = g.donor_id \
+             FROM live_receipts r JOIN pledges g ON g.id = r.pledge_id JOIN donors d ON d.id = g.donor_id \
              JOIN organisations o ON o.id = r.receiver_id \
              WHERE ($1 IS NULL OR g.donor_id = $1) ORDER BY r.received_on DESC, r.id",
         )
@@ -72,7 +72,7 @@ pub async fn allocations(
         sqlx::query_as::<_, AllocationLine>(
             "SELECT a.id, a.need_line_id, s.name AS site_name, n.unit_code, n.category, p.name AS period_name, \
              a.pledge_id, g.donor_id, d.name AS donor_name, a.amount, a.override_reason, a.created_by, a.is_demo \
-             FROM allocations a JOIN need_lines n ON n.id = a.need_line_id \
+             FROM live_allocations a JOIN need_lines n ON n.id = a.need_line_id \
              JOIN organisations s ON s.id = n.site_id JOIN periods p ON p.id = n.period_id \
              JOIN pledges g ON g.id = a.pledge_id JOIN donors d ON d.id = g.donor_id \
              WHERE ($1 IS NULL OR g.donor_id = $1) ORDER BY a.created_at, a.id",

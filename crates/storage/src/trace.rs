@@ -79,7 +79,7 @@ pub async fn receipt(db: &Db, receipt_id: &str) -> Result<Option<ReceiptTrace>, 
         .fetch_one(pool)
         .await?;
         let siblings = sqlx::query_as(
-            "SELECT id, received_on, amount FROM receipts WHERE pledge_id = $1 \
+            "SELECT id, received_on, amount FROM live_receipts WHERE pledge_id = $1 \
              ORDER BY received_on, created_at, id",
         )
         .bind(&receipt.pledge_id)
@@ -87,7 +87,7 @@ pub async fn receipt(db: &Db, receipt_id: &str) -> Result<Option<ReceiptTrace>, 
         .await?;
         let allocs = sqlx::query_as(
             "SELECT a.need_line_id, a.amount, s.name, n.unit_code, n.category, p.name \
-             FROM allocations a JOIN need_lines n ON n.id = a.need_line_id \
+             FROM live_allocations a JOIN need_lines n ON n.id = a.need_line_id \
              JOIN organisations s ON s.id = n.site_id JOIN periods p ON p.id = n.period_id \
              WHERE a.pledge_id = $1 ORDER BY a.created_at, a.id",
         )
@@ -107,7 +107,11 @@ pub async fn receipt(db: &Db, receipt_id: &str) -> Result<Option<ReceiptTrace>, 
         }
         start = start.saturating_add(*amount);
     }
-    let end = start.saturating_add(receipt.amount);
+    let end = if receipt.reversed {
+        start
+    } else {
+        start.saturating_add(receipt.amount)
+    };
     let mut at = 0i64;
     let mut lines = Vec::new();
     let mut allocated = 0i64;
@@ -127,12 +131,16 @@ pub async fn receipt(db: &Db, receipt_id: &str) -> Result<Option<ReceiptTrace>, 
             });
         }
     }
+    // Reversed flows (and, for a reversed receipt, the receipt itself) count
+    // nowhere: a reversed receipt is nobody's money and fills no line.
     let (hops, spends) = crate::flows::of_receipt(db, receipt_id).await?;
+    let hops: Vec<_> = hops.into_iter().filter(|t| !t.reversed).collect();
+    let spends: Vec<_> = spends.into_iter().filter(|e| !e.reversed).collect();
     // What each organisation on the chain holds now (by id, named).
     let mut holders: Vec<(String, String, i64)> = vec![(
         receipt.receiver_id.clone(),
         receiver_name.clone(),
-        receipt.amount,
+        if receipt.reversed { 0 } else { receipt.amount },
     )];
     let mut add =
         |id: &str, name: &str, delta: i64| match holders.iter_mut().find(|(i, _, _)| i == id) {
@@ -174,7 +182,11 @@ pub async fn receipt(db: &Db, receipt_id: &str) -> Result<Option<ReceiptTrace>, 
         transfers,
         spent,
         held_by,
-        unallocated: receipt.amount - allocated,
+        unallocated: if receipt.reversed {
+            0
+        } else {
+            receipt.amount - allocated
+        },
         receipt,
         receiver_name,
         donor_public_name: (publish && !anonymous).then_some(donor_name),

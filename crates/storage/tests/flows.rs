@@ -804,3 +804,343 @@ async fn a_public_pledge_committed_goes_to_its_line_up_to_what_the_line_lacks() 
         .expect("verifies");
     assert_eq!(report.entries, 2, "two allocation leaves");
 }
+
+// ---------------------------------------------------------------------------
+// Reversals: corrections are new entries, never edits (storage::reversals).
+
+use storage::reversals::{ReversalKind, ReversalRefusal};
+
+async fn reverse(
+    db: &Db,
+    kind: ReversalKind,
+    id: &str,
+) -> Result<storage::reversals::Reversal, ReversalRefusal> {
+    storage::reversals::reverse(db, kind, id, "Nhập nhầm số tiền", &actor(), Utc::now())
+        .await
+        .expect("no database error")
+}
+
+async fn line_axes(db: &Db, line: &str) -> (i64, i64, i64) {
+    let n = storage::needs::get(db, line)
+        .await
+        .expect("q")
+        .expect("line");
+    let c = n.coverage();
+    (c.committed, c.received, c.gap())
+}
+
+async fn portal_line(db: &Db, line: &str) -> (i64, i64) {
+    let n = storage::portal::published_needs(db)
+        .await
+        .expect("q")
+        .into_iter()
+        .find(|n| n.id == line)
+        .expect("published");
+    (n.committed, n.received)
+}
+
+async fn ledger_clean(db: &Db) -> u64 {
+    match storage::ledger::verify(db).await.expect("q") {
+        Ok(r) => r.entries,
+        Err(p) => panic!("ledger verify: {p}"),
+    }
+}
+
+#[tokio::test]
+async fn reversing_an_allocation_gives_the_gap_back_and_is_a_new_leaf() {
+    let w = world().await;
+    let db = &w.db;
+    pledge(db, "p1", 50_000_000, None).await;
+    receive(db, "p1", 50_000_000, DONATIONS)
+        .await
+        .expect("received");
+    let (a, _) = allocate(db, &req(&w.line, "p1", 20_000_000), &actor(), Utc::now())
+        .await
+        .expect("q")
+        .expect("allocated");
+    assert_eq!(
+        line_axes(db, &w.line).await,
+        (20_000_000, 20_000_000, 12_000_000)
+    );
+    assert_eq!(portal_line(db, &w.line).await, (20_000_000, 20_000_000));
+    let before = storage::ledger::size(db).await.expect("q");
+
+    let v = reverse(db, ReversalKind::Allocation, &a)
+        .await
+        .expect("reversed");
+    assert_eq!(v.target_id, a);
+    // The gap grows back; the portal counts nothing for the line.
+    assert_eq!(line_axes(db, &w.line).await, (0, 0, 32_000_000));
+    assert_eq!(portal_line(db, &w.line).await, (0, 0));
+    assert!(
+        storage::needs::flows(db, &w.line)
+            .await
+            .expect("q")
+            .is_empty()
+    );
+    // One new leaf of kind reversal naming the allocation, without the reason.
+    assert_eq!(storage::ledger::size(db).await.expect("q"), before + 1);
+    let e = storage::ledger::entry_for(db, "reversal", &v.id)
+        .await
+        .expect("q")
+        .expect("leaf");
+    let leaf: serde_json::Value = serde_json::from_slice(&e.leaf).expect("json");
+    assert_eq!(leaf["kind"], "reversal");
+    assert_eq!(leaf["reverses"], "allocation");
+    assert_eq!(leaf["ref"], a.as_str());
+    assert_eq!(leaf["amount"], 20_000_000);
+    assert!(!String::from_utf8_lossy(&e.leaf).contains("Nhập nhầm"));
+    // The allocation's own leaf is untouched and the whole log verifies.
+    assert!(
+        storage::ledger::entry_for(db, "allocation", &a)
+            .await
+            .expect("q")
+            .is_some()
+    );
+    assert_eq!(ledger_clean(db).await, (before + 1) as u64);
+    // Never twice.
+    assert_eq!(
+        reverse(db, ReversalKind::Allocation, &a).await,
+        Err(ReversalRefusal::AlreadyReversed)
+    );
+    // The money can be allocated again.
+    allocate(db, &req(&w.line, "p1", 20_000_000), &actor(), Utc::now())
+        .await
+        .expect("q")
+        .expect("allocated again");
+    assert_eq!(line_axes(db, &w.line).await.0, 20_000_000);
+    assert!(storage::audit::verify(db).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_receipt_with_a_live_allocation_is_reversed_only_after_it() {
+    let w = world().await;
+    let db = &w.db;
+    pledge(db, "p1", 50_000_000, None).await;
+    let r = receive(db, "p1", 10_000_000, DONATIONS)
+        .await
+        .expect("received");
+    let (a, _) = allocate_from(
+        db,
+        &req(&w.line, "p1", 10_000_000),
+        AllocationBasis::Received,
+        &actor(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("allocated");
+    // No reason, nothing done.
+    assert_eq!(
+        storage::reversals::reverse(db, ReversalKind::Receipt, &r, "  ", &actor(), Utc::now())
+            .await
+            .expect("q"),
+        Err(ReversalRefusal::ReasonRequired)
+    );
+    match reverse(db, ReversalKind::Receipt, &r).await {
+        Err(ReversalRefusal::DrawnOn(d)) => {
+            assert_eq!(d.len(), 1);
+            assert_eq!((d[0].kind, d[0].id.as_str()), ("allocation", a.as_str()));
+        }
+        other => panic!("{other:?}"),
+    }
+    reverse(db, ReversalKind::Allocation, &a)
+        .await
+        .expect("allocation reversed");
+    let before = storage::portal::receipt_totals(db).await.expect("q");
+    assert_eq!(before.money, 10_000_000);
+    reverse(db, ReversalKind::Receipt, &r)
+        .await
+        .expect("receipt reversed");
+    // Received totals drop; the receipt is still listed, marked reversed.
+    let after = storage::portal::receipt_totals(db).await.expect("q");
+    assert_eq!((after.receipts, after.money), (0, 0));
+    let listed = storage::receipts::for_pledge(db, "p1").await.expect("q");
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].reversed);
+    assert_eq!(
+        storage::flows::totals(db, &Boundary::All).await.expect("q"),
+        totals(0, 0, 0, 0)
+    );
+    // Nothing received any more: an allocation of received money is refused,
+    // and the commitment can be received again in full.
+    assert_eq!(
+        allocate_from(
+            db,
+            &req(&w.line, "p1", 1_000_000),
+            AllocationBasis::Received,
+            &actor(),
+            Utc::now(),
+        )
+        .await
+        .expect("q"),
+        Err(AllocationRefusal::BeyondReceived { remaining: 0 })
+    );
+    receive(db, "p1", 50_000_000, DONATIONS)
+        .await
+        .expect("received in full again");
+    ledger_clean(db).await;
+    // A reversed receipt passes nothing on.
+    assert_eq!(
+        storage::flows::transfer(db, &transfer(&r, FUND, COMMUNE, 1), &actor(), Utc::now())
+            .await
+            .expect("q"),
+        Err(FlowRefusal::UnknownReceipt)
+    );
+}
+
+#[tokio::test]
+async fn a_reversed_transfer_gives_the_money_back_to_the_sender_unless_passed_on() {
+    let w = world().await;
+    let db = &w.db;
+    pledge(db, "p1", 100_000_000, None).await;
+    let r = receive(db, "p1", 100_000_000, DONATIONS)
+        .await
+        .expect("received");
+    let t1 = storage::flows::transfer(
+        db,
+        &transfer(&r, FUND, COMMUNE, 60_000_000),
+        &actor(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("transferred");
+    let t2 = storage::flows::transfer(
+        db,
+        &transfer(&r, COMMUNE, SCHOOL, 40_000_000),
+        &actor(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("transferred");
+    // The commune passed 40M of it on: the first hop cannot be undone yet,
+    // and neither can the receipt.
+    match reverse(db, ReversalKind::Transfer, &t1).await {
+        Err(ReversalRefusal::DrawnOn(d)) => {
+            assert_eq!((d[0].kind, d[0].id.as_str()), ("transfer", t2.as_str()))
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        reverse(db, ReversalKind::Receipt, &r).await,
+        Err(ReversalRefusal::DrawnOn(_))
+    ));
+    reverse(db, ReversalKind::Transfer, &t2)
+        .await
+        .expect("second hop reversed");
+    assert_eq!(storage::flows::held(db, SCHOOL, &r).await.expect("q"), 0);
+    assert_eq!(
+        storage::flows::held(db, COMMUNE, &r).await.expect("q"),
+        60_000_000
+    );
+    reverse(db, ReversalKind::Transfer, &t1)
+        .await
+        .expect("first hop reversed");
+    assert_eq!(
+        storage::flows::held(db, FUND, &r).await.expect("q"),
+        100_000_000
+    );
+    assert_eq!(
+        storage::flows::totals(db, &Boundary::Organisation(FUND.into()))
+            .await
+            .expect("q"),
+        totals(100_000_000, 0, 0, 0)
+    );
+    let holdings = storage::flows::holdings(db, COMMUNE).await.expect("q");
+    assert!(holdings.is_empty(), "{holdings:?}");
+    // Listed, marked.
+    let f = storage::flows::of_organisation(db, FUND).await.expect("q");
+    assert_eq!(f.transfers_out.len(), 1);
+    assert!(f.transfers_out[0].reversed);
+    // An expenditure is always reversible; then the receipt is free.
+    let e = storage::flows::spend(
+        db,
+        &NewExpenditure {
+            receipt_id: r.clone(),
+            org_id: FUND.into(),
+            need_line_id: None,
+            amount: 5_000_000,
+            spent_on: date(2026, 11, 20),
+            description: "Chi nhầm".into(),
+            is_demo: false,
+        },
+        &actor(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("spent");
+    reverse(db, ReversalKind::Expenditure, &e)
+        .await
+        .expect("expenditure reversed");
+    reverse(db, ReversalKind::Receipt, &r)
+        .await
+        .expect("receipt reversed");
+    assert_eq!(
+        storage::flows::totals(db, &Boundary::All).await.expect("q"),
+        totals(0, 0, 0, 0)
+    );
+    assert_eq!(ledger_clean(db).await, 8);
+    let trace = storage::trace::receipt(db, &r)
+        .await
+        .expect("q")
+        .expect("trace");
+    assert!(trace.receipt.reversed);
+    assert!(trace.held_by.is_empty() && trace.transfers.is_empty());
+}
+
+#[tokio::test]
+async fn verify_names_a_reversal_without_its_leaf() {
+    let w = world().await;
+    let db = &w.db;
+    pledge(db, "p1", 10_000_000, None).await;
+    let r = receive(db, "p1", 10_000_000, DONATIONS)
+        .await
+        .expect("received");
+    let v = reverse(db, ReversalKind::Receipt, &r)
+        .await
+        .expect("reversed");
+    ledger_clean(db).await;
+    // A reversal that names another record no longer matches its leaf.
+    storage::testing::execute(
+        db,
+        &format!(
+            "UPDATE reversals SET target_id = 'khac' WHERE id = '{}'",
+            v.id
+        ),
+    )
+    .await
+    .expect("tamper");
+    match storage::ledger::verify(db).await.expect("q") {
+        Err(storage::ledger::VerifyProblem::Mismatch { kind, ref_id, .. }) => {
+            assert_eq!(
+                (kind.as_str(), ref_id.as_str()),
+                ("reversal", v.id.as_str())
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    storage::testing::execute(
+        db,
+        &format!(
+            "UPDATE reversals SET target_id = '{r}' WHERE id = '{}'",
+            v.id
+        ),
+    )
+    .await
+    .expect("restore");
+    ledger_clean(db).await;
+    // A reversal without its entry is named.
+    storage::testing::execute(db, "DELETE FROM ledger_entries WHERE kind = 'reversal'")
+        .await
+        .expect("tamper");
+    assert_eq!(
+        storage::ledger::verify(db).await.expect("q"),
+        Err(storage::ledger::VerifyProblem::Missing {
+            kind: "reversal".into(),
+            ref_id: v.id.clone(),
+        })
+    );
+}

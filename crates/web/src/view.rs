@@ -152,7 +152,8 @@ impl ErrorPage {
             401 => "error-401-title",
             403 => "error-403-title",
             404 => "error-404-title",
-            400 => "error-400-title",
+            400 | 422 => "error-400-title",
+            409 => "error-409-title",
             429 => "error-429-title",
             _ => "error-500-title",
         };

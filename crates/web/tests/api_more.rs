@@ -765,3 +765,176 @@ async fn the_catalogue_is_kept_through_the_api_by_the_coordinator_only() {
         .await;
     assert_eq!(bad, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn reversals_through_the_api_refuse_while_drawn_on_and_keep_the_rights() {
+    let a = app().await;
+    let coord = a.token("coord").await;
+    let local = a.token("local").await;
+    let inspector = a.token("inspector").await;
+    let (s, t) = a
+        .client
+        .api(
+            "POST",
+            "/api/v1/transfers",
+            &coord,
+            json!({"from_org_id": "quy", "receipt_id": a.receipt, "to_org_id": "ubnd",
+                "amount": 3_000_000, "transferred_on": "2026-11-15"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    let (s, e) = a
+        .client
+        .api(
+            "POST",
+            "/api/v1/expenditures",
+            &local,
+            json!({"org_id": "ubnd", "receipt_id": a.receipt, "amount": 1_000_000,
+                "spent_on": "2026-11-17", "description": "sách vở"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+    let rev = |kind: &str, id: &serde_json::Value, reason: &str| json!({"kind": kind, "id": id, "reason": reason});
+    let receipt = json!(a.receipt);
+
+    // The receipt: 409 naming the transfer and the expenditure drawing on it.
+    let (s, v) = a
+        .client
+        .api(
+            "POST",
+            "/api/v1/reversals",
+            &coord,
+            rev("receipt", &receipt, "trùng sao kê"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["error"], "reversal-error-drawn-on");
+    let drawn: Vec<(String, String)> = v["drawn_on"]
+        .as_array()
+        .expect("drawn_on")
+        .iter()
+        .map(|d| {
+            (
+                d["kind"].as_str().unwrap_or("").to_owned(),
+                d["id"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        drawn.contains(&("transfer".into(), t["id"].as_str().expect("id").into())),
+        "{v}"
+    );
+    assert!(
+        drawn.contains(&("expenditure".into(), e["id"].as_str().expect("id").into())),
+        "{v}"
+    );
+
+    // Rights: the inspector never; the commune's officer not a receipt
+    // (the coordinator's), but its own expenditure.
+    let (s, _) = a
+        .client
+        .api(
+            "POST",
+            "/api/v1/reversals",
+            &inspector,
+            rev("expenditure", &e["id"], "x"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = a
+        .client
+        .api(
+            "POST",
+            "/api/v1/reversals",
+            &local,
+            rev("receipt", &receipt, "x"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // No reason: 422; an unknown kind: 400; an unknown id: 404.
+    let (s, v) = a
+        .client
+        .api(
+            "POST",
+            "/api/v1/reversals",
+            &local,
+            rev("expenditure", &e["id"], " "),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"], "reversal-error-reason");
+    let (s, _) = a
+        .client
+        .api(
+            "POST",
+            "/api/v1/reversals",
+            &coord,
+            rev("delivery", &e["id"], "x"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = a
+        .client
+        .api(
+            "POST",
+            "/api/v1/reversals",
+            &coord,
+            rev("transfer", &json!("khong-co"), "x"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    let (s, v) = a
+        .client
+        .api(
+            "POST",
+            "/api/v1/reversals",
+            &local,
+            rev("expenditure", &e["id"], "chi nhầm"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["kind"], "expenditure");
+    assert_eq!(v["amount"], 1_000_000);
+    // Never twice.
+    let (s, v) = a
+        .client
+        .api(
+            "POST",
+            "/api/v1/reversals",
+            &local,
+            rev("expenditure", &e["id"], "lại"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["error"], "reversal-error-twice");
+    let (s, v) = a
+        .client
+        .api(
+            "POST",
+            "/api/v1/reversals",
+            &coord,
+            rev("transfer", &t["id"], "sai đơn vị"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = a
+        .client
+        .api(
+            "POST",
+            "/api/v1/reversals",
+            &coord,
+            rev("receipt", &receipt, "trùng sao kê"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    // Counted nowhere; the ledger still verifies.
+    let (s, v) = a
+        .client
+        .api("GET", "/api/v1/flows?org=quy", &coord, json!(null))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["totals"]["received"], 0);
+    assert_eq!(v["totals"]["held"], 0);
+    assert!(storage::ledger::verify(&a.db).await.expect("q").is_ok());
+}

@@ -15,6 +15,7 @@ use storage::audit::AuditActor;
 
 struct App {
     client: Client,
+    db: storage::Db,
     receipt: String,
 }
 
@@ -151,11 +152,12 @@ async fn app() -> App {
     .expect("q")
     .expect("receipt")
     .id;
-    let state = web::AppState::new(db, web::WebConfig::default());
+    let state = web::AppState::new(db.clone(), web::WebConfig::default());
     App {
         client: Client {
             router: web::router(state),
         },
+        db,
         receipt,
     }
 }
@@ -265,4 +267,100 @@ async fn money_passed_down_the_levels_is_one_flow_on_every_page() {
     assert!(public.body.contains("UBND xã A Lưới 1"));
     assert!(!public.body.contains("UNC 12"));
     assert!(public.body.contains("data-testid=\"held-by\""));
+}
+
+#[tokio::test]
+async fn a_transfer_is_reversed_by_the_form_with_a_reason_and_counts_no_more() {
+    let a = app().await;
+    let (coord, csrf) = a.client.login("coord").await;
+    let r = a
+        .client
+        .post(
+            "/flows/quy/transfer",
+            &coord,
+            &[
+                ("csrf", &csrf),
+                ("receipt_id", &a.receipt),
+                ("to_org_id", "ubnd"),
+                ("amount", "6000000"),
+                ("transferred_on", "2026-11-15"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = a.client.get("/flows/quy", &coord).await;
+    assert!(
+        page.body.contains("data-testid=\"reverse-transfer\""),
+        "{}",
+        page.body
+    );
+    let t = storage::flows::of_organisation(&a.db, "quy")
+        .await
+        .expect("q")
+        .transfers_out
+        .remove(0);
+    // Without the session's token: refused.
+    let no_csrf = a
+        .client
+        .post(
+            "/reversals",
+            &coord,
+            &[
+                ("kind", "transfer"),
+                ("id", &t.id),
+                ("reason", "x"),
+                ("back", "/flows/quy"),
+            ],
+        )
+        .await;
+    assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
+    // The receipt first: 409, naming the transfer still drawing on it.
+    let refused = a
+        .client
+        .post(
+            "/reversals",
+            &coord,
+            &[
+                ("csrf", &csrf),
+                ("kind", "receipt"),
+                ("id", &a.receipt),
+                ("reason", "trùng"),
+                ("back", "/flows/quy"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(refused.body.contains(&t.id), "{}", refused.body);
+    let done = a
+        .client
+        .post(
+            "/reversals",
+            &coord,
+            &[
+                ("csrf", &csrf),
+                ("kind", "transfer"),
+                ("id", &t.id),
+                ("reason", "sai đơn vị nhận"),
+                ("back", "/flows/quy"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(location(&done), "/flows/quy");
+    let page = a.client.get("/flows/quy", &coord).await;
+    assert!(
+        page.body.contains("data-testid=\"reversed\""),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        storage::flows::held(&a.db, "quy", &a.receipt)
+            .await
+            .expect("q"),
+        storage::receipts::get(&a.db, &a.receipt)
+            .await
+            .expect("q")
+            .expect("receipt")
+            .amount
+    );
 }

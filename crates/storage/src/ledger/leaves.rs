@@ -37,6 +37,14 @@
 //!   "org","amount","currency":"VND","need"?,"unit"?,"site"?,"category"?,
 //!   "period"?}` — the line's fields only when spent on a line. The
 //!   description is internal (it could name a person) and never in the leaf.
+//! * `reversal` — a correction: an earlier receipt, allocation, transfer or
+//!   expenditure reversed by a new entry, never by an edit (the reversed
+//!   entry stays in the log as it was, and counts nowhere from then on):
+//!   `{"v":1,"kind":"reversal","id","at","reverses":"receipt|allocation|
+//!   transfer|expenditure","ref","amount","currency":"VND"}` — `ref` is the
+//!   reversed row's id (its own leaf carries the rest), `amount` the amount
+//!   it no longer counts. The officer's reason is internal (free text) and
+//!   never in the leaf.
 //!
 //! The same functions build a leaf when it is appended and again when
 //! `chungtay ledger verify` recomputes it from the business tables, so a
@@ -171,6 +179,25 @@ pub(crate) const EXPENDITURE_FACTS: &str = "SELECT e.id, e.spent_on, e.receipt_i
     g.number AS pledge_number, e.org_id, e.amount, e.need_line_id, n.unit_code, n.site_id, n.category, \
     n.period_id FROM expenditures e JOIN receipts r ON r.id = e.receipt_id \
     JOIN pledges g ON g.id = r.pledge_id LEFT JOIN need_lines n ON n.id = e.need_line_id";
+
+/// The facts of a reversal as the ledger records them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ReversalFacts {
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    pub reverses: String,
+    pub target_id: String,
+    /// The reversed row's amount (`None` if that row is gone).
+    pub amount: Option<i64>,
+}
+
+pub(crate) const REVERSAL_FACTS: &str = "SELECT v.id, v.created_at, v.kind AS reverses, v.target_id, \
+    CAST(CASE v.kind \
+      WHEN 'receipt' THEN (SELECT r.amount FROM receipts r WHERE r.id = v.target_id) \
+      WHEN 'allocation' THEN (SELECT a.amount FROM allocations a WHERE a.id = v.target_id) \
+      WHEN 'transfer' THEN (SELECT t.amount FROM transfers t WHERE t.id = v.target_id) \
+      WHEN 'expenditure' THEN (SELECT e.amount FROM expenditures e WHERE e.id = v.target_id) \
+    END AS BIGINT) AS amount FROM reversals v";
 
 fn pledge_code(number: Option<i64>) -> Value {
     number
@@ -316,6 +343,22 @@ pub fn expenditure_leaf(f: &ExpenditureFacts) -> Result<Vec<u8>, StorageError> {
         m.insert("period".into(), json!(f.period_id));
     }
     canonical(&Value::Object(m))
+}
+
+/// The leaf of a reversal: which entry it reverses and the amount that no
+/// longer counts. Never the reason (free text).
+pub fn reversal_leaf(f: &ReversalFacts) -> Result<Vec<u8>, StorageError> {
+    let v = json!({
+        "v": SCHEMA_VERSION,
+        "kind": "reversal",
+        "id": f.id,
+        "at": f.created_at.date_naive().to_string(),
+        "reverses": f.reverses,
+        "ref": f.target_id,
+        "amount": f.amount,
+        "currency": "VND",
+    });
+    canonical(&v)
 }
 
 /// Whether a stored leaf and the one recomputed from the business tables

@@ -1,6 +1,6 @@
 //! The public ledger: an append-only RFC 9162 Merkle log of every receipt,
-//! allocation, distribution, amendment, transfer and expenditure (later:
-//! reversals), appended in the same transaction as the business change it
+//! allocation, distribution, amendment, transfer, expenditure and reversal,
+//! appended in the same transaction as the business change it
 //! records, with signed tree heads kept for ever.
 //!
 //! Order: `idx` 0, 1, 2 … without gaps, assigned under the same lock that
@@ -21,8 +21,9 @@ use crate::{Db, StorageError, db_run, db_tx};
 
 pub use leaves::{
     AllocationFacts, AmendmentFacts, DistributionFacts, ExpenditureFacts, ReceiptFacts,
-    SCHEMA_VERSION, TransferFacts, allocation_leaf, amendment_leaf, distribution_leaf,
-    expenditure_leaf, first_difference, receipt_leaf, transfer_leaf,
+    ReversalFacts, SCHEMA_VERSION, TransferFacts, allocation_leaf, amendment_leaf,
+    distribution_leaf, expenditure_leaf, first_difference, receipt_leaf, reversal_leaf,
+    transfer_leaf,
 };
 pub use log::{
     LogReport, ScratchCounts, clear_unbacked_log, count_by_kind, scratch_counts, verify_log_only,
@@ -104,6 +105,12 @@ pub trait LedgerConn {
     fn append_expenditure(
         &mut self,
         expenditure_id: &str,
+        now: DateTime<Utc>,
+    ) -> impl std::future::Future<Output = Result<i64, StorageError>> + Send;
+    /// Appends the leaf of a reversal written in this transaction.
+    fn append_reversal(
+        &mut self,
+        reversal_id: &str,
         now: DateTime<Utc>,
     ) -> impl std::future::Future<Output = Result<i64, StorageError>> + Send;
 }
@@ -268,6 +275,23 @@ macro_rules! impl_ledger_conn {
                 .await?;
                 let leaf = expenditure_leaf(&facts)?;
                 self.append_leaves(&[("expenditure", expenditure_id.to_owned(), leaf)], now)
+                    .await
+            }
+
+            async fn append_reversal(
+                &mut self,
+                reversal_id: &str,
+                now: DateTime<Utc>,
+            ) -> Result<i64, StorageError> {
+                let facts: ReversalFacts = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{} WHERE v.id = $1",
+                    leaves::REVERSAL_FACTS
+                )))
+                .bind(reversal_id)
+                .fetch_one(&mut *self)
+                .await?;
+                let leaf = reversal_leaf(&facts)?;
+                self.append_leaves(&[("reversal", reversal_id.to_owned(), leaf)], now)
                     .await
             }
         }

@@ -8,11 +8,11 @@ use base64::Engine;
 
 use super::leaves::{
     self, AllocationFacts, AmendmentFacts, DistributionFacts, ExpenditureFacts, ReceiptFacts,
-    TransferFacts,
+    ReversalFacts, TransferFacts,
 };
 use super::{
     StoredHead, StoredKey, allocation_leaf, amendment_leaf, distribution_leaf, expenditure_leaf,
-    first_difference, hex, receipt_leaf, transfer_leaf,
+    first_difference, hex, receipt_leaf, reversal_leaf, transfer_leaf,
 };
 use crate::{Db, StorageError, db_run};
 
@@ -136,6 +136,13 @@ pub async fn verify(db: &Db) -> Result<Result<VerifyReport, VerifyProblem>, Stor
             .fetch_all(pool)
             .await?
     });
+    let reversals: Vec<ReversalFacts> = db_run!(db, |pool| {
+        sqlx::query_as::<_, ReversalFacts>(sqlx::AssertSqlSafe(leaves::REVERSAL_FACTS))
+            .fetch_all(pool)
+            .await?
+    });
+    let mut reversals: HashMap<String, ReversalFacts> =
+        reversals.into_iter().map(|v| (v.id.clone(), v)).collect();
     let mut transfers: HashMap<String, TransferFacts> =
         transfers.into_iter().map(|t| (t.id.clone(), t)).collect();
     let mut expenditures: HashMap<String, ExpenditureFacts> = expenditures
@@ -191,6 +198,7 @@ pub async fn verify(db: &Db) -> Result<Result<VerifyReport, VerifyProblem>, Stor
                 "amendment" => amendments.remove(&ref_id).map(|f| amendment_leaf(&f)),
                 "transfer" => transfers.remove(&ref_id).map(|f| transfer_leaf(&f)),
                 "expenditure" => expenditures.remove(&ref_id).map(|f| expenditure_leaf(&f)),
+                "reversal" => reversals.remove(&ref_id).map(|f| reversal_leaf(&f)),
                 _ => None,
             };
             match recomputed {
@@ -218,6 +226,7 @@ pub async fn verify(db: &Db) -> Result<Result<VerifyReport, VerifyProblem>, Stor
                         | "amendment"
                         | "transfer"
                         | "expenditure"
+                        | "reversal"
                 ) =>
                 {
                     return Ok(Err(VerifyProblem::Orphan { idx, kind, ref_id }));
@@ -237,6 +246,7 @@ pub async fn verify(db: &Db) -> Result<Result<VerifyReport, VerifyProblem>, Stor
         .chain(amendments.keys().map(|k| ("amendment", k)))
         .chain(transfers.keys().map(|k| ("transfer", k)))
         .chain(expenditures.keys().map(|k| ("expenditure", k)))
+        .chain(reversals.keys().map(|k| ("reversal", k)))
         .collect();
     missing.sort();
     if let Some((kind, id)) = missing.first() {

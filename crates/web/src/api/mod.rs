@@ -14,6 +14,7 @@ mod needs;
 mod openapi;
 mod proposals;
 mod public;
+mod reversals;
 mod stores;
 
 pub(crate) use public::is_json;
@@ -84,6 +85,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/flows", get(money::list))
         .route("/api/v1/transfers", post(money::transfer))
         .route("/api/v1/expenditures", post(money::spend))
+        .route("/api/v1/reversals", post(reversals::create))
         .route("/api/v1/stores", get(stores::list).post(stores::create))
         .route("/api/v1/stores/{id}", get(stores::one))
         .route("/api/v1/stores/{id}/adjustments", post(stores::adjust))

@@ -83,7 +83,12 @@ pub async fn one(
             } else {
                 f.public_name
             };
-            json!({"source": source, "amount": f.amount})
+            let mut v = json!({"source": source, "amount": f.amount});
+            if staff {
+                // Officers may reverse it (`POST /api/v1/reversals`).
+                v["allocation_id"] = json!(f.id);
+            }
+            v
         })
         .collect();
     let mut v = need_json(&n, staff);

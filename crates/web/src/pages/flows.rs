@@ -113,6 +113,8 @@ struct UnitPage {
     may_record: bool,
     error: Option<String>,
     today: String,
+    /// Where a reversal form comes back to.
+    back: String,
 }
 
 async fn unit_page(
@@ -132,6 +134,7 @@ async fn unit_page(
     let may_record = authorize(&ctx.actor, Action::RecordFlows, org_target(&org)).is_ok();
     render(&UnitPage {
         p: Page::new(ctx, "flows-unit-title"),
+        back: format!("/flows/{}", org.id),
         org,
         flows,
         holdings,

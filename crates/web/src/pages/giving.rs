@@ -44,6 +44,7 @@ async fn load(state: &AppState, id: &str) -> Result<Giving, AppError> {
     let received = storage::receipts::for_pledge(&state.db, id)
         .await?
         .iter()
+        .filter(|r| !r.reversed)
         .fold(0i64, |a, r| a.saturating_add(r.amount));
     let remaining = pledge.amount.saturating_sub(received).max(0);
     let account = storage::accounts::default_donations(&state.db).await?;

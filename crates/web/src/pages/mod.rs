@@ -28,6 +28,7 @@ mod receipts;
 mod report_figures;
 pub(crate) mod reporting;
 mod reports;
+pub(crate) mod reversals;
 pub(crate) mod rollup;
 mod rosters;
 mod statements;
@@ -137,6 +138,7 @@ pub fn router() -> Router<AppState> {
         .route("/flows/{id}", get(flows::unit))
         .route("/flows/{id}/transfer", post(flows::record_transfer))
         .route("/flows/{id}/spend", post(flows::record_spend))
+        .route("/reversals", post(reversals::reverse))
         .route(
             "/statements",
             get(statements::show).post(statements::upload),

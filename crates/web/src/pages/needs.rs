@@ -238,8 +238,9 @@ pub async fn create(
     }
 }
 
-/// One flow on the detail page: (source shown, amount, override reason).
-type Flow = (String, i64, Option<String>);
+/// One flow on the detail page: (allocation id, source shown, amount,
+/// override reason).
+type Flow = (String, String, i64, Option<String>);
 
 #[derive(Template)]
 #[template(path = "need.html")]
@@ -254,6 +255,8 @@ struct DetailPage {
     can_override: bool,
     refusal: Option<String>,
     existing: Vec<CoveringFlow>,
+    /// Where a reversal form comes back to.
+    back: String,
     /// What the coordinator typed, kept after a refusal: (pledge, amount, reason).
     prefill: (String, String, String),
     /// The public may offer a pledge on a published line.
@@ -366,7 +369,7 @@ async fn detail_page_full(
                 f.public_name
                     .unwrap_or_else(|| i18n::t(ctx.lang, "donor-anonymous"))
             };
-            (shown, f.amount, f.override_reason.filter(|_| staff))
+            (f.id, shown, f.amount, f.override_reason.filter(|_| staff))
         })
         .collect();
     let can_allocate = authorize(&ctx.actor, Action::Allocate, Target::Anywhere).is_ok();
@@ -379,6 +382,7 @@ async fn detail_page_full(
     let dl = super::deliveries::need_section(state, ctx, &n, delivery_retry).await?;
     render(&DetailPage {
         p: Page::new(ctx, "need-title"),
+        back: format!("/needs/{}", n.id),
         cov: n.coverage(),
         n,
         flows,

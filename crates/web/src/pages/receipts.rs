@@ -75,6 +75,7 @@ async fn page(
     let receipts = storage::receipts::for_pledge(&state.db, pledge_id).await?;
     let received = receipts
         .iter()
+        .filter(|r| !r.reversed)
         .fold(0i64, |a, r| a.saturating_add(r.amount));
     render(&ReceiptsPage {
         p: Page::new(ctx, "receipts-title"),
@@ -240,6 +241,11 @@ struct ReceiptPage {
     qr_svg: Option<String>,
     items: Vec<storage::stock::ReceiptItem>,
     store: Option<storage::stock::Store>,
+    /// Its reversal, if it was reversed (the reason is internal: officers only).
+    reversal: Option<storage::reversals::Reversal>,
+    /// The coordinator may reverse it (`pages::reversals`).
+    can_reverse: bool,
+    back: String,
 }
 
 /// The printable receipt.
@@ -267,8 +273,16 @@ pub async fn show(
     let qr_svg = vietqr::svg(&public_url, 3).ok();
     let items = storage::stock::receipt_items(&state.db, &r.id).await?;
     let store = storage::stock::receipt_store(&state.db, &r.id).await?;
+    let reversal =
+        storage::reversals::of(&state.db, storage::reversals::ReversalKind::Receipt, &r.id).await?;
+    let can_reverse = domain::authz::authorize(&ctx.actor, Action::Allocate, Target::Anywhere)
+        .is_ok()
+        && reversal.is_none();
     render(&ReceiptPage {
         p: Page::new(&ctx, "receipt-title"),
+        back: format!("/receipts/{}", r.id),
+        reversal,
+        can_reverse,
         items,
         store,
         r,
