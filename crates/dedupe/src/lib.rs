@@ -421,7 +421,7 @@ pub fn deduplicate(
             0.0
         };
         let gl = v.levels[Field::Guardian as usize];
-        let guardian = if gl == guardian_level::SAME {
+        let guardian = if gl == guardian_level::SAME && !model::names_differ(&v.levels) {
             let f = f64::from(
                 blocking.guardian_freq[i]
                     .max(blocking.guardian_freq[j])
@@ -619,7 +619,7 @@ pub fn deduplicate(
             let (tn, tg) = tf_adjust(a as usize, b as usize, &v);
             let fw: Vec<f64> = (0..NUM_FIELDS)
                 .map(|f| {
-                    model.level_weight(f, v.levels[f])
+                    model.field_weight(&v.levels, f)
                         + if f == Field::Name as usize {
                             tn
                         } else if f == Field::Guardian as usize {

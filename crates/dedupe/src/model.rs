@@ -143,11 +143,25 @@ impl Model {
         (self.lambda / (1.0 - self.lambda)).log2()
     }
 
-    /// Total match weight of a comparison vector.
+    /// Weight of `field` in the comparison vector `levels`: its level weight, except that
+    /// agreement on the guardian counts for nothing when the names differ. Siblings share the
+    /// guardian (and the commune and village); "same guardian, names differ" is what two
+    /// children of one family look like, so the guardian is no evidence of one child then
+    /// (the fields are not independent given a non-match, as Fellegi–Sunter assumes).
+    pub fn field_weight(&self, levels: &[u8; NUM_FIELDS], field: usize) -> f64 {
+        let w = self.level_weight(field, levels[field]);
+        if field == Field::Guardian as usize && names_differ(levels) {
+            w.min(0.0)
+        } else {
+            w
+        }
+    }
+
+    /// Total match weight of a comparison vector (see [`Model::field_weight`]).
     pub fn weight(&self, levels: &[u8; NUM_FIELDS]) -> f64 {
         self.prior_weight()
             + (0..NUM_FIELDS)
-                .map(|f| self.level_weight(f, levels[f]))
+                .map(|f| self.field_weight(levels, f))
                 .sum::<f64>()
     }
 
@@ -367,4 +381,9 @@ impl Model {
         }
         out
     }
+}
+
+/// Whether the names of a comparison vector differ (not even the given name matches).
+pub fn names_differ(levels: &[u8; NUM_FIELDS]) -> bool {
+    levels[Field::Name as usize] == name_level::DIFFERENT
 }
