@@ -12,8 +12,14 @@
 //! – many in big registers – fall together at the start of an order, and the commune keeps
 //! the same child's records next to each other there.)
 //!
+//! Neighbours lost in an oversized block are mostly found again by the narrow rules at the end
+//! (family name + first or last letter of the given name + commune + birth year: small blocks
+//! compared all-against-all, which also catch a typo in the given name), and spellings that
+//! share no token by the multiset of the name's letters (token order, spacing, swapped letters).
+//!
 //! A pair found by several rules is compared once: a pair from rule k is skipped when an
-//! earlier rule r < k already put both records in the same (not oversized) block, as Splink does.
+//! earlier rule r < k already put both records in the same (not oversized) block, as Splink does;
+//! the letters rule skips pairs with the same name tokens (the name-tokens rule's pairs).
 
 use std::collections::HashSet;
 
