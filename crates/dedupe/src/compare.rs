@@ -81,6 +81,8 @@ pub struct NameNotes {
     pub reordered: bool,
     /// Syllables are written joined on one side and apart on the other.
     pub spacing: bool,
+    /// Both names have a family name and it is the same (by sound).
+    pub same_family: bool,
 }
 
 /// The comparison vector of a pair of records: one level per field.
@@ -641,6 +643,7 @@ pub fn compare_names(
         return (NULL_LEVEL, notes);
     }
     notes.spacing = a.written != b.written && a.toks.len() == b.toks.len();
+    notes.same_family = a.family_phon() != 0 && a.family_phon() == b.family_phon();
     if a.toks.len() == b.toks.len() {
         if a.toks.iter().zip(&b.toks).all(|(x, y)| x.toned == y.toned) {
             return (name_level::EXACT, notes);
