@@ -12,8 +12,14 @@
 //! – many in big registers – fall together at the start of an order, and the commune keeps
 //! the same child's records next to each other there.)
 //!
+//! Neighbours lost in an oversized block are mostly found again by the narrow rules at the end
+//! (family name + first or last letter of the given name + commune + birth year: small blocks
+//! compared all-against-all, which also catch a typo in the given name), and spellings that
+//! share no token by the multiset of the name's letters (token order, spacing, swapped letters).
+//!
 //! A pair found by several rules is compared once: a pair from rule k is skipped when an
-//! earlier rule r < k already put both records in the same (not oversized) block, as Splink does.
+//! earlier rule r < k already put both records in the same (not oversized) block, as Splink does;
+//! the letters rule skips pairs with the same name tokens (the name-tokens rule's pairs).
 
 use std::collections::HashSet;
 
@@ -22,7 +28,7 @@ use rayon::prelude::*;
 use crate::compare::PreparedSet;
 
 /// Number of blocking rules.
-pub const NUM_RULES: usize = 7;
+pub const NUM_RULES: usize = 10;
 
 /// Every rule.
 pub const ALL_RULES: [bool; NUM_RULES] = [true; NUM_RULES];
@@ -31,10 +37,12 @@ pub const ALL_RULES: [bool; NUM_RULES] = [true; NUM_RULES];
 /// and commune. Their candidate pairs hold a high share of duplicates, which keeps EM on the
 /// right latent class; the broad rules (given name + year or commune, guardian) are used for
 /// recall only.
-pub const TRAINING_RULES: [bool; NUM_RULES] = [true, false, false, true, false, true, false];
+pub const TRAINING_RULES: [bool; NUM_RULES] = [
+    true, false, false, true, false, true, false, false, false, false,
+];
 
 /// Training session of each rule's pairs (0: ID or birth date + commune, 1: name tokens).
-pub const SESSION_OF_RULE: [usize; NUM_RULES] = [0, 0, 0, 1, 0, 0, 0];
+pub const SESSION_OF_RULE: [usize; NUM_RULES] = [0, 0, 0, 1, 0, 0, 0, 0, 0, 0];
 
 /// Human-readable names of the blocking rules.
 pub const RULE_NAMES: [&str; NUM_RULES] = [
@@ -45,7 +53,16 @@ pub const RULE_NAMES: [&str; NUM_RULES] = [
     "guardian_name",
     "birth_date+commune",
     "birth_date",
+    "name_letters",
+    "family+given_initial+commune+birth_year",
+    "family+given_final+commune+birth_year",
 ];
+
+/// The rule whose pairs all differ in their name tokens ([`NAME_TOKENS_RULE`] compares the
+/// others).
+const LETTERS_RULE: usize = 7;
+/// The rule of all name tokens.
+const NAME_TOKENS_RULE: usize = 3;
 
 fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -107,6 +124,20 @@ pub fn record_keys(set: &PreparedSet) -> Vec<[u64; NUM_RULES]> {
                 && d.day.is_some()
             {
                 k[6] = key(&[7, date_code(set, i)]);
+            }
+            if r.name.letters != 0 {
+                k[LETTERS_RULE] = key(&[8, r.name.letters]);
+            }
+            let family = u64::from(r.name.family_phon());
+            let given_chars = set.interner.chars(r.name.given_phon());
+            if family != 0
+                && r.commune != 0
+                && let (Some(d), Some(&first), Some(&last)) =
+                    (r.dob, given_chars.first(), given_chars.last())
+            {
+                let (y, c) = (u64::from(d.year), u64::from(r.commune));
+                k[8] = key(&[9, family, u64::from(first), c, y]);
+                k[9] = key(&[10, family, u64::from(last), c, y]);
             }
             k
         })
@@ -238,6 +269,9 @@ impl Blocking {
     /// Whether an earlier rule than `rule` already compared `i` and `j`.
     fn seen_before(&self, rule: usize, i: u32, j: u32) -> bool {
         let (ki, kj) = (&self.keys[i as usize], &self.keys[j as usize]);
+        if rule == LETTERS_RULE && ki[NAME_TOKENS_RULE] == kj[NAME_TOKENS_RULE] {
+            return true;
+        }
         (0..rule).any(|r| ki[r] != 0 && ki[r] == kj[r] && !self.oversized[r].contains(&ki[r]))
     }
 

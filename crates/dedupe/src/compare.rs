@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use crate::date::{DateLevel, PartialDate, compare_dates, parse_date};
-use crate::normalize::{name_keys, place_key};
+use crate::normalize::{name_keys, phonetic_key, place_key};
 use crate::pid::{PersonalId, PidLevel, compare_pids, parse_personal_id};
 use crate::{Record, Sex};
 
@@ -81,6 +81,8 @@ pub struct NameNotes {
     pub reordered: bool,
     /// Syllables are written joined on one side and apart on the other.
     pub spacing: bool,
+    /// Both names have a family name and it is the same (by sound).
+    pub same_family: bool,
 }
 
 /// The comparison vector of a pair of records: one level per field.
@@ -199,12 +201,26 @@ pub struct PName {
     pub given: usize,
     /// Number of tokens as written.
     pub written: usize,
+    /// [`letters_key`] of the name.
+    pub letters: u64,
+    /// [`flat_key`] of the name (interned).
+    pub flat: u32,
 }
 
 impl PName {
     /// Phonetic id of the given name (0 when empty).
     pub fn given_phon(&self) -> u32 {
         self.toks.get(self.given).map_or(0, |t| t.phon)
+    }
+
+    /// Phonetic id of the family name: the first token, or the second when the name was
+    /// written given-name first (0 when there is no other token than the given name).
+    pub fn family_phon(&self) -> u32 {
+        let k = if self.given == 0 { 1 } else { 0 };
+        if k == self.given {
+            return 0;
+        }
+        self.toks.get(k).map_or(0, |t| t.phon)
     }
 
     /// Phonetic id of the first token.
@@ -244,6 +260,8 @@ struct RawName {
     folded: Vec<String>,
     phon: Vec<String>,
     written: usize,
+    letters: u64,
+    flat: String,
 }
 
 /// Index of a distinct (trimmed) string, adding it if new.
@@ -260,13 +278,47 @@ fn slot<'a>(s: &'a str, index: &mut HashMap<&'a str, u32>, distinct: &mut Vec<&'
     k
 }
 
+/// Hash of the multiset of letters of a name (phonetic key of every folded token, letters
+/// sorted; 0 for an empty name): equal for spellings that differ in token order, in spacing
+/// (`Ka Rôi` / `Karôi`, `Pơ Đạp` / `Po Dap`), or by letters swapped (`Ngol` / `gNol`).
+pub fn letters_key(folded: &[String]) -> u64 {
+    letters_of_flat(&flat_key(folded))
+}
+
+/// The phonetic keys of the folded tokens joined without spaces: equal for spellings that
+/// differ only in spacing, even when one of them lost its diacritics (`Zơ Xô` / `Zo Xo` /
+/// `Zơxô`, where the toned form joins the minor syllable `zơ` and the folded one cannot tell
+/// it from `Zô`).
+pub fn flat_key(folded: &[String]) -> String {
+    folded.iter().map(|t| phonetic_key(t)).collect()
+}
+
+fn letters_of_flat(flat: &str) -> u64 {
+    let mut cs: Vec<char> = flat.chars().collect();
+    if cs.is_empty() {
+        return 0;
+    }
+    cs.sort_unstable();
+    // FNV-1a over the sorted letters.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for c in cs {
+        h ^= u64::from(u32::from(c));
+        h = h.wrapping_mul(0x0000_0100_0000_01B3);
+    }
+    h.max(1)
+}
+
 fn raw_name(s: &str) -> RawName {
     let k = name_keys(s);
+    let flat = flat_key(&k.folded);
+    let letters = letters_of_flat(&flat);
     RawName {
         toned: k.toned,
         folded: k.folded,
         phon: k.phonetic,
         written: k.written_tokens,
+        letters,
+        flat,
     }
 }
 
@@ -278,6 +330,9 @@ pub struct PreparedSet {
     /// Strings of the key ids.
     pub interner: Interner,
     middle_markers: [u32; 2],
+    /// Given names (phonetic ids) written by at least [`PreparedSet::common_given_min`]
+    /// records: real names, so that two of them one edit apart are two names, not a typo.
+    common_given: Vec<bool>,
 }
 
 impl PreparedSet {
@@ -343,18 +398,34 @@ impl PreparedSet {
                 }
             })
             .collect();
+        // A typo makes a rare token; a given name written by many records is a real name.
+        let mut given_count = vec![0u32; interner.strings.len()];
+        for r in &out {
+            if let Some(c) = given_count.get_mut(r.name.given_phon() as usize) {
+                *c += 1;
+            }
+        }
+        let min = Self::common_given_min(out.len());
+        let common_given = given_count.iter().map(|&c| c >= min).collect();
         Self {
             records: out,
             interner,
             middle_markers,
+            common_given,
         }
+    }
+
+    /// How many records must carry a given name for it to count as a real (common) name:
+    /// 3, or one in 20 000 records in large files (where the same typo recurs by chance).
+    pub fn common_given_min(records: usize) -> u32 {
+        u32::try_from(records / 20_000).unwrap_or(u32::MAX).max(3)
     }
 
     /// Compares records `a` and `b`. Symmetric in its levels.
     pub fn compare(&self, a: usize, b: usize) -> ComparisonVector {
         let (ra, rb) = (&self.records[a], &self.records[b]);
         let mut levels = [NULL_LEVEL; NUM_FIELDS];
-        let (nl, notes) = compare_names(&ra.name, &rb.name, &self.interner);
+        let (nl, notes) = compare_names(&ra.name, &rb.name, &self.interner, &self.common_given);
         levels[Field::Name as usize] = nl;
         if let (Some(x), Some(y)) = (&ra.dob, &rb.dob) {
             levels[Field::BirthDate as usize] = compare_dates(x, y) as u8;
@@ -368,7 +439,7 @@ impl PreparedSet {
         if ra.village != 0 && rb.village != 0 {
             levels[Field::Village as usize] = u8::from(ra.village == rb.village);
         }
-        let (gl, _) = compare_names(&ra.guardian, &rb.guardian, &self.interner);
+        let (gl, _) = compare_names(&ra.guardian, &rb.guardian, &self.interner, &[]);
         levels[Field::Guardian as usize] = match gl {
             NULL_LEVEL => NULL_LEVEL,
             l if l >= name_level::PHONETIC => guardian_level::SAME,
@@ -424,6 +495,8 @@ fn intern_name(int: &mut Interner, r: RawName, markers: &[u32; 2]) -> PName {
         joined,
         given,
         written: r.written,
+        letters: r.letters,
+        flat: int.intern(r.flat),
     }
 }
 
@@ -556,13 +629,21 @@ fn typo_cap(len: usize) -> usize {
     if len >= 7 { 2 } else { 1 }
 }
 
-/// Compares two names; [`NULL_LEVEL`] if either is empty. Symmetric.
-pub fn compare_names(a: &PName, b: &PName, int: &Interner) -> (u8, NameNotes) {
+/// Compares two names; [`NULL_LEVEL`] if either is empty. Symmetric. `common_given[id]`:
+/// the phonetic token `id` is a common given name; two different common given names are
+/// different names even when one edit apart (Xon / Rôn, Giang / Sang: siblings, not a typo).
+pub fn compare_names(
+    a: &PName,
+    b: &PName,
+    int: &Interner,
+    common_given: &[bool],
+) -> (u8, NameNotes) {
     let mut notes = NameNotes::default();
     if a.is_empty() || b.is_empty() {
         return (NULL_LEVEL, notes);
     }
     notes.spacing = a.written != b.written && a.toks.len() == b.toks.len();
+    notes.same_family = a.family_phon() != 0 && a.family_phon() == b.family_phon();
     if a.toks.len() == b.toks.len() {
         if a.toks.iter().zip(&b.toks).all(|(x, y)| x.toned == y.toned) {
             return (name_level::EXACT, notes);
@@ -601,7 +682,7 @@ pub fn compare_names(a: &PName, b: &PName, int: &Interner) -> (u8, NameNotes) {
             return (name_level::PHONETIC, notes);
         }
     }
-    if a.joined == b.joined {
+    if a.joined == b.joined || a.flat == b.flat {
         notes.spacing = true;
         return (name_level::PHONETIC, notes);
     }
@@ -617,7 +698,12 @@ pub fn compare_names(a: &PName, b: &PName, int: &Interner) -> (u8, NameNotes) {
         let mut found = None;
         'search: for x in 0..oa.len {
             for y in 0..ob.len {
-                let (sx, sy) = (int.chars(oa.buf[x]), int.chars(ob.buf[y]));
+                let (tx, ty) = (oa.buf[x], ob.buf[y]);
+                let common = |t: u32| common_given.get(t as usize).copied().unwrap_or(false);
+                if tx == a.given_phon() && ty == b.given_phon() && common(tx) && common(ty) {
+                    continue;
+                }
+                let (sx, sy) = (int.chars(tx), int.chars(ty));
                 let len = sx.len().min(sy.len());
                 let cap = typo_cap(len);
                 if osa_chars(sx, sy, cap) <= cap {
@@ -712,6 +798,42 @@ mod tests {
             name_level_of("Hồ Thị Hoa", "Hồ Thị"),
             name_level::MIDDLE_DROPPED
         );
+    }
+
+    #[test]
+    fn two_common_given_names_one_edit_apart_are_different_names() {
+        let mut records: Vec<Record> = Vec::new();
+        for _ in 0..3 {
+            records.push(rec("Hồ Văn Xon", ""));
+            records.push(rec("Hồ Văn Rôn", ""));
+        }
+        records.push(rec("Hồ Văn Xoq", ""));
+        let set = PreparedSet::new(&records);
+        let level = |a: usize, b: usize| set.compare(a, b).levels[Field::Name as usize];
+        // Siblings Xon and Rôn: both names are common in the register.
+        assert_eq!(level(0, 1), name_level::DIFFERENT);
+        // "Xoq" is written once: a typo of Xon.
+        assert_eq!(level(0, 6), name_level::TYPO);
+        // Without enough records to tell, one edit is a typo.
+        assert_eq!(name_level_of("Hồ Văn Xon", "Hồ Văn Rôn"), name_level::TYPO);
+    }
+
+    #[test]
+    fn minor_syllables_written_without_diacritics_match_by_sound() {
+        assert_eq!(name_level_of("Hồ Zơ Xô", "Ho Zo Xo"), name_level::PHONETIC);
+        assert_eq!(
+            name_level_of("Arâl Ka Rôi", "ARAL KAROI"),
+            name_level::PHONETIC
+        );
+    }
+
+    #[test]
+    fn letters_keys_ignore_order_spacing_and_swapped_letters() {
+        let k = |s: &str| letters_key(&crate::normalize::name_keys(s).folded);
+        assert_eq!(k("Hồ Thị Ngol"), k("Ngol Hồ Thị"));
+        assert_eq!(k("Hồ Thị Ngol"), k("Hồ Thị gNol"));
+        assert_eq!(k("Hồ Văn Pơ Đạp"), k("Ho Van Po Dap"));
+        assert_ne!(k("Hồ Thị Ngol"), k("Hồ Thị Ngo"));
     }
 
     #[test]

@@ -421,7 +421,7 @@ pub fn deduplicate(
             0.0
         };
         let gl = v.levels[Field::Guardian as usize];
-        let guardian = if gl == guardian_level::SAME {
+        let guardian = if gl == guardian_level::SAME && !model::siblings(v) {
             let f = f64::from(
                 blocking.guardian_freq[i]
                     .max(blocking.guardian_freq[j])
@@ -433,9 +433,25 @@ pub fn deduplicate(
         };
         (name, guardian)
     };
+    // Siblings: the guardian's positive weight is taken back (Model::field_weight).
+    let sibling_guardian = model
+        .level_weight(Field::Guardian as usize, guardian_level::SAME)
+        .max(0.0);
+    let sibling_similar = model
+        .level_weight(Field::Guardian as usize, guardian_level::SIMILAR)
+        .max(0.0);
     let score = |i: usize, j: usize, v: &ComparisonVector| -> f64 {
         let (a, b) = tf_adjust(i, j, v);
-        weights[v.pattern()] + a + b
+        let sibling = if model::siblings(v) {
+            match v.levels[Field::Guardian as usize] {
+                guardian_level::SAME => sibling_guardian,
+                guardian_level::SIMILAR => sibling_similar,
+                _ => 0.0,
+            }
+        } else {
+            0.0
+        };
+        weights[v.pattern()] + a + b - sibling
     };
 
     // Pass 2: score every candidate pair. Keep the pairs that may reach the review
@@ -619,7 +635,7 @@ pub fn deduplicate(
             let (tn, tg) = tf_adjust(a as usize, b as usize, &v);
             let fw: Vec<f64> = (0..NUM_FIELDS)
                 .map(|f| {
-                    model.level_weight(f, v.levels[f])
+                    model.field_weight(&v, f)
                         + if f == Field::Name as usize {
                             tn
                         } else if f == Field::Guardian as usize {

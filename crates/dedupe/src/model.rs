@@ -25,7 +25,8 @@
 //!    favour exact names, equal birth dates and equal IDs), the prior m is kept.
 
 use crate::compare::{
-    FIELDS, Field, LEVELS, NULL_LEVEL, NUM_FIELDS, decode_pattern, guardian_level, name_level,
+    ComparisonVector, FIELDS, Field, LEVELS, NULL_LEVEL, NUM_FIELDS, decode_pattern,
+    guardian_level, name_level,
 };
 use crate::date::DateLevel;
 use crate::pid::PidLevel;
@@ -143,7 +144,22 @@ impl Model {
         (self.lambda / (1.0 - self.lambda)).log2()
     }
 
-    /// Total match weight of a comparison vector.
+    /// Weight of `field` in the comparison vector `v`: its level weight, except that agreement
+    /// on the guardian counts for nothing between siblings ([`siblings`]): "same guardian, same
+    /// family name, different names" is what two children of one family look like, so the
+    /// guardian is no evidence of one child then (the fields are not independent given a
+    /// non-match, as Fellegi–Sunter assumes).
+    pub fn field_weight(&self, v: &ComparisonVector, field: usize) -> f64 {
+        let w = self.level_weight(field, v.levels[field]);
+        if field == Field::Guardian as usize && siblings(v) {
+            w.min(0.0)
+        } else {
+            w
+        }
+    }
+
+    /// Total match weight of a comparison vector's levels (plain Fellegi–Sunter; the scores of
+    /// pairs also apply [`Model::field_weight`]'s sibling rule).
     pub fn weight(&self, levels: &[u8; NUM_FIELDS]) -> f64 {
         self.prior_weight()
             + (0..NUM_FIELDS)
@@ -367,4 +383,10 @@ impl Model {
         }
         out
     }
+}
+
+/// Whether a comparison vector looks like two siblings: the names differ (not even the given
+/// name matches) but the family name is the same.
+pub fn siblings(v: &ComparisonVector) -> bool {
+    v.levels[Field::Name as usize] == name_level::DIFFERENT && v.notes.same_family
 }
