@@ -144,6 +144,9 @@ enum ReportCommand {
     /// Time the city report and the national roll-up, and the same SQL in
     /// DuckDB on the same data (results checked equal).
     Bench(crate::cmd_report_bench::BenchArgs),
+    /// Check the report summaries (per need line, pledge and month) against
+    /// the deliveries and receipts they add up; `--rebuild` recomputes them.
+    CheckSummaries(crate::cmd_report::CheckSummariesArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -371,6 +374,9 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
                 .await
                 .map_err(Into::into),
             ReportCommand::Bench(args) => crate::cmd_report_bench::run(&args)
+                .await
+                .map_err(Into::into),
+            ReportCommand::CheckSummaries(args) => crate::cmd_report::check_summaries(&args)
                 .await
                 .map_err(Into::into),
         },

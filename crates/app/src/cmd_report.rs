@@ -129,6 +129,10 @@ pub enum ReportCmdError {
     Setup(String),
     #[error("không tạo được tài liệu / cannot write the document: {0}")]
     Document(#[from] reports::ReportError),
+    #[error(
+        "bảng tổng hợp báo cáo lệch với dữ liệu gốc ở {0} bảng (chạy lại với --rebuild) / the report summaries differ from the rows in {0} table(s) (run again with --rebuild)"
+    )]
+    SummariesDrift(usize),
     #[error("không ghi được tệp {path}: {source} / cannot write {path}: {source}")]
     Write {
         path: String,
@@ -154,6 +158,50 @@ fn period_of(args: &AnnualArgs, issued_on: NaiveDate) -> Result<Period, ReportCm
     let mut p = Period::new(from, to, cut_off)?;
     p.year = args.year;
     Ok(p)
+}
+
+/// `chungtay report check-summaries`: the report summaries (migration
+/// 0014) against a recomputation from the deliveries and receipts.
+#[derive(clap::Args, Debug)]
+pub struct CheckSummariesArgs {
+    #[arg(
+        long,
+        env = "CHUNGTAY_DB",
+        default_value = "sqlite://data/chungtay.sqlite3"
+    )]
+    db: String,
+    /// When they differ, recompute them from the rows (and say so).
+    #[arg(long)]
+    rebuild: bool,
+}
+
+/// Compares the report summaries with the rows; fails when they differ,
+/// unless `--rebuild` recomputes them.
+pub async fn check_summaries(args: &CheckSummariesArgs) -> Result<(), ReportCmdError> {
+    let db = open_for_reading(&args.db).await?;
+    let drift = storage::summaries::check(&db).await?;
+    for d in &drift {
+        println!(
+            "{}: {} dòng thiếu hoặc sai, {} dòng thừa / {} row(s) missing or wrong, {} extra",
+            d.table, d.missing, d.extra, d.missing, d.extra
+        );
+    }
+    let result = if drift.is_empty() {
+        println!(
+            "ok: {} bảng tổng hợp khớp dữ liệu gốc / {} summary tables equal the rows",
+            storage::summaries::TABLES.len(),
+            storage::summaries::TABLES.len()
+        );
+        Ok(())
+    } else if args.rebuild {
+        storage::summaries::rebuild(&db).await?;
+        println!("ok: đã tính lại / recomputed from the rows");
+        Ok(())
+    } else {
+        Err(ReportCmdError::SummariesDrift(drift.len()))
+    };
+    db.close().await;
+    result
 }
 
 /// Opens a database to read figures: migrations, and the shipped map when

@@ -245,6 +245,7 @@ pub async fn record(
         }
         // A rejection is final at once; an acceptance waits for the commune.
         let final_decision = to == DeliveryStatus::Rejected;
+        crate::summaries::delivery_in_tx!(tx, &delivery_id, -1)?;
         let n = sqlx::query(
             "UPDATE deliveries SET status = $1, accepted_on = $2, accepted_by = $3, updated_at = $4 \
              WHERE id = $5 AND status = 'handed_over'",
@@ -260,6 +261,7 @@ pub async fn record(
         if n != 1 {
             return Ok(Err(DeliveryRefusal::Changed));
         }
+        crate::summaries::delivery_in_tx!(tx, &delivery_id, 1)?;
         sign_in_tx!(
             tx,
             delivery_id,
@@ -384,6 +386,7 @@ pub async fn cosign(
         if same_person(site_id.as_deref(), &site_name, actor) {
             return Ok(Err(DeliveryRefusal::SameSigner));
         }
+        crate::summaries::delivery_in_tx!(tx, &delivery_id, -1)?;
         let n = sqlx::query(
             "UPDATE deliveries SET status = $1, accepted_on = $2, accepted_by = $3, updated_at = $4 \
              WHERE id = $5 AND status = 'site_signed'",
@@ -399,6 +402,7 @@ pub async fn cosign(
         if n != 1 {
             return Ok(Err(DeliveryRefusal::Changed));
         }
+        crate::summaries::delivery_in_tx!(tx, &delivery_id, 1)?;
         sign_in_tx!(
             tx,
             delivery_id,
@@ -540,12 +544,14 @@ pub async fn resolve(
             Ok(to) => to,
             Err(e) => return Ok(Err(e.into())),
         };
+        crate::summaries::delivery_in_tx!(tx, &delivery_id, -1)?;
         sqlx::query("UPDATE deliveries SET status = $1, updated_at = $2 WHERE id = $3")
             .bind(to.as_str())
             .bind(now)
             .bind(&delivery_id)
             .execute(&mut *tx)
             .await?;
+        crate::summaries::delivery_in_tx!(tx, &delivery_id, 1)?;
         let accepted = rules::accepted_value(to, value, &ncs);
         let outcome_id = crate::new_id();
         sqlx::query(

@@ -640,6 +640,7 @@ async fn create_in(
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        crate::summaries::delivery_in_tx!(tx, &delivery.id, 1)?;
         for (i, it) in items.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO delivery_items (id, delivery_id, position, name, unit, quantity, unit_value, value) \
@@ -769,6 +770,7 @@ pub async fn hand_over(
         } else {
             place.clone()
         };
+        crate::summaries::delivery_in_tx!(tx, id, -1)?;
         let n = sqlx::query(
             "UPDATE deliveries SET status = 'handed_over', handed_over_on = $1, minutes_no = $2, place = $3, \
              giver_rep_name = $4, giver_rep_position = $5, receiver_rep_name = $6, receiver_rep_position = $7, \
@@ -790,6 +792,7 @@ pub async fn hand_over(
         if n != 1 {
             return Ok(Err(DeliveryRefusal::Changed));
         }
+        crate::summaries::delivery_in_tx!(tx, id, 1)?;
         sqlx::query("DELETE FROM delivery_allocations WHERE delivery_id = $1")
             .bind(id)
             .execute(&mut *tx)

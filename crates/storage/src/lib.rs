@@ -41,6 +41,7 @@ pub mod rosters;
 pub mod sessions;
 pub mod statements;
 pub mod stock;
+pub mod summaries;
 pub mod tables;
 pub mod tokens;
 pub mod trace;

@@ -190,6 +190,7 @@ macro_rules! receive_in_tx {
             .bind(now)
             .execute(&mut *$tx)
             .await?;
+            $crate::summaries::receipt_in_tx!($tx, &receipt.id, 1)?;
             let rec = AuditRecord {
                 actor: actor.clone(),
                 at: now,

@@ -43,6 +43,7 @@ use reports::annual::{
     TargetFigure, UnitLevel, default_issuer,
 };
 
+use crate::summaries::DELIVERED;
 use crate::{Backend, Db, StorageError, db_run};
 
 /// The code that selects every province: the national roll-up.
@@ -322,8 +323,6 @@ impl LineGroup {
     }
 }
 
-const DELIVERED: &str = "('handed_over', 'site_signed', 'accepted', 'accepted_with_issues')";
-
 /// A value bound to a placeholder of a report query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Param {
@@ -355,10 +354,33 @@ macro_rules! bind_all {
     }};
 }
 
-/// The query of [`line_groups`].
+/// The live query of [`line_groups`]: every delivery and receipt read
+/// (the oracle the summaries are checked against, and the query for a
+/// cut-off that is not the end of a year).
 pub fn line_groups_query(filter: &UnitFilter, period: &Period) -> Query {
-    // $1 from, $2 to, $3 last counted day, $4 end instant; unit values from $5.
-    let (unit_sql, unit_values) = filter.clause("n", "unit_code", 5);
+    line_groups_sql(filter, period, None)
+}
+
+/// The year whose end is the period's last counted day, if it is one: then
+/// the yearly summaries give what was received and delivered up to it.
+fn summary_year(period: &Period) -> Option<i32> {
+    let last = period.last_counted();
+    (last.month() == 12 && last.day() == 31).then_some(last.year())
+}
+
+/// The query of [`line_groups`] on the summaries of migration 0014
+/// (`report_pledge_received`, `report_line_delivered`): `None` when the
+/// last counted day is not the end of a year.
+pub fn line_groups_summary_query(filter: &UnitFilter, period: &Period) -> Option<Query> {
+    summary_year(period).map(|y| line_groups_sql(filter, period, Some(y)))
+}
+
+fn line_groups_sql(filter: &UnitFilter, period: &Period, year: Option<i32>) -> Query {
+    // Live: $1 from, $2 to, $3 last counted day, $4 end instant, unit values
+    // from $5. On the summaries: no $3 (the year is written in), $3 end
+    // instant, unit values from $4.
+    let (end, first_unit) = if year.is_some() { (3, 4) } else { (4, 5) };
+    let (unit_sql, unit_values) = filter.clause("n", "unit_code", first_unit);
     // For part of the country, only the pledges that fund its lines: their
     // allocations elsewhere still come first in the order of receipt.
     // For the whole country, no `IN (SELECT id FROM lines)` either: every
@@ -375,6 +397,20 @@ pub fn line_groups_query(filter: &UnitFilter, period: &Period) -> Query {
             "d.need_line_id IN (SELECT id FROM lines) AND ".to_owned(),
         )
     };
+    let (got_from, dl_select, dl_where) = match year {
+        Some(y) => (
+            format!("report_pledge_received WHERE year <= {y}"),
+            "SELECT d.need_line_id, SUM(d.delivered) AS delivered, SUM(d.children) AS served \
+             FROM report_line_delivered d WHERE",
+            format!("d.year <= {y}"),
+        ),
+        None => (
+            "live_receipts WHERE received_on <= $3".to_owned(),
+            "SELECT d.need_line_id, SUM(d.value) AS delivered, SUM(d.children_served) AS served \
+             FROM deliveries d WHERE",
+            format!("d.status IN {DELIVERED} AND d.handed_over_on <= $3"),
+        ),
+    };
     let sql = format!(
         "WITH lines AS ( \
            SELECT n.id, n.province, n.unit_code, n.category, k.age_band, n.quantity, n.amount \
@@ -386,9 +422,9 @@ pub fn line_groups_query(filter: &UnitFilter, period: &Period) -> Query {
            SELECT a.need_line_id, a.pledge_id, a.amount, \
            SUM(a.amount) OVER (PARTITION BY a.pledge_id ORDER BY a.created_at, a.id \
              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - a.amount AS a_start \
-           FROM live_allocations a WHERE a.created_at < $4{alloc_scope} \
+           FROM live_allocations a WHERE a.created_at < ${end}{alloc_scope} \
          ), got AS ( \
-           SELECT pledge_id, SUM(amount) AS got FROM live_receipts WHERE received_on <= $3{got_scope} \
+           SELECT pledge_id, SUM(amount) AS got FROM {got_from}{got_scope} \
            GROUP BY pledge_id \
          ), by_line AS ( \
            SELECT x.need_line_id, SUM(x.amount) AS committed, \
@@ -398,9 +434,7 @@ pub fn line_groups_query(filter: &UnitFilter, period: &Period) -> Query {
            FROM alloc x LEFT JOIN got g ON g.pledge_id = x.pledge_id \
            GROUP BY x.need_line_id \
          ), dl AS ( \
-           SELECT d.need_line_id, SUM(d.value) AS delivered, SUM(d.children_served) AS served \
-           FROM deliveries d WHERE {line_scope}\
-           d.status IN {DELIVERED} AND d.handed_over_on <= $3 \
+           {dl_select} {line_scope}{dl_where} \
            GROUP BY d.need_line_id \
          ) \
          SELECT l.province, l.unit_code, l.category, l.age_band, \
@@ -419,19 +453,30 @@ pub fn line_groups_query(filter: &UnitFilter, period: &Period) -> Query {
          GROUP BY l.province, l.unit_code, l.category, l.age_band \
          ORDER BY l.province, l.unit_code, l.category, l.age_band"
     );
-    let mut params = vec![
-        Param::Date(period.from),
-        Param::Date(period.to),
-        Param::Date(period.last_counted()),
-        Param::Instant(period.end_instant()),
-    ];
+    let mut params = vec![Param::Date(period.from), Param::Date(period.to)];
+    if year.is_none() {
+        params.push(Param::Date(period.last_counted()));
+    }
+    params.push(Param::Instant(period.end_instant()));
     params.extend(unit_values.into_iter().map(Param::Text));
     Query { sql, params }
 }
 
 /// Need, committed, received and delivered per unit code, category and
-/// age band, for the need lines of the period (one SQL statement).
+/// age band, for the need lines of the period (one SQL statement; on the
+/// summaries when the period ends a year).
 pub async fn line_groups(
+    db: &Db,
+    filter: &UnitFilter,
+    period: &Period,
+) -> Result<Vec<LineGroup>, StorageError> {
+    let q = line_groups_summary_query(filter, period)
+        .unwrap_or_else(|| line_groups_query(filter, period));
+    line_groups_of(db, &q).await
+}
+
+/// [`line_groups`] from the deliveries and receipts themselves (the oracle).
+pub async fn line_groups_live(
     db: &Db,
     filter: &UnitFilter,
     period: &Period,
@@ -522,8 +567,58 @@ pub fn sources_query(filter: &UnitFilter, period: &Period, budget_accounts: &[St
     Query { sql, params }
 }
 
-/// Receipts of the period by kind of source, the state budget apart.
+/// The months `(first, last)` (first days) a period covers when it runs
+/// from the first day of a month to the last day of a month and the rows
+/// are chosen by province (or all): then the monthly summaries answer.
+fn summary_months(filter: &UnitFilter, period: &Period) -> Option<(NaiveDate, NaiveDate)> {
+    let last = period.last_counted();
+    let whole = period.from.day() == 1 && (last + Duration::days(1)).day() == 1;
+    (whole && !matches!(filter, UnitFilter::Codes(_)))
+        .then(|| (period.from, crate::summaries::month_of(last)))
+}
+
+/// The query of [`sources`] on `report_money_in` (migration 0014); `None`
+/// when the period is not whole months or the unit is below a province.
+pub fn sources_summary_query(
+    filter: &UnitFilter,
+    period: &Period,
+    budget_accounts: &[String],
+) -> Option<Query> {
+    let (first, last) = summary_months(filter, period)?;
+    let (budget, budget_values) = state_budget_expr(budget_accounts, 3);
+    let (unit_sql, unit_values) = filter.receipt_clause(3 + budget_values.len());
+    let sql = format!(
+        "SELECT CAST(CASE WHEN {budget} THEN 1 ELSE 0 END AS BIGINT) AS budget, r.origin, r.donor_type, \
+         CAST(SUM(r.receipts) AS BIGINT) AS receipts, CAST(SUM(r.money) AS BIGINT) AS money, \
+         CAST(SUM(r.goods) AS BIGINT) AS goods FROM report_money_in r \
+         WHERE r.month >= $1 AND r.month <= $2{unit_sql} \
+         GROUP BY 1, r.origin, r.donor_type HAVING SUM(r.receipts) <> 0 ORDER BY 1, 2, 3"
+    );
+    let mut params = vec![Param::Date(first), Param::Date(last)];
+    params.extend(
+        budget_values
+            .into_iter()
+            .chain(unit_values)
+            .map(Param::Text),
+    );
+    Some(Query { sql, params })
+}
+
+/// Receipts of the period by kind of source, the state budget apart (on
+/// the summaries when the period is whole months of a province or more).
 pub async fn sources(
+    db: &Db,
+    filter: &UnitFilter,
+    period: &Period,
+) -> Result<Vec<SourceRow>, StorageError> {
+    let accounts = state_budget_accounts(db).await?;
+    let q = sources_summary_query(filter, period, &accounts)
+        .unwrap_or_else(|| sources_query(filter, period, &accounts));
+    sources_of(db, &q).await
+}
+
+/// [`sources`] from the receipts themselves (the oracle).
+pub async fn sources_live(
     db: &Db,
     filter: &UnitFilter,
     period: &Period,
@@ -589,9 +684,66 @@ pub fn months_queries(
     )
 }
 
+/// The queries of [`months`] on `report_money_in` and `report_money_out`
+/// (migration 0014): `(month, amount)` rows, the month as its first day;
+/// `None` as for [`sources_summary_query`].
+pub fn months_summary_queries(
+    filter: &UnitFilter,
+    period: &Period,
+    budget_accounts: &[String],
+) -> Option<(Query, Query)> {
+    let (first, last) = summary_months(filter, period)?;
+    let (budget, budget_values) = state_budget_expr(budget_accounts, 3);
+    let (unit_sql, unit_values) = filter.receipt_clause(3 + budget_values.len());
+    let in_sql = format!(
+        "SELECT r.month AS day, CAST(SUM(r.money + r.goods) AS BIGINT) AS amount \
+         FROM report_money_in r WHERE r.month >= $1 AND r.month <= $2 AND NOT {budget}{unit_sql} \
+         GROUP BY r.month ORDER BY 1"
+    );
+    let (o_unit_sql, o_unit_values) = filter.clause("r", "unit_code", 3);
+    let out_sql = format!(
+        "SELECT r.month AS day, CAST(SUM(r.delivered) AS BIGINT) AS amount \
+         FROM report_money_out r WHERE r.month >= $1 AND r.month <= $2{o_unit_sql} \
+         GROUP BY r.month ORDER BY 1"
+    );
+    let months = [Param::Date(first), Param::Date(last)];
+    let mut in_params = months.to_vec();
+    in_params.extend(
+        budget_values
+            .into_iter()
+            .chain(unit_values)
+            .map(Param::Text),
+    );
+    let mut out_params = months.to_vec();
+    out_params.extend(o_unit_values.into_iter().map(Param::Text));
+    Some((
+        Query {
+            sql: in_sql,
+            params: in_params,
+        },
+        Query {
+            sql: out_sql,
+            params: out_params,
+        },
+    ))
+}
+
 /// Money in (receipts, state budget excluded) and out (deliveries handed
-/// over) per month of the period.
+/// over) per month of the period (on the summaries when they answer).
 pub async fn months(
+    db: &Db,
+    filter: &UnitFilter,
+    period: &Period,
+) -> Result<Vec<MonthFigure>, StorageError> {
+    let accounts = state_budget_accounts(db).await?;
+    let (qi, qo) = months_summary_queries(filter, period, &accounts)
+        .unwrap_or_else(|| months_queries(filter, period, &accounts));
+    let (ins, outs) = tokio::try_join!(day_amounts(db, &qi), day_amounts(db, &qo))?;
+    Ok(fold_months(period, &ins, &outs))
+}
+
+/// [`months`] from the deliveries and receipts themselves (the oracle).
+pub async fn months_live(
     db: &Db,
     filter: &UnitFilter,
     period: &Period,

@@ -423,6 +423,10 @@ pub async fn reverse(
                 after: Some(json!({"kind": reversal.kind, "target_id": reversal.target_id,
                     "reason": reversal.reason})),
             };
+            if kind == ReversalKind::Receipt {
+                // The report summaries add up live receipts only.
+                crate::summaries::receipt_in_tx!(tx, target_id, -1)?;
+            }
             (*tx).append_reversal(&reversal.id, now).await?;
             (*tx).append(&rec).await?;
             Ok::<Result<Reversal, ReversalRefusal>, StorageError>(Ok(reversal))

@@ -1708,3 +1708,156 @@ async fn a_rejected_delivery_puts_its_goods_back_into_the_store() {
         .expect("q")
         .expect("the ledger verifies");
 }
+
+/// The report's figures from the summaries of migration 0014 equal the live
+/// computation over the deliveries and receipts, after deliveries recorded,
+/// handed over, accepted and rejected and receipts on two days; and the
+/// consistency check names a summary that a change in SQL left behind.
+#[tokio::test]
+async fn report_summaries_give_the_same_figures_as_the_rows() {
+    use storage::report_data::{self, Period, UnitFilter};
+    let w = world().await;
+    let db = &w.db;
+    receive(db, 3_000_000).await;
+    storage::receipts::create(
+        db,
+        &storage::receipts::NewReceipt {
+            pledge_id: "p1".into(),
+            kind: "money".into(),
+            amount: 1_500_000,
+            method: "bank".into(),
+            account: "0071000123456".into(),
+            receiver_id: "quy-btte".into(),
+            received_on: date(2027, 1, 5),
+            is_demo: false,
+        },
+        &giver(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("received in January");
+    // Handed over at once, then accepted by both sides.
+    let accepted =
+        storage::deliveries::create(db, &goods(&w.line, 10, 10, true), &giver(), Utc::now())
+            .await
+            .expect("q")
+            .expect("handed over");
+    let accept = Acceptance {
+        decided_on: date(2026, 12, 2),
+        decision: Decision::Accept,
+        answers: all_pass(&WARM_GOODS),
+    };
+    sign_both(db, &accepted.id, &accept).await;
+    // Planned, then handed over, then rejected.
+    let planned =
+        storage::deliveries::create(db, &goods(&w.line, 5, 5, false), &giver(), Utc::now())
+            .await
+            .expect("q")
+            .expect("planned");
+    let (g, r) = reps();
+    storage::deliveries::hand_over(
+        db,
+        &planned.id,
+        &Handover {
+            on: date(2026, 12, 20),
+            place: String::new(),
+            giver_rep: g,
+            receiver_rep: r,
+        },
+        &giver(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("handed over");
+    let mut answers = all_pass(&WARM_GOODS);
+    answers[0].passed = false;
+    answers[0].note = "Thiếu 2 chăn".into();
+    answers[0].action = NcAction::Return;
+    let reject = Acceptance {
+        decided_on: date(2026, 12, 21),
+        decision: Decision::Reject,
+        answers,
+    };
+    let rejected = storage::acceptance::record(db, &planned.id, &reject, &school(), Utc::now())
+        .await
+        .expect("q")
+        .expect("rejected");
+    assert_eq!(rejected.status, "rejected");
+    // Handed over and left waiting for the school; one only planned.
+    storage::deliveries::create(db, &goods(&w.line, 4, 4, true), &giver(), Utc::now())
+        .await
+        .expect("q")
+        .expect("handed over");
+    storage::deliveries::create(db, &goods(&w.line, 3, 3, false), &giver(), Utc::now())
+        .await
+        .expect("q")
+        .expect("planned");
+
+    assert_eq!(storage::summaries::check(db).await.expect("check"), vec![]);
+    let year = Period::year(2026).expect("year");
+    assert!(report_data::line_groups_summary_query(&UnitFilter::All, &year).is_some());
+    assert!(report_data::sources_summary_query(&UnitFilter::All, &year, &[]).is_some());
+    let periods = [
+        year,
+        Period::year(2027).expect("year"),
+        // A cut-off inside the year (live) and a period of whole months.
+        Period::new(date(2026, 1, 1), date(2026, 12, 31), date(2026, 12, 10)).expect("period"),
+        Period::new(date(2026, 11, 1), date(2027, 1, 31), date(2027, 1, 31)).expect("period"),
+    ];
+    let filters = [
+        UnitFilter::All,
+        UnitFilter::Province(storage::admin_units::PROVINCE.into()),
+        UnitFilter::Province("01".into()),
+        UnitFilter::Codes(vec!["20056".into()]),
+    ];
+    let mut delivered = 0;
+    for p in &periods {
+        for f in &filters {
+            let groups = report_data::line_groups(db, f, p).await.expect("q");
+            assert_eq!(
+                groups,
+                report_data::line_groups_live(db, f, p).await.expect("q"),
+                "{f:?} {p:?}"
+            );
+            delivered += groups.iter().map(|g| g.delivered).sum::<i64>();
+            assert_eq!(
+                report_data::sources(db, f, p).await.expect("q"),
+                report_data::sources_live(db, f, p).await.expect("q"),
+                "{f:?} {p:?}"
+            );
+            assert_eq!(
+                report_data::months(db, f, p).await.expect("q"),
+                report_data::months_live(db, f, p).await.expect("q"),
+                "{f:?} {p:?}"
+            );
+        }
+    }
+    assert!(delivered > 0, "the deliveries are counted");
+    let groups = report_data::line_groups(db, &UnitFilter::All, &year)
+        .await
+        .expect("q");
+    assert_eq!(
+        groups.iter().map(|g| g.delivered).sum::<i64>(),
+        (10 + 4) * 320_000,
+        "accepted and waiting count, rejected and planned do not"
+    );
+    // A change in SQL behind the writers' back is named; a rebuild mends it.
+    storage::testing::execute(
+        db,
+        &format!(
+            "UPDATE deliveries SET value = value + 1 WHERE id = '{}'",
+            accepted.id
+        ),
+    )
+    .await
+    .expect("tamper");
+    let drift = storage::summaries::check(db).await.expect("check");
+    assert_eq!(
+        drift.iter().map(|d| d.table).collect::<Vec<_>>(),
+        vec!["report_line_delivered", "report_money_out"]
+    );
+    storage::summaries::rebuild(db).await.expect("rebuild");
+    assert_eq!(storage::summaries::check(db).await.expect("check"), vec![]);
+}

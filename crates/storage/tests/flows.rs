@@ -958,6 +958,28 @@ async fn a_receipt_with_a_live_allocation_is_reversed_only_after_it() {
     let listed = storage::receipts::for_pledge(db, "p1").await.expect("q");
     assert_eq!(listed.len(), 1);
     assert!(listed[0].reversed);
+    // The report summaries took the reversed receipt out in the same
+    // transaction: they still equal a recount of the live rows.
+    assert_eq!(
+        storage::summaries::check(db).await.expect("check").len(),
+        0,
+        "summaries equal the live rows after a reversal"
+    );
+    let received: Vec<(i64,)> = match db {
+        storage::Db::Sqlite(p) => sqlx::query_as(
+            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM report_pledge_received WHERE pledge_id = 'p1'",
+        )
+        .fetch_all(p)
+        .await
+        .expect("q"),
+        storage::Db::Postgres(p) => sqlx::query_as(
+            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM report_pledge_received WHERE pledge_id = 'p1'",
+        )
+        .fetch_all(p)
+        .await
+        .expect("q"),
+    };
+    assert_eq!(received, vec![(0,)], "the pledge's received summary is back to 0");
     assert_eq!(
         storage::flows::totals(db, &Boundary::All).await.expect("q"),
         totals(0, 0, 0, 0)
