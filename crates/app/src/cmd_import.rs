@@ -187,6 +187,7 @@ struct Catalogue {
     sites_by_name: HashMap<String, Vec<String>>,
     periods: Vec<Period>,
     packages: Vec<Package>,
+    bands: Vec<storage::age_bands::Band>,
     /// (site id, package code, period id) → an existing need line id.
     existing: HashMap<(String, String, String), String>,
 }
@@ -212,6 +213,7 @@ impl Catalogue {
             sites_by_name,
             periods: storage::catalogue::periods(db).await?,
             packages: storage::catalogue::current_packages(db).await?,
+            bands: storage::age_bands::list(db).await?,
             existing,
         })
     }
@@ -358,6 +360,51 @@ impl Catalogue {
         })
     }
 
+    /// The row's "Độ tuổi", when given: an existing band (by code or
+    /// name, case and diacritics ignored) that is the package's own.
+    fn age_band(
+        &self,
+        parsed: &Parsed<NeedRecord>,
+        r: &NeedRecord,
+        package: &Package,
+    ) -> Result<(), Problem> {
+        let given = r.age_band.trim();
+        if given.is_empty() {
+            return Ok(());
+        }
+        let col = parsed.column(imports::needs::AGE_BAND);
+        let key = search_key(given);
+        let Some(band) = self.bands.iter().find(|b| {
+            b.code == given
+                || search_key(&b.code) == key
+                || search_key(&b.name_vi) == key
+                || search_key(&b.name_en) == key
+        }) else {
+            let codes = some_of(self.bands.iter().map(|b| b.code.clone()));
+            return Err(Problem::at(
+                r.row,
+                col,
+                format!("không có độ tuổi \"{given}\" trong danh mục; các mã hiện có: {codes}"),
+                format!("no age band \"{given}\" in the catalogue; the codes are: {codes}"),
+            ));
+        };
+        if band.code != package.version.age_band.as_str() {
+            return Err(Problem::at(
+                r.row,
+                col,
+                format!(
+                    "gói {} dành cho độ tuổi \"{}\", không phải \"{}\"; hãy sửa độ tuổi hoặc chọn gói khác",
+                    package.version.code, package.version.age_band, band.code
+                ),
+                format!(
+                    "package {} is for the \"{}\" age band, not \"{}\"; correct the band or choose another package",
+                    package.version.code, package.version.age_band, band.code
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     fn period(&self, parsed: &Parsed<NeedRecord>, r: &NeedRecord) -> Result<&Period, Problem> {
         let col = parsed.column(imports::needs::PERIOD);
         if let Some(p) = self.periods.iter().find(|p| p.id == r.period) {
@@ -457,6 +504,10 @@ async fn import_needs(args: &ImportArgs, parsed: Parsed<NeedRecord>) -> Result<(
                 format!("{} × đơn giá gói {} đồng vượt quá giới hạn số tiền; hãy kiểm tra số trẻ", r.quantity, package.unit_value),
                 format!("{} × the package's unit value of {} đồng is beyond what an amount can hold; check the number", r.quantity, package.unit_value),
             ));
+            continue;
+        }
+        if let Err(p) = cat.age_band(&parsed, r, package) {
+            problems.push(p);
             continue;
         }
         let band = domain::needs::category::site_band(&site.org_type, &site.name);
@@ -706,7 +757,7 @@ mod tests {
         k.iter()
             .find(|k| {
                 k.version.category == domain::needs::Category::WarmClothing
-                    && k.version.age_band == domain::needs::AgeBand::Primary
+                    && k.version.age_band == domain::needs::AgeBand::PRIMARY
             })
             .map(|k| k.version.code.clone())
             .expect("a primary warm-clothing package")
@@ -772,7 +823,7 @@ mod tests {
             .await
             .expect("q")
             .into_iter()
-            .find(|k| k.version.age_band == domain::needs::AgeBand::Preschool)
+            .find(|k| k.version.age_band == domain::needs::AgeBand::PRESCHOOL)
             .map(|k| k.version.code)
             .expect("a preschool package");
         conn.close().await;
@@ -793,6 +844,50 @@ mod tests {
                 "{err}"
             );
         }
+        assert_eq!(count(&db).await, before);
+    }
+
+    #[tokio::test]
+    async fn an_age_band_column_must_name_an_existing_band_and_the_packages_own() {
+        let db = database().await;
+        let before = count(&db).await;
+        let code = package_code(&db).await;
+        let conn = Db::connect(&DbUrl::new(db.clone())).await.expect("db");
+        storage::catalogue::create_period(
+            &conn,
+            &storage::catalogue::Period {
+                id: "dong-2026".into(),
+                name: "Mùa đông 2026–2027".into(),
+                starts_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).expect("d"),
+                ends_on: chrono::NaiveDate::from_ymd_opt(2027, 3, 1).expect("d"),
+                is_demo: false,
+            },
+            &storage::audit::AuditActor::system("t"),
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("period");
+        conn.close().await;
+        let head = "Mã điểm hỗ trợ,Mã gói,Đợt,Số trẻ,Độ tuổi,Ghi chú\n";
+        let args = |f: PathBuf| ImportArgs {
+            what: ImportKind::Needs { file: f },
+            dry_run: true,
+            db: db.clone(),
+        };
+        // A band that does not exist, and one that is not the package's.
+        let bad = file(&format!(
+            "{head}th-20056,{code},dong-2026,12,thpt,\nth-20047,{code},dong-2026,8,Mầm non (3–5 tuổi),\n"
+        ));
+        let err = run(&args(bad)).await.expect_err("refused");
+        assert!(
+            matches!(err, ImportCmdError::Rejected { count: 2 }),
+            "{err}"
+        );
+        // By code or by name (case and diacritics ignored), or left blank.
+        let good = file(&format!(
+            "{head}th-20056,{code},dong-2026,12,tieu hoc (6–10 TUOI),\nth-20047,{code},dong-2026,8,,\n"
+        ));
+        run(&args(good)).await.expect("the dry run passes");
         assert_eq!(count(&db).await, before);
     }
 }

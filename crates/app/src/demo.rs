@@ -467,6 +467,8 @@ pub async fn load_if_empty(db: &Db) -> Result<Vec<&'static str>, AppError> {
     tracing::info!(?reporting, "demo reporting loaded");
     let deliveries = crate::demo_deliveries::load(db, &AuditActor::system("demo")).await?;
     tracing::info!(?deliveries, "demo deliveries loaded");
+    let stock = crate::demo_stock::load(db, &AuditActor::system("demo")).await?;
+    tracing::info!(?stock, "demo stores and stock loaded");
     Ok(created)
 }
 

@@ -139,14 +139,16 @@ fn package(
 /// is the second version of the primary warm-clothing package (prices rose
 /// before the winter).
 fn catalogue() -> Vec<PackageVersion> {
-    use AgeBand::{Other, Preschool, Primary};
+    const PRESCHOOL: AgeBand = AgeBand::PRESCHOOL;
+    const PRIMARY: AgeBand = AgeBand::PRIMARY;
+    const OTHER: AgeBand = AgeBand::OTHER;
     use Category::{Healthcare, Nutrition, Recreation, WarmClothing};
     vec![
         package(
             "DEMO-AM-MN",
             "Gói đồ ấm mầm non (mẫu)",
             WarmClothing,
-            Preschool,
+            PRESCHOOL,
             vec![
                 item("Chăn ấm trẻ em", "cái", 1, 180_000),
                 item("Áo khoác ấm", "cái", 1, 160_000),
@@ -159,7 +161,7 @@ fn catalogue() -> Vec<PackageVersion> {
             "DEMO-AM-TH",
             "Gói đồ ấm tiểu học (mẫu)",
             WarmClothing,
-            Primary,
+            PRIMARY,
             vec![
                 item("Chăn ấm", "cái", 1, 220_000),
                 item("Áo phao", "cái", 1, 190_000),
@@ -172,7 +174,7 @@ fn catalogue() -> Vec<PackageVersion> {
             "DEMO-DD-MN",
             "Bữa phụ dinh dưỡng mầm non, cả năm học (mẫu)",
             Nutrition,
-            Preschool,
+            PRESCHOOL,
             vec![
                 item("Suất ăn phụ bổ sung", "suất", 150, 8_000),
                 item("Sữa hộp 110 ml", "hộp", 35, 7_000),
@@ -182,7 +184,7 @@ fn catalogue() -> Vec<PackageVersion> {
             "DEMO-DD-TH",
             "Bữa ăn bán trú bổ sung tiểu học, cả năm học (mẫu)",
             Nutrition,
-            Primary,
+            PRIMARY,
             vec![
                 item("Suất ăn trưa bổ sung", "suất", 150, 12_000),
                 item("Sữa tươi hộp 180 ml", "hộp", 35, 8_000),
@@ -192,7 +194,7 @@ fn catalogue() -> Vec<PackageVersion> {
             "DEMO-DD-VC",
             "Vi chất và bột dinh dưỡng cho trẻ suy dinh dưỡng dưới 6 tuổi (mẫu)",
             Nutrition,
-            Preschool,
+            PRESCHOOL,
             vec![
                 item("Bột dinh dưỡng 400 g", "hộp", 6, 95_000),
                 item("Siro đa vi chất", "lọ", 3, 85_000),
@@ -202,7 +204,7 @@ fn catalogue() -> Vec<PackageVersion> {
             "DEMO-YT-MN",
             "Khám sức khỏe, tẩy giun, vitamin A mầm non (mẫu)",
             Healthcare,
-            Preschool,
+            PRESCHOOL,
             vec![
                 item("Khám sức khỏe định kỳ", "lượt", 1, 60_000),
                 item("Thuốc tẩy giun", "liều", 2, 5_000),
@@ -214,7 +216,7 @@ fn catalogue() -> Vec<PackageVersion> {
             "DEMO-YT-TH",
             "Khám sức khỏe, tẩy giun, chăm sóc răng miệng tiểu học (mẫu)",
             Healthcare,
-            Primary,
+            PRIMARY,
             vec![
                 item("Khám sức khỏe định kỳ", "lượt", 1, 60_000),
                 item("Thuốc tẩy giun", "liều", 2, 5_000),
@@ -225,7 +227,7 @@ fn catalogue() -> Vec<PackageVersion> {
             "DEMO-YT-TYT",
             "Khám sàng lọc và thuốc thiết yếu cho trẻ tại trạm y tế (mẫu)",
             Healthcare,
-            Other,
+            OTHER,
             vec![
                 item("Khám sàng lọc", "lượt", 1, 80_000),
                 item("Cơ số thuốc thiết yếu", "suất", 1, 120_000),
@@ -235,7 +237,7 @@ fn catalogue() -> Vec<PackageVersion> {
             "DEMO-VC-TT-MN",
             "Vui Tết Trung thu mầm non (mẫu)",
             Recreation,
-            Preschool,
+            PRESCHOOL,
             vec![
                 item("Lồng đèn", "cái", 1, 25_000),
                 item("Bánh Trung thu", "cái", 1, 30_000),
@@ -246,7 +248,7 @@ fn catalogue() -> Vec<PackageVersion> {
             "DEMO-VC-TT-TH",
             "Vui Tết Trung thu tiểu học (mẫu)",
             Recreation,
-            Primary,
+            PRIMARY,
             vec![
                 item("Lồng đèn", "cái", 1, 25_000),
                 item("Bánh Trung thu", "cái", 2, 30_000),
@@ -257,7 +259,7 @@ fn catalogue() -> Vec<PackageVersion> {
             "DEMO-VC-SC",
             "Sân chơi cho điểm trường (mẫu)",
             Recreation,
-            Other,
+            OTHER,
             vec![
                 item("Bộ cầu trượt – xích đu ngoài trời", "bộ", 1, 18_000_000),
                 item("Thảm cao su an toàn", "m²", 20, 350_000),
@@ -268,7 +270,7 @@ fn catalogue() -> Vec<PackageVersion> {
             "DEMO-VC-HE",
             "Sinh hoạt hè tiểu học (mẫu)",
             Recreation,
-            Primary,
+            PRIMARY,
             vec![
                 item("Bộ dụng cụ thể thao, trò chơi", "bộ", 1, 80_000),
                 item("Sách truyện thiếu nhi", "cuốn", 2, 25_000),
@@ -279,7 +281,7 @@ fn catalogue() -> Vec<PackageVersion> {
             "DEMO-AM-TH",
             "Gói đồ ấm tiểu học (mẫu)",
             WarmClothing,
-            Primary,
+            PRIMARY,
             vec![
                 item("Chăn ấm", "cái", 1, 235_000),
                 item("Áo phao", "cái", 1, 210_000),
@@ -1004,7 +1006,7 @@ pub async fn load(db: &Db, actor: &AuditActor) -> Result<DemoNeedsSummary, AppEr
     let story_line = lines
         .iter()
         .position(|l| {
-            l.unit == "20056" && l.category == Category::WarmClothing && l.band == AgeBand::Primary
+            l.unit == "20056" && l.category == Category::WarmClothing && l.band == AgeBand::PRIMARY
         })
         .ok_or_else(|| corrupt("demo: no warm-clothing line at th-20056"))?;
     let mut pledges: Vec<Pledge> = Vec::new();

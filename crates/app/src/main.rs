@@ -17,6 +17,7 @@ mod demo_needs;
 mod demo_reporting;
 mod demo_rosters;
 mod demo_scale;
+mod demo_stock;
 mod setup;
 
 use std::process::ExitCode;

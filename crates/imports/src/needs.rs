@@ -13,6 +13,7 @@ pub const SITE_NAME: &str = "site_name";
 pub const PACKAGE_CODE: &str = "package_code";
 pub const PERIOD: &str = "period";
 pub const QUANTITY: &str = "quantity";
+pub const AGE_BAND: &str = "age_band";
 pub const NOTE: &str = "note";
 
 pub(crate) static FIELDS: &[Field] = &[
@@ -57,6 +58,14 @@ pub(crate) static FIELDS: &[Field] = &[
         help_en: "the number of children (or units), a whole number above zero, e.g. 25 or 1,200",
     },
     Field {
+        key: AGE_BAND,
+        vi: "Độ tuổi",
+        aliases: &["lua tuoi", "band"],
+        required: false,
+        help_vi: "không bắt buộc; mã hoặc tên độ tuổi trong danh mục (ví dụ primary hoặc Tiểu học (6–10 tuổi)); nếu ghi, phải đúng độ tuổi của gói",
+        help_en: "optional; an age band's code or name in the catalogue (e.g. primary); when given, it must be the package's band",
+    },
+    Field {
         key: NOTE,
         vi: "Ghi chú",
         aliases: &["notes"],
@@ -86,6 +95,9 @@ pub struct NeedRecord {
     /// A period id or name.
     pub period: String,
     pub quantity: i64,
+    /// An age band's code or name, checked against the package's; empty
+    /// when the column is absent or the cell blank.
+    pub age_band: String,
     pub note: String,
 }
 
@@ -131,6 +143,7 @@ pub fn parse_needs(bytes: &[u8], format: Format) -> Parsed<NeedRecord> {
         let package = ok(sheet.required_text(row, PACKAGE_CODE, "mã gói hỗ trợ", "a package code"));
         let period = ok(sheet.required_text(row, PERIOD, "mã hoặc tên đợt", "a period id or name"));
         let note = ok(sheet.text(row, NOTE));
+        let age_band = ok(sheet.text(row, AGE_BAND));
         let quantity =
             match sheet.positive_number(row, QUANTITY, "số trẻ", "the number of children") {
                 Ok(q) => Some(q),
@@ -161,16 +174,22 @@ pub fn parse_needs(bytes: &[u8], format: Format) -> Parsed<NeedRecord> {
             }
             _ => None,
         };
-        match (site, package, period, quantity, note) {
-            (Some(site), Some(package_code), Some(period), Some(quantity), Some(note))
-                if bad.is_empty() =>
-            {
+        match (site, package, period, quantity, note, age_band) {
+            (
+                Some(site),
+                Some(package_code),
+                Some(period),
+                Some(quantity),
+                Some(note),
+                Some(age_band),
+            ) if bad.is_empty() => {
                 rows.push(NeedRecord {
                     row: row.number,
                     site,
                     package_code,
                     period,
                     quantity,
+                    age_band,
                     note,
                 });
             }

@@ -196,6 +196,7 @@ mod tests {
                 "Mã gói",
                 "Đợt",
                 "Số trẻ",
+                "Độ tuổi",
                 "Ghi chú"
             ]
         );
@@ -249,7 +250,7 @@ mod tests {
         let text = std::str::from_utf8(&bytes[3..]).unwrap_or_default();
         assert_eq!(
             text,
-            "Mã điểm hỗ trợ,Tên điểm hỗ trợ,Mã gói,Đợt,Số trẻ,Ghi chú\r\n"
+            "Mã điểm hỗ trợ,Tên điểm hỗ trợ,Mã gói,Đợt,Số trẻ,Độ tuổi,Ghi chú\r\n"
         );
         let t = read_table(&donors_template_csv(), Format::Csv).unwrap_or_default();
         assert_eq!(t.headers[0], "Tên");

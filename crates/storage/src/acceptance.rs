@@ -272,6 +272,26 @@ pub async fn record(
             now
         )?;
         let accepted = rules::accepted_value(to, value, &ncs);
+        if !final_decision {
+            // Goods sent back on the spot go back into the store they
+            // came from.
+            for x in answers
+                .iter()
+                .filter(|x| !x.passed && x.resolved && x.action == rules::NcAction::Return)
+            {
+                crate::stock::put_back_in_tx!(
+                    tx,
+                    stock,
+                    delivery_id,
+                    Some(x.quantity),
+                    &x.note,
+                    RETURN_REASON,
+                    a.decided_on,
+                    &actor.name,
+                    now
+                )?;
+            }
+        }
         if final_decision {
             crate::stock::return_in_tx!(tx, stock, delivery_id, a.decided_on, &actor.name, now)?;
             let outcome_id = crate::new_id();
@@ -472,9 +492,16 @@ pub async fn signatures(db: &Db, delivery_id: &str) -> Result<Vec<SignatureRow>,
     Ok(rows)
 }
 
+/// The reason of the `in` event that puts goods sent back into the store.
+const RETURN_REASON: &str =
+    "Trả lại kho: hàng không đạt bị gửi trả / returned: non-conformity sent back";
+
 /// Marks a non-conformity resolved (replaced, returned, discount agreed);
 /// once none is left open the delivery is `accepted`. A new outcome row and
-/// amendment leaf record what is accepted now.
+/// amendment leaf record what is accepted now. A `return` resolved for a
+/// delivery drawn from a store puts the goods sent back (its quantity,
+/// within what the delivery took out) into that store with an `in` event,
+/// in the same transaction.
 pub async fn resolve(
     db: &Db,
     nc_id: &str,
@@ -488,16 +515,19 @@ pub async fn resolve(
         return Ok(Err(DeliveryRefusal::NoteRequired));
     }
     let lock = delivery_lock(db);
+    let stock = crate::stock::stock_lock(db);
     let out = db_tx!(db, |tx| {
         if let Some(sql) = lock {
             sqlx::query(sql).execute(&mut *tx).await?;
         }
-        let row: Option<(String, bool)> =
-            sqlx::query_as("SELECT delivery_id, resolved FROM nonconformities WHERE id = $1")
-                .bind(nc_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some((delivery_id, resolved)) = row else {
+        let row: Option<(String, bool, String, i64, String)> = sqlx::query_as(
+            "SELECT delivery_id, resolved, action, quantity, description FROM nonconformities \
+             WHERE id = $1",
+        )
+        .bind(nc_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((delivery_id, resolved, nc_action, nc_quantity, nc_about)) = row else {
             return Ok(Err(DeliveryRefusal::UnknownNonconformity));
         };
         if resolved {
@@ -552,6 +582,21 @@ pub async fn resolve(
             .execute(&mut *tx)
             .await?;
         crate::summaries::delivery_in_tx!(tx, &delivery_id, 1)?;
+        let put_back = if rules::NcAction::parse(&nc_action) == Some(rules::NcAction::Return) {
+            crate::stock::put_back_in_tx!(
+                tx,
+                stock,
+                &delivery_id,
+                Some(nc_quantity),
+                &nc_about,
+                RETURN_REASON,
+                on,
+                &actor.name,
+                now
+            )?
+        } else {
+            0
+        };
         let accepted = rules::accepted_value(to, value, &ncs);
         let outcome_id = crate::new_id();
         sqlx::query(
@@ -577,7 +622,7 @@ pub async fn resolve(
             before: Some(json!({"resolved": false, "delivery_status": status.as_str()})),
             after: Some(
                 json!({"resolved": true, "note": note, "delivery_status": to.as_str(),
-                "accepted_value": accepted}),
+                "accepted_value": accepted, "returned_to_store": put_back}),
             ),
         };
         (*tx).append_amendment(&outcome_id, now).await?;

@@ -132,6 +132,8 @@ impl TryFrom<PackageRow> for Package {
 
 /// Stores a new version of a package (the next number for its code);
 /// older versions stay, so need lines keep theirs. Returns the stored row.
+/// A band with no row in `age_bands` is refused
+/// ([`StorageError::NotFound`]; callers check it first to say why).
 pub async fn add_package_version(
     db: &Db,
     p: &PackageVersion,
@@ -151,6 +153,15 @@ pub async fn add_package_version(
         serde_json::to_string(&items).map_err(|e| StorageError::Corrupt(e.to_string()))?;
     let id = crate::new_id();
     let version = db_tx!(db, |tx| {
+        let band: Option<(String,)> = sqlx::query_as("SELECT code FROM age_bands WHERE code = $1")
+            .bind(p.age_band.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if band.is_none() {
+            return Err(StorageError::NotFound {
+                what: format!("age band {}", p.age_band),
+            });
+        }
         let last: Option<(i64,)> = sqlx::query_as(
             "SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) FROM packages WHERE code = $1",
         )

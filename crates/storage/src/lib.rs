@@ -13,6 +13,7 @@ mod error;
 pub mod acceptance;
 pub mod accounts;
 pub mod admin_units;
+pub mod age_bands;
 pub mod allocations;
 pub mod audit;
 pub mod bulk;

@@ -12,8 +12,11 @@
 //! receipt, its item lines and its `in` events commit together, as do a
 //! handover from a store and its `out` events.
 //!
-//! An item is its name and unit as written (NFC-cleaned): "Chăn ấm" in
-//! "cái" is one item whatever receipt brought it.
+//! An item is its name and unit, compared by [`rules::item_key`] (NFC,
+//! trimmed, spaces collapsed, case-insensitive): "Áo ấm " and "áo ấm" in
+//! "Cái" and "cái" are one item whatever receipt brought it. The store
+//! keeps the spelling its first event used ([`resolve_item_in_tx`]), so
+//! every event of one item carries the same text and sums stay plain SQL.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use domain::authz::Visibility;
@@ -161,6 +164,40 @@ macro_rules! available_in_tx {
 }
 pub(crate) use available_in_tx;
 
+/// The spelling a store already uses for an item and unit that compare
+/// equal by [`rules::item_key`] (its earliest event's), or the given one for
+/// a new item, inside the open transaction (the stock lock held).
+/// Evaluates to `Result<(String, String), StorageError>`.
+macro_rules! resolve_item_in_tx {
+    ($tx:ident, $store:expr, $item:expr, $unit:expr) => {
+        async {
+            let (item, unit): (&str, &str) = ($item, $unit);
+            let known: Vec<(String, String)> = sqlx::query_as(
+                "SELECT item, unit FROM stock_events WHERE store_id = $1 \
+                 GROUP BY item, unit ORDER BY MIN(seq)",
+            )
+            .bind($store)
+            .fetch_all(&mut *$tx)
+            .await?;
+            let (ik, uk) = (
+                domain::needs::stock::item_key(item),
+                domain::needs::stock::item_key(unit),
+            );
+            Ok::<(String, String), StorageError>(
+                known
+                    .into_iter()
+                    .find(|(i, u)| {
+                        domain::needs::stock::item_key(i) == ik
+                            && domain::needs::stock::item_key(u) == uk
+                    })
+                    .unwrap_or_else(|| (item.to_owned(), unit.to_owned())),
+            )
+        }
+        .await
+    };
+}
+pub(crate) use resolve_item_in_tx;
+
 /// Appends one event in the store's order, inside the open transaction
 /// (the stock lock held).
 macro_rules! write_event {
@@ -215,14 +252,19 @@ macro_rules! take_out_in_tx {
             if let Some(sql) = $lock {
                 sqlx::query(sql).execute(&mut *$tx).await?;
             }
-            let items: &[(String, String, i64, i64)] = $items;
-            for (name, unit, quantity, _) in items {
+            let given: &[(String, String, i64, i64)] = $items;
+            let mut items: Vec<(String, String, i64, i64)> = Vec::with_capacity(given.len());
+            for (name, unit, quantity, unit_value) in given {
+                let (name, unit) = $crate::stock::resolve_item_in_tx!($tx, $store, name, unit)?;
+                items.push((name, unit, *quantity, *unit_value));
+            }
+            for (name, unit, quantity, _) in &items {
                 let available = $crate::stock::available_in_tx!($tx, $store, name, unit)?;
                 if let Err(e) = domain::needs::stock::check_out(name, available, *quantity) {
                     return Ok(Err(e));
                 }
             }
-            for (name, unit, quantity, unit_value) in items {
+            for (name, unit, quantity, unit_value) in &items {
                 let m = $crate::stock::Movement {
                     kind: domain::needs::stock::StockEventKind::Out,
                     item: name,
@@ -244,50 +286,89 @@ macro_rules! take_out_in_tx {
 }
 pub(crate) use take_out_in_tx;
 
-/// Puts the goods of a rejected delivery drawn from a store back into it
-/// (`in` events carrying the delivery), inside the open transaction (the
-/// deliveries lock held; the stock lock is taken here). Nothing happens
-/// for a delivery not drawn from a store.
-macro_rules! return_in_tx {
-    ($tx:ident, $lock:expr, $delivery:expr, $on:expr, $by:expr, $now:expr) => {
+/// Puts goods a delivery took out of its store back into it (`in` events
+/// carrying the delivery), inside the open transaction (the deliveries
+/// lock held; the stock lock is taken here): at most `limit` units (all
+/// when `None`), item by item in the order they went out, never more of an
+/// item than the delivery still holds of it (what went out less what came
+/// back before). Items `about` names (a non-conformity's description, by
+/// [`domain::needs::stock::item_key`]) come first. Nothing happens for a
+/// delivery not drawn from a store.
+/// Evaluates to `Result<i64, StorageError>`: the units put back.
+macro_rules! put_back_in_tx {
+    ($tx:ident, $lock:expr, $delivery:expr, $limit:expr, $about:expr, $reason:expr, $on:expr, $by:expr, $now:expr) => {
         async {
             let delivery: &str = $delivery;
+            let limit: Option<i64> = $limit;
+            let about = domain::needs::stock::item_key($about);
             let store: (Option<String>,) =
                 sqlx::query_as("SELECT store_id FROM deliveries WHERE id = $1")
                     .bind(delivery)
                     .fetch_one(&mut *$tx)
                     .await?;
             let Some(store) = store.0 else {
-                return Ok::<(), StorageError>(());
+                return Ok::<i64, StorageError>(0);
             };
             if let Some(sql) = $lock {
                 sqlx::query(sql).execute(&mut *$tx).await?;
             }
-            let out: Vec<(String, String, i64, i64)> = sqlx::query_as(
-                "SELECT item, unit, quantity, unit_value FROM stock_events \
-                 WHERE delivery_id = $1 AND kind = 'out' ORDER BY seq",
+            let held: Vec<(String, String, i64, i64)> = sqlx::query_as(
+                "SELECT item, unit, CAST(-SUM(quantity) AS BIGINT), CAST(MAX(unit_value) AS BIGINT) \
+                 FROM stock_events WHERE delivery_id = $1 AND kind IN ('out', 'in') \
+                 GROUP BY item, unit ORDER BY MIN(seq)",
             )
             .bind(delivery)
             .fetch_all(&mut *$tx)
             .await?;
-            for (item, unit, quantity, unit_value) in &out {
+            let mut held = held;
+            held.sort_by_key(|(item, _, _, _)| {
+                !about.contains(&domain::needs::stock::item_key(item))
+            });
+            let mut left = limit.unwrap_or(i64::MAX);
+            let mut returned = 0i64;
+            for (item, unit, quantity, unit_value) in &held {
+                let back = (*quantity).min(left);
+                if back <= 0 {
+                    continue;
+                }
                 let m = $crate::stock::Movement {
                     kind: domain::needs::stock::StockEventKind::In,
                     item,
                     unit,
-                    quantity: -*quantity,
+                    quantity: back,
                     counted: None,
                     unit_value: *unit_value,
                     receipt_id: None,
                     delivery_id: Some(delivery),
-                    reason: "Trả lại kho: giao nhận bị từ chối / returned: delivery rejected",
+                    reason: $reason,
                     on: $on,
                 };
                 $crate::stock::write_event!($tx, &store, &m, $by, $now)?;
+                left -= back;
+                returned += back;
             }
-            Ok::<(), StorageError>(())
+            Ok::<i64, StorageError>(returned)
         }
         .await
+    };
+}
+pub(crate) use put_back_in_tx;
+
+/// Puts the goods of a rejected delivery drawn from a store back into it:
+/// all it still holds (see [`put_back_in_tx`]).
+macro_rules! return_in_tx {
+    ($tx:ident, $lock:expr, $delivery:expr, $on:expr, $by:expr, $now:expr) => {
+        $crate::stock::put_back_in_tx!(
+            $tx,
+            $lock,
+            $delivery,
+            None,
+            "",
+            "Trả lại kho: giao nhận bị từ chối / returned: delivery rejected",
+            $on,
+            $by,
+            $now
+        )
     };
 }
 pub(crate) use return_in_tx;
@@ -442,6 +523,7 @@ pub async fn receive_goods(
             .execute(&mut *tx)
             .await?;
         for (i, l) in lines.iter().enumerate() {
+            let (item, unit) = resolve_item_in_tx!(tx, &store.id, &l.name, &l.unit)?;
             sqlx::query(
                 "INSERT INTO receipt_items (id, receipt_id, position, name, unit, quantity, unit_value, value) \
                  VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
@@ -458,8 +540,8 @@ pub async fn receive_goods(
             .await?;
             let m = Movement {
                 kind: StockEventKind::In,
-                item: &l.name,
-                unit: &l.unit,
+                item: &item,
+                unit: &unit,
                 quantity: l.quantity,
                 counted: None,
                 unit_value: l.unit_value,
@@ -518,6 +600,7 @@ pub async fn adjust(
         if let Some(sql) = lock {
             sqlx::query(sql).execute(&mut *tx).await?;
         }
+        let (item, unit) = resolve_item_in_tx!(tx, store_id, &item, &unit)?;
         let available = available_in_tx!(tx, store_id, &item, &unit)?;
         if let Err(e) = rules::check_adjustment(&item, available, a.change, &reason) {
             return Ok(Err(e.into()));
@@ -603,6 +686,12 @@ pub async fn count(
         let mut ids = Vec::new();
         let mut found = Vec::new();
         for c in &lines {
+            let (item, unit) = resolve_item_in_tx!(tx, store_id, &c.item, &c.unit)?;
+            let c = Counted {
+                item,
+                unit,
+                counted: c.counted,
+            };
             let available = available_in_tx!(tx, store_id, &c.item, &c.unit)?;
             let diff = match rules::count_difference(available, c.counted) {
                 Ok(d) => d,
@@ -663,7 +752,20 @@ pub async fn levels(db: &Db, store_id: &str) -> Result<Vec<StockLevel>, StorageE
         .await?
     });
     rows.sort_by(|a, b| (&a.item, &a.unit).cmp(&(&b.item, &b.unit)));
-    Ok(rows)
+    // Events written before items were matched by key may spell one item
+    // two ways: they still make one line.
+    let mut merged: Vec<StockLevel> = Vec::with_capacity(rows.len());
+    for r in rows {
+        let key = (rules::item_key(&r.item), rules::item_key(&r.unit));
+        match merged
+            .iter_mut()
+            .find(|m| (rules::item_key(&m.item), rules::item_key(&m.unit)) == key)
+        {
+            Some(m) => m.quantity = m.quantity.saturating_add(r.quantity),
+            None => merged.push(r),
+        }
+    }
+    Ok(merged)
 }
 
 /// A store's events, newest first.

@@ -125,7 +125,7 @@ async fn world() -> World {
         version: 0,
         name: "Gói đồ ấm tiểu học".into(),
         category: Category::WarmClothing,
-        age_band: AgeBand::Primary,
+        age_band: AgeBand::PRIMARY,
         items: vec![
             PackageItem {
                 name: "Chăn ấm".into(),
@@ -1860,4 +1860,200 @@ async fn report_summaries_give_the_same_figures_as_the_rows() {
     );
     storage::summaries::rebuild(db).await.expect("rebuild");
     assert_eq!(storage::summaries::check(db).await.expect("check"), vec![]);
+}
+
+#[tokio::test]
+async fn goods_sent_back_for_a_non_conformity_go_back_into_the_store() {
+    let w = world().await;
+    let db = &w.db;
+    let (store, _) = store_with_goods(db).await;
+    let d = storage::deliveries::create_from_store(
+        db,
+        &goods(&w.line, 10, 10, true),
+        &store.id,
+        &giver(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("handed over");
+    let mut answers = all_pass(&WARM_GOODS);
+    answers[1] = CheckAnswer {
+        kind: CheckKind::Quality,
+        passed: false,
+        note: "4 áo ấm bị rách đường may, gửi trả".into(),
+        quantity: 4,
+        value: 680_000,
+        action: NcAction::Return,
+        resolved: false,
+    };
+    let ask = |answers: Vec<CheckAnswer>| Acceptance {
+        decided_on: date(2026, 12, 2),
+        decision: Decision::Accept,
+        answers,
+    };
+    let signed = sign_both(db, &d.id, &ask(answers)).await;
+    assert_eq!(signed.status, "accepted_with_issues");
+    assert_eq!(
+        stock_of(db, &store.id).await,
+        vec![("Chăn ấm".into(), 30), ("Áo ấm".into(), 30)],
+        "nothing moves until the goods are sent back"
+    );
+    let ncs = storage::acceptance::nonconformities(db, &d.id)
+        .await
+        .expect("q");
+    let resolved = storage::acceptance::resolve(
+        db,
+        &ncs[0].id,
+        "Đã nhận lại 4 áo vào kho ngày 05/12",
+        date(2026, 12, 5),
+        &giver(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("resolved");
+    assert_eq!(resolved.status, "accepted");
+    // The four jackets the description names are back; the blankets stay out.
+    assert_eq!(
+        stock_of(db, &store.id).await,
+        vec![("Chăn ấm".into(), 30), ("Áo ấm".into(), 34)]
+    );
+    let back: Vec<_> = storage::stock::events(db, &store.id)
+        .await
+        .expect("q")
+        .into_iter()
+        .filter(|e| e.kind == "in" && e.delivery_id.as_deref() == Some(d.id.as_str()))
+        .collect();
+    assert_eq!(back.len(), 1);
+    assert_eq!(
+        (back[0].item.as_str(), back[0].quantity, back[0].occurred_on),
+        ("Áo ấm", 4, date(2026, 12, 5))
+    );
+    assert!(back[0].reason.contains("non-conformity"));
+
+    // Sent back on the spot: the goods are back at the site's signature;
+    // a later rejection puts back only what the delivery still holds.
+    let d2 = storage::deliveries::create_from_store(
+        db,
+        &goods(&w.line, 0, 5, true),
+        &store.id,
+        &giver(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("handed over");
+    let mut answers = all_pass(&WARM_GOODS);
+    answers[0] = CheckAnswer {
+        kind: CheckKind::Quantity,
+        passed: false,
+        note: "2 áo thừa so với danh sách, trả ngay".into(),
+        quantity: 2,
+        value: 340_000,
+        action: NcAction::Return,
+        resolved: true,
+    };
+    storage::acceptance::record(db, &d2.id, &ask(answers), &school(), Utc::now())
+        .await
+        .expect("q")
+        .expect("signed by the school");
+    assert_eq!(stock_of(db, &store.id).await[1], ("Áo ấm".into(), 31));
+    storage::acceptance::cosign(
+        db,
+        &d2.id,
+        &Cosignature {
+            decided_on: date(2026, 12, 6),
+            decision: Decision::Reject,
+        },
+        &commune(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("rejected by the commune");
+    assert_eq!(
+        stock_of(db, &store.id).await,
+        vec![("Chăn ấm".into(), 30), ("Áo ấm".into(), 34)],
+        "3 more back, not 5: never more than went out"
+    );
+    storage::ledger::verify(db)
+        .await
+        .expect("q")
+        .expect("the ledger verifies");
+}
+
+#[tokio::test]
+async fn one_item_spelled_two_ways_is_one_line_of_stock() {
+    let w = world().await;
+    let db = &w.db;
+    let (store, _) = store_with_goods(db).await;
+    // A second receipt writes the jackets in lower case, with stray spaces,
+    // decomposed accents and the unit capitalised.
+    storage::stock::receive_goods(
+        db,
+        &goods_receipt(),
+        &storage::stock::GoodsIn {
+            store_id: store.id.clone(),
+            lines: vec![domain::needs::stock::GoodsLine {
+                name: "  a\u{301}o   ấm ".into(),
+                unit: "Cái".into(),
+                quantity: 5,
+                unit_value: 170_000,
+            }],
+        },
+        &giver(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("goods received");
+    assert_eq!(
+        stock_of(db, &store.id).await,
+        vec![("Chăn ấm".into(), 40), ("Áo ấm".into(), 45)]
+    );
+    let adjusted = storage::stock::adjust(
+        db,
+        &store.id,
+        &storage::stock::Adjustment {
+            item: "ÁO ẤM".into(),
+            unit: "CÁI".into(),
+            change: -45,
+            reason: "Ẩm mốc, tiêu huỷ".into(),
+            on: date(2026, 11, 30),
+        },
+        &giver(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("adjusted: the whole 45, not a new item at zero");
+    assert_eq!(
+        (adjusted.item.as_str(), adjusted.unit.as_str()),
+        ("Áo ấm", "cái")
+    );
+    let counted = storage::stock::count(
+        db,
+        &store.id,
+        &[storage::stock::Counted {
+            item: "chăn ấm".into(),
+            unit: "cái".into(),
+            counted: 38,
+        }],
+        date(2026, 12, 1),
+        "Kiểm kê cuối tháng",
+        &giver(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("counted");
+    assert_eq!(
+        (counted[0].item.as_str(), counted[0].quantity),
+        ("Chăn ấm", -2)
+    );
+    assert_eq!(
+        stock_of(db, &store.id).await,
+        vec![("Chăn ấm".into(), 38), ("Áo ấm".into(), 0)]
+    );
 }

@@ -63,7 +63,7 @@ async fn world() -> World {
         version: 0,
         name: "Gói đồ ấm tiểu học".into(),
         category: Category::WarmClothing,
-        age_band: AgeBand::Primary,
+        age_band: AgeBand::PRIMARY,
         items: vec![
             PackageItem {
                 name: "Chăn ấm".into(),

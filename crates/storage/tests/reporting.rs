@@ -855,7 +855,7 @@ async fn need_line_world(db: &Db) -> String {
             version: 0,
             name: "Gói đồ ấm".into(),
             category: Category::WarmClothing,
-            age_band: AgeBand::Primary,
+            age_band: AgeBand::PRIMARY,
             items: vec![PackageItem {
                 name: "Áo ấm".into(),
                 unit: "cái".into(),

@@ -122,8 +122,8 @@ async fn world() -> World {
     storage::catalogue::create_period(&db, &period, &actor(), Utc::now())
         .await
         .expect("period");
-    let primary = package(&db, "ĐA-TH", AgeBand::Primary).await;
-    let preschool = package(&db, "ĐA-MN", AgeBand::Preschool).await;
+    let primary = package(&db, "ĐA-TH", AgeBand::PRIMARY).await;
+    let preschool = package(&db, "ĐA-MN", AgeBand::PRESCHOOL).await;
     let a = line(&db, "th-hk", &primary, 100).await.expect("a");
     let b = line(&db, "th-ad", &primary, 50).await.expect("b");
     let c = line(&db, "th-pb", &primary, 10).await.expect("c");
@@ -454,4 +454,90 @@ async fn a_preschool_cannot_take_a_primary_package_nor_the_reverse() {
     );
     assert!(line(&w.db, "mn-hk", &w.preschool, 20).await.is_ok());
     assert_eq!(NeedInputError::AgeBandMismatch.field(), "package_id");
+}
+
+#[tokio::test]
+async fn age_bands_are_data_added_without_overlap_and_packages_need_an_existing_one() {
+    use domain::needs::category::{BandError, BandSpec};
+    let w = world().await;
+    let bands = storage::age_bands::list(&w.db).await.expect("q");
+    assert_eq!(
+        bands
+            .iter()
+            .map(|b| (b.code.as_str(), b.min_age, b.max_age, b.built_in))
+            .collect::<Vec<_>>(),
+        vec![
+            ("preschool", Some(3), Some(5), true),
+            ("primary", Some(6), Some(10), true),
+            ("other", None, None, true),
+        ]
+    );
+    let spec = |code: &str, min: i64, max: i64| BandSpec {
+        code: code.into(),
+        name_vi: "Trung học cơ sở (11–14 tuổi)".into(),
+        name_en: "Lower secondary (11–14)".into(),
+        min_age: min,
+        max_age: max,
+    };
+    assert_eq!(
+        storage::age_bands::create(&w.db, &spec("thcs", 9, 12), &actor(), Utc::now())
+            .await
+            .expect("q"),
+        Err(BandError::Overlap {
+            code: "primary".into(),
+            min: 6,
+            max: 10
+        })
+    );
+    let thcs = storage::age_bands::create(&w.db, &spec("thcs", 11, 14), &actor(), Utc::now())
+        .await
+        .expect("q")
+        .expect("added");
+    assert!(!thcs.built_in);
+    assert_eq!(
+        storage::age_bands::create(&w.db, &spec("thcs", 15, 17), &actor(), Utc::now())
+            .await
+            .expect("q"),
+        Err(BandError::Exists)
+    );
+    storage::audit::verify(&w.db)
+        .await
+        .expect("the audit chain holds");
+    assert_eq!(
+        storage::age_bands::existing(&w.db, "thcs")
+            .await
+            .expect("q"),
+        Some("thcs".parse().expect("code"))
+    );
+    assert_eq!(
+        storage::age_bands::existing(&w.db, "thpt")
+            .await
+            .expect("q"),
+        None
+    );
+    // A package of a band that does not exist is refused; of the added one,
+    // taken — by a primary school, not by a preschool.
+    let unknown = PackageVersion {
+        code: "ĐA-THPT".into(),
+        version: 0,
+        name: "Áo ấm THPT".into(),
+        category: Category::WarmClothing,
+        age_band: "thpt".parse().expect("code"),
+        items: vec![PackageItem {
+            name: "Áo ấm".into(),
+            unit: "cái".into(),
+            quantity: 1,
+            unit_value: 300_000,
+        }],
+    };
+    assert!(matches!(
+        storage::catalogue::add_package_version(&w.db, &unknown, false, &actor(), Utc::now()).await,
+        Err(storage::StorageError::NotFound { .. })
+    ));
+    let thcs_pkg = package(&w.db, "ĐA-THCS", "thcs".parse().expect("code")).await;
+    assert_eq!(
+        line(&w.db, "mn-hk", &thcs_pkg, 20).await,
+        Err(NeedInputError::AgeBandMismatch)
+    );
+    assert!(line(&w.db, "th-hk", &thcs_pkg, 20).await.is_ok());
 }

@@ -938,3 +938,158 @@ async fn reversals_through_the_api_refuse_while_drawn_on_and_keep_the_rights() {
     assert_eq!(v["totals"]["held"], 0);
     assert!(storage::ledger::verify(&a.db).await.expect("q").is_ok());
 }
+
+#[tokio::test]
+async fn age_bands_are_data_the_coordinator_adds_without_overlap() {
+    let a = app().await;
+    let coord = a.token("coord").await;
+    let local = a.token("local").await;
+    let (s, v) = a
+        .client
+        .api("GET", "/api/v1/catalogue/age-bands", &coord, json!(null))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let codes = |v: &serde_json::Value| -> Vec<String> {
+        v["age_bands"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|b| b["code"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(codes(&v), ["preschool", "primary", "other"]);
+    assert_eq!(v["age_bands"][0]["min_age"], 3);
+    assert_eq!(v["age_bands"][1]["max_age"], 10);
+    assert_eq!(v["age_bands"][0]["built_in"], true);
+
+    let band = |code: &str, min: i64, max: i64| {
+        json!({"code": code, "name_vi": "Trung học cơ sở (11–14 tuổi)",
+            "name_en": "Lower secondary (11–14)", "min_age": min, "max_age": max})
+    };
+    let post = |token: String, body: serde_json::Value| {
+        let client = &a.client;
+        async move {
+            client
+                .api("POST", "/api/v1/catalogue/age-bands", &token, body)
+                .await
+        }
+    };
+    let (s, _) = post(local.clone(), band("thcs", 11, 14)).await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "the catalogue is the coordinator's"
+    );
+    let (s, v) = post(coord.clone(), band("thcs", 10, 14)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"], "band-error-overlap");
+    assert!(
+        v["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("primary") && m.contains("6–10")),
+        "{v}"
+    );
+    let (s, v) = post(coord.clone(), band("THCS 1", 11, 14)).await;
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("band-error-code"))
+    );
+    let (s, v) = post(coord.clone(), band("thcs", 14, 11)).await;
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("band-error-ages"))
+    );
+    let (s, v) = post(coord.clone(), band("thcs", 11, 14)).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(
+        (v["code"].as_str(), v["built_in"].as_bool()),
+        (Some("thcs"), Some(false))
+    );
+    let (s, v) = post(coord.clone(), band("thcs", 15, 17)).await;
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (StatusCode::CONFLICT, Some("band-error-exists"))
+    );
+    let (_, v) = a
+        .client
+        .api("GET", "/api/v1/catalogue/age-bands", &coord, json!(null))
+        .await;
+    assert_eq!(codes(&v), ["preschool", "primary", "thcs", "other"]);
+
+    // A package for the new band is taken; one for a band that does not
+    // exist is refused, naming it.
+    let package = |band: &str| {
+        json!({"code": "AO-THCS", "name": "Áo ấm THCS", "category": "warm_clothing",
+            "age_band": band, "items": [{"name": "Áo ấm", "unit": "cái", "quantity": 1, "unit_value": 280_000}]})
+    };
+    let (s, v) = a
+        .client
+        .api(
+            "POST",
+            "/api/v1/catalogue/packages",
+            &coord,
+            package("thcs"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = a
+        .client
+        .api(
+            "POST",
+            "/api/v1/catalogue/packages",
+            &coord,
+            package("thpt"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"], "band-error-unknown");
+    assert!(
+        v["message"].as_str().is_some_and(|m| m.contains("thpt")),
+        "{v}"
+    );
+    let stored = storage::catalogue::current_packages(&a.db)
+        .await
+        .expect("q");
+    assert!(stored.iter().any(|k| k.version.age_band.as_str() == "thcs"));
+    assert!(
+        !stored
+            .iter()
+            .any(|k| k.version.code == "AO-THCS" && k.version.version > 1)
+    );
+
+    // The catalogue page lists the bands and adds one by its form.
+    let (cookie, csrf) = a.client.login("coord").await;
+    let page = a.client.get("/catalogue", &cookie).await;
+    assert!(page.body.contains("data-testid=\"age-bands\""));
+    assert!(page.body.contains("Trung học cơ sở (11–14 tuổi)"));
+    let form = |min: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("code", "thpt".to_owned()),
+            ("name_vi", "Trung học phổ thông (15–17 tuổi)".to_owned()),
+            ("name_en", "Upper secondary (15–17)".to_owned()),
+            ("min_age", min.to_owned()),
+            ("max_age", "17".to_owned()),
+        ]
+    };
+    let bad = form("14");
+    let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = a.client.post("/catalogue/age-bands", &cookie, &bad).await;
+    assert!(
+        r.body.contains("thcs (11–14)"),
+        "the overlapped band named: {}",
+        r.body
+    );
+    let ok = form("15");
+    let ok: Vec<(&str, &str)> = ok.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = a.client.post("/catalogue/age-bands", &cookie, &ok).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(
+        storage::age_bands::get(&a.db, "thpt")
+            .await
+            .expect("q")
+            .is_some()
+    );
+}

@@ -49,6 +49,7 @@ async fn app() -> App {
         ("school", "site_officer", vec!["20056".to_owned()]),
         ("inspector", "finance_inspector", vec![]),
         ("donor", "donor", vec![]),
+        ("sector", "sector_officer", vec!["20056".to_owned()]),
     ] {
         storage::users::create(
             &db,
@@ -110,7 +111,7 @@ async fn app() -> App {
         version: 0,
         name: "Gói đồ ấm tiểu học".into(),
         category: Category::WarmClothing,
-        age_band: AgeBand::Primary,
+        age_band: AgeBand::PRIMARY,
         items: vec![
             PackageItem {
                 name: "Chăn ấm".into(),
@@ -1112,6 +1113,23 @@ async fn stores_receive_goods_by_lines_count_them_and_refuse_a_handover_beyond_t
         r.body.contains("Số lượng phải lớn hơn 0"),
         "a zero quantity is refused in words: {}",
         r.body
+    );
+    // Goods into a store are a stock movement: a sector officer, who may
+    // record pledges and receipts of money, may not put goods into a store.
+    let (sector, sector_csrf) = app.login("sector").await;
+    let mut as_sector = receipt("10");
+    as_sector[0].1 = sector_csrf.clone();
+    let as_sector: Vec<(&str, &str)> = as_sector.iter().map(|(a, b)| (*a, b.as_str())).collect();
+    let r = app
+        .post("/pledges/p-goods/receipts", &sector, &as_sector)
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(
+        storage::stock::levels(&app.db, &store_id)
+            .await
+            .expect("q")
+            .is_empty(),
+        "nothing entered the store"
     );
     let ok = receipt("10");
     let ok: Vec<(&str, &str)> = ok.iter().map(|(a, b)| (*a, b.as_str())).collect();

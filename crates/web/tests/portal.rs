@@ -131,7 +131,7 @@ async fn seed() -> Seed {
             version: 0,
             name: format!("Gói {code}"),
             category: cat,
-            age_band: AgeBand::Primary,
+            age_band: AgeBand::PRIMARY,
             items: vec![PackageItem {
                 name: "Vật phẩm".into(),
                 unit: "gói".into(),

@@ -264,17 +264,17 @@ mod restriction_tests {
         let r = Restrictions {
             categories: Some(vec![Category::WarmClothing]),
             unit_codes: None,
-            age_bands: Some(vec![AgeBand::Preschool, AgeBand::Primary]),
+            age_bands: Some(vec![AgeBand::PRESCHOOL, AgeBand::PRIMARY]),
             period_id: None,
         };
-        assert!(r.allow(Category::WarmClothing, "20056", AgeBand::Primary, "p1"));
-        assert!(!r.allow(Category::Nutrition, "20056", AgeBand::Primary, "p1"));
-        assert!(!r.allow(Category::WarmClothing, "20056", AgeBand::Other, "p1"));
-        assert!(Restrictions::default().allow(Category::Other, "x", AgeBand::Other, "p"));
+        assert!(r.allow(Category::WarmClothing, "20056", AgeBand::PRIMARY, "p1"));
+        assert!(!r.allow(Category::Nutrition, "20056", AgeBand::PRIMARY, "p1"));
+        assert!(!r.allow(Category::WarmClothing, "20056", AgeBand::OTHER, "p1"));
+        assert!(Restrictions::default().allow(Category::Other, "x", AgeBand::OTHER, "p"));
         let p = Restrictions {
             period_id: Some("winter".into()),
             ..Restrictions::default()
         };
-        assert!(!p.allow(Category::Other, "x", AgeBand::Other, "summer"));
+        assert!(!p.allow(Category::Other, "x", AgeBand::OTHER, "summer"));
     }
 }

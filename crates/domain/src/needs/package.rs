@@ -104,7 +104,7 @@ mod tests {
             version: 1,
             name: "Gói đồ ấm tiểu học".into(),
             category: Category::WarmClothing,
-            age_band: AgeBand::Primary,
+            age_band: AgeBand::PRIMARY,
             items: vec![
                 PackageItem {
                     name: "Chăn ấm".into(),

@@ -6,6 +6,13 @@
 
 use std::fmt;
 
+/// The key two spellings of one stock item (or unit) share: NFC, trimmed,
+/// inner white space collapsed, lower case — so "Áo ấm " and "áo  ấm" are
+/// the same item. Diacritics are kept: "áo" and "ao" stay apart.
+pub fn item_key(name: &str) -> String {
+    crate::text::clean(name).to_lowercase()
+}
+
 /// What moved goods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StockEventKind {
@@ -222,5 +229,13 @@ mod tests {
         assert_eq!(count_difference(40, 42), Ok(2));
         assert_eq!(count_difference(0, 0), Ok(0));
         assert_eq!(count_difference(5, -1), Err(StockError::Quantity));
+    }
+
+    #[test]
+    fn spellings_of_one_item_share_a_key() {
+        assert_eq!(item_key("Áo ấm "), item_key("áo  ấm"));
+        assert_eq!(item_key("A\u{0301}o ấm"), item_key("Áo ấm"));
+        assert_eq!(item_key("CÁI"), item_key("cái"));
+        assert_ne!(item_key("áo ấm"), item_key("ao am"));
     }
 }

@@ -1,7 +1,9 @@
 //! The catalogue kept through the API, with the same right as the
 //! catalogue page (`Allocate`: the coordinator): explicit periods, and
 //! package versions (a change makes a new version; old need lines keep
-//! theirs). Reading stays `GET /api/v1/catalogue`.
+//! theirs), and age bands (the plan's built in; others added, never
+//! overlapping). Reading stays `GET /api/v1/catalogue`, and
+//! `GET /api/v1/catalogue/age-bands` for the bands.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -10,7 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::{NaiveDate, Utc};
 use domain::authz::{Action, Target};
-use domain::needs::{AgeBand, Category, PackageError, PackageItem, PackageVersion};
+use domain::needs::category::BandSpec;
+use domain::needs::{Category, PackageError, PackageItem, PackageVersion};
 use serde::Deserialize;
 use serde_json::json;
 use storage::catalogue::Period;
@@ -91,16 +94,22 @@ pub async fn create_package(
 ) -> Result<Response, AppError> {
     require(&ctx, Action::Allocate, Target::Anywhere)?;
     let input: PackageIn = body(&bytes)?;
-    let (Ok(category), Ok(age_band)) = (
-        input.category.parse::<Category>(),
-        input.age_band.parse::<AgeBand>(),
-    ) else {
+    let Ok(category) = input.category.parse::<Category>() else {
         let key = "package-error-name";
         return Ok(refusal(
             StatusCode::UNPROCESSABLE_ENTITY,
             key,
             i18n::t(ctx.lang, key),
             json!({"field": "category/age_band"}),
+        ));
+    };
+    let Some(age_band) = storage::age_bands::existing(&state.db, &input.age_band).await? else {
+        let key = "band-error-unknown";
+        return Ok(refusal(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            key,
+            i18n::tf(ctx.lang, key, &[("code", input.age_band.trim())]),
+            json!({"field": "age_band"}),
         ));
     };
     let version = PackageVersion {
@@ -152,6 +161,65 @@ pub async fn create_package(
                 e.message_key(),
                 i18n::t(ctx.lang, e.message_key()),
                 json!({"index": index}),
+            ))
+        }
+    }
+}
+
+fn band_json(b: &storage::age_bands::Band) -> serde_json::Value {
+    json!({"code": b.code, "name_vi": b.name_vi, "name_en": b.name_en,
+        "min_age": b.min_age, "max_age": b.max_age, "built_in": b.built_in})
+}
+
+/// `GET /api/v1/catalogue/age-bands`: every band, in display order
+/// (public, like the catalogue).
+pub async fn age_bands(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::ViewPublic, Target::Anywhere)?;
+    let bands = storage::age_bands::list(&state.db).await?;
+    Ok(Json(json!({"age_bands": bands.iter().map(band_json).collect::<Vec<_>>()})).into_response())
+}
+
+#[derive(Deserialize)]
+struct BandIn {
+    code: String,
+    name_vi: String,
+    name_en: String,
+    min_age: i64,
+    max_age: i64,
+}
+
+/// `POST /api/v1/catalogue/age-bands`: a band the plan did not name (e.g.
+/// THCS 11–14); its ages may not overlap another band's.
+pub async fn create_age_band(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    bytes: Bytes,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::Allocate, Target::Anywhere)?;
+    let input: BandIn = body(&bytes)?;
+    let spec = BandSpec {
+        code: input.code,
+        name_vi: input.name_vi,
+        name_en: input.name_en,
+        min_age: input.min_age,
+        max_age: input.max_age,
+    };
+    match storage::age_bands::create(&state.db, &spec, &actor_of(&ctx), Utc::now()).await? {
+        Ok(b) => Ok((StatusCode::CREATED, Json(band_json(&b))).into_response()),
+        Err(e) => {
+            let status = if matches!(e, domain::needs::category::BandError::Exists) {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            Ok(refusal(
+                status,
+                e.message_key(),
+                crate::pages::catalogue::band_message(ctx.lang, &e),
+                json!({}),
             ))
         }
     }

@@ -87,7 +87,7 @@ struct ReceiptIn {
 }
 
 /// A goods receipt into a store, as the receipt page records it
-/// (`ViewUnitData` on the store's unit).
+/// (`ManageStock` on the store's unit: goods in are a stock movement).
 async fn create_goods_receipt(
     state: &AppState,
     ctx: &Ctx,
@@ -97,7 +97,7 @@ async fn create_goods_receipt(
     let store = storage::stock::get_store(&state.db, store_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    require(ctx, Action::ViewUnitData, Target::Unit(&store.unit_code))?;
+    require(ctx, Action::ManageStock, Target::Unit(&store.unit_code))?;
     let new = NewReceipt {
         pledge_id: input.pledge_id,
         kind: "goods".into(),

@@ -51,6 +51,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/catalogue", get(needs::catalogue))
         .route("/api/v1/catalogue/periods", post(catalogue::create_period))
         .route(
+            "/api/v1/catalogue/age-bands",
+            get(catalogue::age_bands).post(catalogue::create_age_band),
+        )
+        .route(
             "/api/v1/catalogue/packages",
             post(catalogue::create_package),
         )

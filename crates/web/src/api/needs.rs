@@ -438,12 +438,7 @@ pub async fn create_pledge(
         .categories
         .iter()
         .flatten()
-        .any(|c| c.parse::<domain::needs::Category>().is_err())
-        || input
-            .age_bands
-            .iter()
-            .flatten()
-            .any(|a| a.parse::<domain::needs::AgeBand>().is_err());
+        .any(|c| c.parse::<domain::needs::Category>().is_err());
     if bad_names
         || bad_list(&input.categories)
         || bad_list(&input.unit_codes)
@@ -455,6 +450,17 @@ pub async fn create_pledge(
             None,
             json!({}),
         ));
+    }
+    for a in input.age_bands.iter().flatten() {
+        if storage::age_bands::existing(&state.db, a).await?.is_none() {
+            let key = "band-error-unknown";
+            return Ok(super::flows::refusal(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                key,
+                i18n::tf(ctx.lang, key, &[("code", a.trim())]),
+                json!({"field": "age_bands"}),
+            ));
+        }
     }
     for u in input.unit_codes.iter().flatten() {
         if storage::admin_units::versions_of(&state.db, u)

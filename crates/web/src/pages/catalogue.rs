@@ -6,7 +6,8 @@ use axum::extract::{Form, State};
 use axum::response::Response;
 use chrono::Utc;
 use domain::authz::{Action, Target, authorize};
-use domain::needs::{AgeBand, Category, PackageItem, PackageVersion};
+use domain::needs::category::{BandError, BandSpec};
+use domain::needs::{Category, PackageItem, PackageVersion};
 use serde::Deserialize;
 use storage::catalogue::{Package, Period};
 
@@ -19,26 +20,92 @@ use crate::view::Page;
 use super::classifications::actor_of;
 use super::{parse_date, render, see_other};
 
+/// A band as the catalogue page lists it.
+struct BandRow {
+    code: String,
+    name: String,
+    /// "3–5", or empty for the catch-all.
+    ages: String,
+    built_in: bool,
+}
+
 #[derive(Template)]
 #[template(path = "catalogue.html")]
 struct CataloguePage {
     p: Page,
     periods: Vec<Period>,
-    packages: Vec<Package>,
+    /// Each package with its band's name.
+    packages: Vec<(Package, String)>,
     can_edit: bool,
     categories: Vec<&'static str>,
-    age_bands: Vec<&'static str>,
+    bands: Vec<BandRow>,
     error: Option<String>,
 }
 
+/// The bands with their names in the reader's language.
+pub(crate) async fn band_names(
+    state: &AppState,
+    lang: i18n::Lang,
+) -> Result<Vec<(String, String)>, AppError> {
+    Ok(storage::age_bands::list(&state.db)
+        .await?
+        .iter()
+        .map(|b| (b.code.clone(), b.name(lang == i18n::Lang::En).to_owned()))
+        .collect())
+}
+
+/// A band's refusal in the reader's language.
+pub(crate) fn band_message(lang: i18n::Lang, e: &BandError) -> String {
+    match e {
+        BandError::Overlap { code, min, max } => i18n::tf(
+            lang,
+            e.message_key(),
+            &[
+                ("code", code),
+                ("min", &min.to_string()),
+                ("max", &max.to_string()),
+            ],
+        ),
+        other => i18n::t(lang, other.message_key()),
+    }
+}
+
 async fn page(state: &AppState, ctx: &Ctx, error: Option<String>) -> Result<Response, AppError> {
+    let english = ctx.lang == i18n::Lang::En;
+    let stored = storage::age_bands::list(&state.db).await?;
+    let name_of = |code: &str| {
+        stored
+            .iter()
+            .find(|b| b.code == code)
+            .map_or_else(|| code.to_owned(), |b| b.name(english).to_owned())
+    };
+    let packages = storage::catalogue::current_packages(&state.db)
+        .await?
+        .into_iter()
+        .map(|k| {
+            let band = name_of(k.version.age_band.as_str());
+            (k, band)
+        })
+        .collect();
+    let bands = stored
+        .iter()
+        .map(|b| BandRow {
+            code: b.code.clone(),
+            name: b.name(english).to_owned(),
+            ages: match (b.min_age, b.max_age) {
+                (Some(min), Some(max)) => format!("{min}–{max}"),
+                _ => String::new(),
+            },
+            built_in: b.built_in,
+        })
+        .collect();
     render(&CataloguePage {
         p: Page::new(ctx, "nav-catalogue"),
         periods: storage::catalogue::periods(&state.db).await?,
-        packages: storage::catalogue::current_packages(&state.db).await?,
+        packages,
         can_edit: authorize(&ctx.actor, Action::Allocate, Target::Anywhere).is_ok(),
         categories: Category::ALL.iter().map(|c| c.as_str()).collect(),
-        age_bands: AgeBand::ALL.iter().map(|c| c.as_str()).collect(),
+        bands,
         error,
     })
 }
@@ -134,11 +201,16 @@ pub async fn create_package(
             unit_value: num(values.get(i)).unwrap_or(0),
         });
     }
-    let (Ok(category), Ok(age_band)) = (
-        form.category.parse::<Category>(),
-        form.age_band.parse::<AgeBand>(),
-    ) else {
+    let Ok(category) = form.category.parse::<Category>() else {
         return page(&state, &ctx, Some(i18n::t(ctx.lang, "package-error-name"))).await;
+    };
+    let Some(age_band) = storage::age_bands::existing(&state.db, &form.age_band).await? else {
+        let msg = i18n::tf(
+            ctx.lang,
+            "band-error-unknown",
+            &[("code", form.age_band.trim())],
+        );
+        return page(&state, &ctx, Some(msg)).await;
     };
     let version = PackageVersion {
         code: form.code,
@@ -161,5 +233,40 @@ pub async fn create_package(
             Ok(see_other("/catalogue"))
         }
         Err(e) => page(&state, &ctx, Some(i18n::t(ctx.lang, e.message_key()))).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct BandForm {
+    code: String,
+    name_vi: String,
+    name_en: String,
+    min_age: String,
+    max_age: String,
+}
+
+/// Adds an age band (the coordinator, as for the rest of the catalogue).
+pub async fn create_age_band(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(f): Form<BandForm>,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::Allocate, Target::Anywhere)?;
+    let (Ok(min_age), Ok(max_age)) = (
+        f.min_age.trim().parse::<i64>(),
+        f.max_age.trim().parse::<i64>(),
+    ) else {
+        return page(&state, &ctx, Some(i18n::t(ctx.lang, "band-error-ages"))).await;
+    };
+    let spec = BandSpec {
+        code: f.code,
+        name_vi: f.name_vi,
+        name_en: f.name_en,
+        min_age,
+        max_age,
+    };
+    match storage::age_bands::create(&state.db, &spec, &actor_of(&ctx), Utc::now()).await? {
+        Ok(_) => Ok(see_other("/catalogue#age-bands")),
+        Err(e) => page(&state, &ctx, Some(band_message(ctx.lang, &e))).await,
     }
 }

@@ -7,7 +7,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::response::Response;
 use chrono::Utc;
 use domain::authz::{Action, Target};
-use domain::needs::{AgeBand, Category};
+use domain::needs::Category;
 use serde::Deserialize;
 use storage::catalogue::Period;
 use storage::donors::{Donor, Pledge};
@@ -169,10 +169,12 @@ pub struct PledgeForm {
 struct DetailPage {
     p: Page,
     donor: Donor,
-    pledges: Vec<(Pledge, i64)>,
+    /// Each pledge, what of it is used, and its age bands' names.
+    pledges: Vec<(Pledge, i64, String)>,
     periods: Vec<Period>,
     categories: Vec<&'static str>,
-    age_bands: Vec<&'static str>,
+    /// (code, name) of every age band.
+    age_bands: Vec<(String, String)>,
     error: Option<String>,
 }
 
@@ -185,13 +187,35 @@ async fn detail_page(
     let donor = storage::donors::get(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let age_bands = super::catalogue::band_names(state, ctx.lang).await?;
+    let pledges = storage::donors::pledges(&state.db, Some(id))
+        .await?
+        .into_iter()
+        .map(|(pl, used)| {
+            let bands = pl
+                .age_bands
+                .as_deref()
+                .unwrap_or("")
+                .split(',')
+                .filter(|a| !a.is_empty())
+                .map(|a| {
+                    age_bands
+                        .iter()
+                        .find(|(c, _)| c == a)
+                        .map_or(a, |(_, n)| n.as_str())
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            (pl, used, bands)
+        })
+        .collect();
     render(&DetailPage {
         p: Page::new(ctx, "nav-donors"),
-        pledges: storage::donors::pledges(&state.db, Some(id)).await?,
+        pledges,
         donor,
         periods: storage::catalogue::periods(&state.db).await?,
         categories: Category::ALL.iter().map(|c| c.as_str()).collect(),
-        age_bands: AgeBand::ALL.iter().map(|c| c.as_str()).collect(),
+        age_bands,
         error,
     })
 }
@@ -243,9 +267,14 @@ pub async fn create_pledge(
         .categories
         .iter()
         .any(|c| c.parse::<Category>().is_err())
-        || form.age_bands.iter().any(|c| c.parse::<AgeBand>().is_err())
     {
         return detail_page(&state, &ctx, &id, fail("pledge-error-restriction")).await;
+    }
+    for a in &form.age_bands {
+        if storage::age_bands::existing(&state.db, a).await?.is_none() {
+            let msg = i18n::tf(ctx.lang, "band-error-unknown", &[("code", a.trim())]);
+            return detail_page(&state, &ctx, &id, Some(msg)).await;
+        }
     }
     let units: Vec<String> = form
         .unit_codes

@@ -4,7 +4,7 @@
 mod account;
 mod admin_users;
 mod audit;
-mod catalogue;
+pub(crate) mod catalogue;
 mod children;
 mod classifications;
 mod consolidation;
@@ -154,6 +154,7 @@ pub fn router() -> Router<AppState> {
         .route("/catalogue", get(catalogue::show))
         .route("/catalogue/periods", post(catalogue::create_period))
         .route("/catalogue/packages", post(catalogue::create_package))
+        .route("/catalogue/age-bands", post(catalogue::create_age_band))
         .route(
             "/admin/users",
             get(admin_users::list).post(admin_users::create),

@@ -169,7 +169,13 @@ async fn build(state: &AppState) -> Result<Built, AppError> {
             id: n.id.clone(),
             commune: format!("{}|{}", n.unit_code, n.period_id),
             category: n.category.clone(),
-            age_band: n.age_band.clone(),
+            // The optimiser's format knows only preschool, primary and
+            // other: an added band is "other" there.
+            age_band: n
+                .age_band
+                .parse::<domain::needs::AgeBand>()
+                .map_or("other", |b| b.for_optimiser())
+                .to_owned(),
             value: gap,
             priority: priority(&n, &classes),
         });
@@ -219,10 +225,14 @@ async fn build(state: &AppState) -> Result<Built, AppError> {
                     .map(|c| c.iter().map(|x| x.as_str().to_owned()).collect()),
             ),
             communes,
-            age_bands: as_names(
-                r.age_bands
-                    .map(|a| a.iter().map(|x| x.as_str().to_owned()).collect()),
-            ),
+            age_bands: as_names(r.age_bands.map(|a| {
+                a.iter()
+                    .map(|x| x.for_optimiser())
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect()
+            })),
         });
     }
     Ok(Built {

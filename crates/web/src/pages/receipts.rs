@@ -167,7 +167,8 @@ pub async fn create(
         let store = storage::stock::get_store(&state.db, store_id)
             .await?
             .ok_or(AppError::NotFound)?;
-        require(&ctx, Action::ViewUnitData, Target::Unit(&store.unit_code))?;
+        // Goods into a store are a stock movement: whoever keeps the store.
+        require(&ctx, Action::ManageStock, Target::Unit(&store.unit_code))?;
         let new = NewReceipt {
             pledge_id: id.clone(),
             kind: "goods".into(),
