@@ -979,7 +979,11 @@ async fn a_receipt_with_a_live_allocation_is_reversed_only_after_it() {
         .await
         .expect("q"),
     };
-    assert_eq!(received, vec![(0,)], "the pledge's received summary is back to 0");
+    assert_eq!(
+        received,
+        vec![(0,)],
+        "the pledge's received summary is back to 0"
+    );
     assert_eq!(
         storage::flows::totals(db, &Boundary::All).await.expect("q"),
         totals(0, 0, 0, 0)
