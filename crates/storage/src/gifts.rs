@@ -45,7 +45,12 @@ pub async fn of_donor(
     donor_id: &str,
     pledge_id: Option<&str>,
 ) -> Result<Vec<GiftLine>, StorageError> {
-    let (allocs, draws): (Vec<AllocRow>, Vec<(String, String, i64)>) = db_run!(db, |pool| {
+    type Loaded = (
+        Vec<AllocRow>,
+        Vec<(String, String, i64)>,
+        Vec<crate::deliveries::Delivery>,
+    );
+    let (allocs, draws, drawn): Loaded = db_run!(db, |pool| {
         let allocs = sqlx::query_as(
             "SELECT a.id, a.pledge_id, n.id, s.name, n.unit_code, n.category, p.name, a.amount, n.quantity \
              FROM live_allocations a JOIN pledges g ON g.id = a.pledge_id JOIN need_lines n ON n.id = a.need_line_id \
@@ -65,20 +70,29 @@ pub async fn of_donor(
         .bind(pledge_id)
         .fetch_all(pool)
         .await?;
-        (allocs, draws)
+        // The deliveries drawn on, in one query rather than one per delivery.
+        let drawn = sqlx::query_as::<_, crate::deliveries::Delivery>(sqlx::AssertSqlSafe(format!(
+            "{} WHERE id IN (SELECT da.delivery_id FROM delivery_allocations da \
+             JOIN live_allocations a ON a.id = da.allocation_id JOIN pledges g ON g.id = a.pledge_id \
+             WHERE g.donor_id = $1 AND ($2 IS NULL OR g.id = $2))",
+            crate::deliveries::DELIVERY_COLUMNS
+        )))
+        .bind(donor_id)
+        .bind(pledge_id)
+        .fetch_all(pool)
+        .await?;
+        (allocs, draws, drawn)
     });
     // The deliveries drawn on, with their accepted value.
-    let mut deliveries: HashMap<String, (crate::deliveries::Delivery, i64)> = HashMap::new();
-    for (_, delivery_id, _) in &draws {
-        if deliveries.contains_key(delivery_id) {
-            continue;
-        }
-        if let Some(d) = crate::deliveries::get(db, delivery_id).await? {
-            let ncs = crate::deliveries::ncs_of(db, delivery_id).await?;
-            let accepted = crate::deliveries::accepted_of(&d, &ncs);
-            deliveries.insert(delivery_id.clone(), (d, accepted));
-        }
-    }
+    let ncs = crate::deliveries::ncs_by_delivery(db).await?;
+    let deliveries: HashMap<String, (crate::deliveries::Delivery, i64)> = drawn
+        .into_iter()
+        .map(|d| {
+            let accepted =
+                crate::deliveries::accepted_of(&d, ncs.get(&d.id).map_or(&[][..], Vec::as_slice));
+            (d.id.clone(), (d, accepted))
+        })
+        .collect();
     let mut by_alloc: HashMap<String, (i64, i64, i64)> = HashMap::new();
     for (alloc, delivery_id, amount) in &draws {
         let Some((d, accepted)) = deliveries.get(delivery_id) else {
