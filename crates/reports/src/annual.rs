@@ -9,6 +9,8 @@
 //! budget for management (R13) is a line of its own, never added to the
 //! resources mobilised. Nothing about a child appears here but counts.
 
+use std::collections::BTreeMap;
+
 use chrono::{Datelike, NaiveDate};
 use i18n::Lang;
 use serde::{Deserialize, Serialize};
@@ -160,8 +162,12 @@ pub struct AnnualFigures {
     pub state_budget_money: i64,
     /// Need and coverage by category (keys are category names).
     pub by_category: Vec<CoverageFigure>,
-    /// Children (lượt) by age band (keys are age-band names).
+    /// Children (lượt) by age band (keys are age-band codes).
     pub by_age_band: Vec<CoverageFigure>,
+    /// The Vietnamese names of the bands the coordinator added (the plan's
+    /// bands are named by the catalogue of messages).
+    #[serde(default)]
+    pub age_band_names: BTreeMap<String, String>,
     /// Need and coverage by unit below the report's unit (today's communes,
     /// or provinces in the national roll-up).
     pub by_area: Vec<CoverageFigure>,
@@ -211,6 +217,15 @@ impl AnnualFigures {
             t.add(c);
         }
         t
+    }
+
+    /// The Vietnamese name of an age band's code: an added band's own name,
+    /// else the plan's band's label, else the code.
+    pub fn band_label(&self, key: &str) -> String {
+        self.age_band_names
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| age_band_label(key))
     }
 
     /// Whether the period holds any figure at all.
@@ -689,7 +704,7 @@ fn children_section(f: &AnnualFigures) -> Section {
         "Biểu 6. Lượt trẻ em được hỗ trợ theo độ tuổi".to_owned(),
         "Độ tuổi",
         &f.by_age_band,
-        |c| age_band_label(&c.key),
+        |c| f.band_label(&c.key),
     );
     let by_area = children_table(
         f,
@@ -945,6 +960,7 @@ mod tests {
             state_budget_money: 0,
             by_category: Vec::new(),
             by_age_band: Vec::new(),
+            age_band_names: BTreeMap::new(),
             by_area: Vec::new(),
             months: Vec::new(),
             deliveries_recorded: false,
@@ -1032,6 +1048,38 @@ mod tests {
         );
         let budget = &doc.sections[1].tables[1];
         assert_eq!(budget.rows[0][2], Cell::Money(7_000));
+    }
+
+    #[test]
+    fn an_added_band_is_printed_by_its_name_not_its_code() {
+        let mut f = empty();
+        f.by_age_band = vec![
+            CoverageFigure {
+                key: "primary".into(),
+                need: 100,
+                children_need: 10,
+                ..CoverageFigure::default()
+            },
+            CoverageFigure {
+                key: "thcs".into(),
+                need: 200,
+                children_need: 20,
+                ..CoverageFigure::default()
+            },
+        ];
+        f.by_category = vec![CoverageFigure {
+            key: "warm_clothing".into(),
+            need: 300,
+            children_need: 30,
+            ..CoverageFigure::default()
+        }];
+        f.age_band_names
+            .insert("thcs".into(), "Trung học cơ sở (11–14 tuổi)".into());
+        assert_eq!(f.band_label("thcs"), "Trung học cơ sở (11–14 tuổi)");
+        assert_eq!(f.band_label("primary"), "Tiểu học (6–10 tuổi)");
+        let text = format!("{:?}", document(&f));
+        assert!(text.contains("Trung học cơ sở (11–14 tuổi)"), "{text}");
+        assert!(!text.contains("Text(\"thcs\")"), "{text}");
     }
 
     #[test]

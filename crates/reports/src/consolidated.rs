@@ -430,6 +430,7 @@ mod tests {
             state_budget_money: 0,
             by_category: Vec::new(),
             by_age_band: Vec::new(),
+            age_band_names: std::collections::BTreeMap::new(),
             by_area: Vec::new(),
             months: Vec::new(),
             deliveries_recorded: false,

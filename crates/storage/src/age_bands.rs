@@ -3,7 +3,9 @@
 //! `other` are seeded and built in; the coordinator adds others (e.g.
 //! `thcs` 11–14) whose ages overlap no other band's. Packages and pledge
 //! restrictions carry a band's code ([`domain::needs::AgeBand`]); a code
-//! with no row here is refused. Bands are never edited nor deleted.
+//! with no row here is refused. An added band can be renamed or given other
+//! ages ([`update`]) and removed while nothing names it ([`delete`]); the
+//! plan's bands are fixed.
 
 use chrono::{DateTime, Utc};
 use domain::needs::AgeBand;
@@ -130,6 +132,160 @@ pub async fn create(
             max_age: Some(band.max_age),
             built_in: false,
         }))
+    })?;
+    Ok(out)
+}
+
+/// Why an added band could not be changed or removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BandChangeRefusal {
+    /// No band has this code.
+    Unknown,
+    /// The plan's bands (and `other`) are fixed.
+    BuiltIn,
+    /// The new names or ages are not acceptable.
+    Invalid(BandError),
+    /// Package versions or pledge restrictions name the band (it can be
+    /// renamed, not removed).
+    InUse { packages: i64, pledges: i64 },
+}
+
+/// Other bands as [`check_band`] reads them: `(code, ages)`.
+type Others = Vec<(String, Option<(i64, i64)>)>;
+
+/// The stored bands split into the one of `code` and the others.
+fn split_off(rows: Vec<Band>, code: &str) -> (Option<Band>, Others) {
+    let mut this = None;
+    let mut others = Vec::new();
+    for b in rows {
+        if b.code == code {
+            this = Some(b);
+        } else {
+            others.push((b.code, b.min_age.zip(b.max_age)));
+        }
+    }
+    (this, others)
+}
+
+/// Renames an added band or changes its ages (still overlapping no other
+/// band's), audited with the values before and after. The plan's bands are
+/// fixed.
+pub async fn update(
+    db: &Db,
+    code: &str,
+    spec: &BandSpec,
+    actor: &AuditActor,
+    now: DateTime<Utc>,
+) -> Result<Result<Band, BandChangeRefusal>, StorageError> {
+    let out = db_tx!(db, |tx| {
+        let rows = sqlx::query_as::<_, Band>(sqlx::AssertSqlSafe(COLUMNS.to_owned()))
+            .fetch_all(&mut *tx)
+            .await?;
+        let (this, others) = split_off(rows, code);
+        let Some(before) = this else {
+            return Ok(Err(BandChangeRefusal::Unknown));
+        };
+        if before.built_in {
+            return Ok(Err(BandChangeRefusal::BuiltIn));
+        }
+        let wanted = BandSpec {
+            code: before.code.clone(),
+            ..spec.clone()
+        };
+        let band = match check_band(&wanted, &others) {
+            Ok(b) => b,
+            Err(e) => return Ok(Err(BandChangeRefusal::Invalid(e))),
+        };
+        sqlx::query(
+            "UPDATE age_bands SET name_vi = $1, name_en = $2, min_age = $3, max_age = $4 \
+             WHERE code = $5",
+        )
+        .bind(&band.name_vi)
+        .bind(&band.name_en)
+        .bind(band.min_age)
+        .bind(band.max_age)
+        .bind(&band.code)
+        .execute(&mut *tx)
+        .await?;
+        let rec = AuditRecord {
+            actor: actor.clone(),
+            at: now,
+            action: "update",
+            entity: "age_band",
+            entity_id: band.code.clone(),
+            before: Some(json!({"name_vi": before.name_vi, "name_en": before.name_en,
+                "min_age": before.min_age, "max_age": before.max_age})),
+            after: Some(json!({"name_vi": band.name_vi, "name_en": band.name_en,
+                "min_age": band.min_age, "max_age": band.max_age})),
+        };
+        (*tx).append(&rec).await?;
+        Ok::<Result<Band, BandChangeRefusal>, StorageError>(Ok(Band {
+            code: band.code,
+            name_vi: band.name_vi,
+            name_en: band.name_en,
+            min_age: Some(band.min_age),
+            max_age: Some(band.max_age),
+            built_in: false,
+        }))
+    })?;
+    Ok(out)
+}
+
+/// Removes an added band that no package version and no pledge restriction
+/// names (audited). A band in use is refused with the counts, so that the
+/// coordinator knows what holds it.
+pub async fn delete(
+    db: &Db,
+    code: &str,
+    actor: &AuditActor,
+    now: DateTime<Utc>,
+) -> Result<Result<(), BandChangeRefusal>, StorageError> {
+    let out = db_tx!(db, |tx| {
+        let rows = sqlx::query_as::<_, Band>(sqlx::AssertSqlSafe(COLUMNS.to_owned()))
+            .fetch_all(&mut *tx)
+            .await?;
+        let (this, _) = split_off(rows, code);
+        let Some(before) = this else {
+            return Ok(Err(BandChangeRefusal::Unknown));
+        };
+        if before.built_in {
+            return Ok(Err(BandChangeRefusal::BuiltIn));
+        }
+        let packages: (i64,) =
+            sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM packages WHERE age_band = $1")
+                .bind(code)
+                .fetch_one(&mut *tx)
+                .await?;
+        // pledges.age_bands is a comma-separated list of codes.
+        let pledges: (i64,) = sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM pledges WHERE age_bands IS NOT NULL \
+             AND (',' || REPLACE(age_bands, ' ', '') || ',') LIKE $1",
+        )
+        .bind(format!("%,{code},%"))
+        .fetch_one(&mut *tx)
+        .await?;
+        if packages.0 > 0 || pledges.0 > 0 {
+            return Ok(Err(BandChangeRefusal::InUse {
+                packages: packages.0,
+                pledges: pledges.0,
+            }));
+        }
+        sqlx::query("DELETE FROM age_bands WHERE code = $1")
+            .bind(code)
+            .execute(&mut *tx)
+            .await?;
+        let rec = AuditRecord {
+            actor: actor.clone(),
+            at: now,
+            action: "delete",
+            entity: "age_band",
+            entity_id: before.code.clone(),
+            before: Some(json!({"name_vi": before.name_vi, "name_en": before.name_en,
+                "min_age": before.min_age, "max_age": before.max_age})),
+            after: None,
+        };
+        (*tx).append(&rec).await?;
+        Ok::<Result<(), BandChangeRefusal>, StorageError>(Ok(()))
     })?;
     Ok(out)
 }

@@ -993,6 +993,13 @@ pub async fn annual_figures(
         ],
     );
     let by_age_band = ordered(by_band, &["preschool", "primary", "other"]);
+    // The names of the bands the coordinator added, for the ones printed.
+    let age_band_names: BTreeMap<String, String> = crate::age_bands::list(db)
+        .await?
+        .into_iter()
+        .filter(|b| !b.built_in && by_age_band.iter().any(|g| g.key == b.code))
+        .map(|b| (b.code, b.name_vi))
+        .collect();
 
     let mut areas: BTreeMap<(String, String), CoverageFigure> = BTreeMap::new();
     if unit.level == UnitLevel::National {
@@ -1062,6 +1069,7 @@ pub async fn annual_figures(
         state_budget_money: budget_money,
         by_category,
         by_age_band,
+        age_band_names,
         by_area: areas.into_values().collect(),
         months,
         deliveries_recorded: deliveries,

@@ -413,6 +413,25 @@ pub async fn reverse(
             .bind(now)
             .execute(&mut *tx)
             .await?;
+            // A bank statement line matched to a reversed receipt is money
+            // that did arrive: it goes back to the officers' unmatched list,
+            // to be matched again (to the right commitment).
+            let mut freed: Vec<String> = Vec::new();
+            if kind == ReversalKind::Receipt {
+                freed = sqlx::query_scalar(
+                    "SELECT id FROM statement_lines WHERE receipt_id = $1 ORDER BY id",
+                )
+                .bind(target_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE statement_lines SET status = 'unmatched', pledge_id = NULL, \
+                     receipt_id = NULL, decided_by = NULL, decided_at = NULL WHERE receipt_id = $1",
+                )
+                .bind(target_id)
+                .execute(&mut *tx)
+                .await?;
+            }
             let rec = AuditRecord {
                 actor: actor.clone(),
                 at: now,
@@ -421,7 +440,7 @@ pub async fn reverse(
                 entity_id: reversal.id.clone(),
                 before: None,
                 after: Some(json!({"kind": reversal.kind, "target_id": reversal.target_id,
-                    "reason": reversal.reason})),
+                    "reason": reversal.reason, "statement_lines_unmatched": freed})),
             };
             if kind == ReversalKind::Receipt {
                 // The report summaries add up live receipts only.

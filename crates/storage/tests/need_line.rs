@@ -952,6 +952,45 @@ async fn statement_lines_match_by_code_become_receipts_once_and_the_rest_wait_fo
         .expect("q")
         .expect("verifies");
     assert_eq!(report.entries, 2);
+    // The receipt matched to the wrong commitment is reversed: the money did
+    // arrive, so its statement line is waiting to be matched again.
+    storage::reversals::reverse(
+        &w.db,
+        storage::reversals::ReversalKind::Receipt,
+        &receipt.id,
+        "nhầm cam kết",
+        &actor(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("reversed");
+    let line = storage::statements::line(&w.db, &ft2.id)
+        .await
+        .expect("q")
+        .expect("line");
+    assert_eq!(
+        (line.status.as_str(), line.receipt_id.as_deref()),
+        ("unmatched", None)
+    );
+    assert_eq!(
+        storage::statements::unmatched_total(&w.db)
+            .await
+            .expect("q"),
+        (1, 5_000_000)
+    );
+    let again = storage::statements::confirm(
+        &w.db,
+        &ft2.id,
+        "p2",
+        "Vietcombank 0071000123456",
+        &actor(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("matched again");
+    assert_ne!(again.id, receipt.id);
 }
 
 fn public_offer(line: &str, donor_id: &str, pledge_id: &str) -> (Donor, Pledge) {

@@ -541,3 +541,123 @@ async fn age_bands_are_data_added_without_overlap_and_packages_need_an_existing_
     );
     assert!(line(&w.db, "th-hk", &thcs_pkg, 20).await.is_ok());
 }
+
+#[tokio::test]
+async fn an_added_band_is_renamed_or_removed_while_the_plans_bands_stay_fixed() {
+    use domain::needs::category::{BandError, BandSpec};
+    use storage::age_bands::BandChangeRefusal;
+    let w = world().await;
+    let spec = |code: &str, name: &str, min: i64, max: i64| BandSpec {
+        code: code.into(),
+        name_vi: name.into(),
+        name_en: format!("{name} (en)"),
+        min_age: min,
+        max_age: max,
+    };
+    for (code, min, max) in [("thcs", 11, 14), ("thpt", 15, 17)] {
+        storage::age_bands::create(&w.db, &spec(code, code, min, max), &actor(), Utc::now())
+            .await
+            .expect("q")
+            .expect("added");
+    }
+    // Renamed, ages widened as far as the next band allows.
+    let renamed = storage::age_bands::update(
+        &w.db,
+        "thcs",
+        &spec("ignored", "Trung học cơ sở", 11, 14),
+        &actor(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("renamed");
+    assert_eq!(
+        (renamed.code.as_str(), renamed.name_vi.as_str()),
+        ("thcs", "Trung học cơ sở")
+    );
+    assert_eq!(
+        storage::age_bands::update(
+            &w.db,
+            "thcs",
+            &spec("thcs", "x", 11, 15),
+            &actor(),
+            Utc::now()
+        )
+        .await
+        .expect("q"),
+        Err(BandChangeRefusal::Invalid(BandError::Overlap {
+            code: "thpt".into(),
+            min: 15,
+            max: 17
+        }))
+    );
+    assert_eq!(
+        storage::age_bands::update(
+            &w.db,
+            "primary",
+            &spec("primary", "x", 6, 11),
+            &actor(),
+            Utc::now()
+        )
+        .await
+        .expect("q"),
+        Err(BandChangeRefusal::BuiltIn)
+    );
+    assert_eq!(
+        storage::age_bands::update(
+            &w.db,
+            "nope",
+            &spec("nope", "x", 20, 21),
+            &actor(),
+            Utc::now()
+        )
+        .await
+        .expect("q"),
+        Err(BandChangeRefusal::Unknown)
+    );
+    let stored = storage::age_bands::get(&w.db, "thcs")
+        .await
+        .expect("q")
+        .expect("kept");
+    assert_eq!(
+        (stored.name_vi.as_str(), stored.max_age),
+        ("Trung học cơ sở", Some(14))
+    );
+
+    // A band a package names is kept; one nothing names is removed.
+    package(&w.db, "ĐA-THCS", "thcs".parse().expect("code")).await;
+    assert_eq!(
+        storage::age_bands::delete(&w.db, "thcs", &actor(), Utc::now())
+            .await
+            .expect("q"),
+        Err(BandChangeRefusal::InUse {
+            packages: 1,
+            pledges: 0
+        })
+    );
+    assert_eq!(
+        storage::age_bands::delete(&w.db, "other", &actor(), Utc::now())
+            .await
+            .expect("q"),
+        Err(BandChangeRefusal::BuiltIn)
+    );
+    storage::age_bands::delete(&w.db, "thpt", &actor(), Utc::now())
+        .await
+        .expect("q")
+        .expect("removed");
+    assert!(
+        storage::age_bands::get(&w.db, "thpt")
+            .await
+            .expect("q")
+            .is_none()
+    );
+    assert!(
+        storage::age_bands::get(&w.db, "thcs")
+            .await
+            .expect("q")
+            .is_some()
+    );
+    storage::audit::verify(&w.db)
+        .await
+        .expect("the audit chain holds");
+}

@@ -1092,4 +1092,93 @@ async fn age_bands_are_data_the_coordinator_adds_without_overlap() {
             .expect("q")
             .is_some()
     );
+
+    // An added band is renamed by its form; the page then shows the name.
+    let edit = [
+        ("csrf", csrf.as_str()),
+        ("name_vi", "Trung học phổ thông"),
+        ("name_en", "Upper secondary"),
+        ("min_age", "15"),
+        ("max_age", "18"),
+    ];
+    let r = a
+        .client
+        .post("/catalogue/age-bands/thpt", &cookie, &edit)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = a.client.get("/catalogue", &cookie).await;
+    assert!(
+        page.body.contains("Upper secondary</td><td>15–18"),
+        "{}",
+        page.body
+    );
+
+    // Through the API: the plan's bands are fixed (409), a band a package
+    // names is kept (409 with the counts), an unused one is deleted (204).
+    let put = |code: &str, body: serde_json::Value| {
+        let client = &a.client;
+        let token = coord.clone();
+        let path = format!("/api/v1/catalogue/age-bands/{code}");
+        async move { client.api("PUT", &path, &token, body).await }
+    };
+    let edit = |min: i64, max: i64| json!({"name_vi": "THCS", "name_en": "Lower secondary", "min_age": min, "max_age": max});
+    let (s, v) = put("primary", edit(6, 11)).await;
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (StatusCode::CONFLICT, Some("band-error-built-in"))
+    );
+    let (s, v) = put("thcs", edit(11, 15)).await;
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("band-error-overlap")),
+        "{v}"
+    );
+    let (s, v) = put("thcs", edit(11, 14)).await;
+    assert_eq!(
+        (s, v["name_vi"].as_str()),
+        (StatusCode::OK, Some("THCS")),
+        "{v}"
+    );
+    let (s, v) = put("nope", edit(20, 21)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    let (s, _) = a
+        .client
+        .api(
+            "DELETE",
+            "/api/v1/catalogue/age-bands/thcs",
+            &local,
+            json!(null),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = a
+        .client
+        .api(
+            "DELETE",
+            "/api/v1/catalogue/age-bands/thcs",
+            &coord,
+            json!(null),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"].as_str(), v["packages"].as_i64()),
+        (StatusCode::CONFLICT, Some("band-error-in-use"), Some(1)),
+        "{v}"
+    );
+    let (s, _) = a
+        .client
+        .api(
+            "DELETE",
+            "/api/v1/catalogue/age-bands/thpt",
+            &coord,
+            json!(null),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert!(
+        storage::age_bands::get(&a.db, "thpt")
+            .await
+            .expect("q")
+            .is_none()
+    );
 }

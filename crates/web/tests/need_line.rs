@@ -1546,3 +1546,161 @@ async fn public_pledges_from_one_address_are_limited_per_minute() {
         .count();
     assert_eq!(on_line, default_limit);
 }
+
+/// A pledge restricted to an added band (THCS) is proposed only for lines of
+/// that band — not for a line of another added band (THPT), although the
+/// optimiser's own format knows neither and the THPT line ranks higher.
+#[tokio::test]
+async fn a_pledge_restricted_to_an_added_band_is_proposed_only_for_that_band() {
+    let app = app().await;
+    let sys = AuditActor::system("t");
+    let now = Utc::now();
+    let mut packages = Vec::new();
+    for (code, min, max) in [("thcs", 11, 14), ("thpt", 15, 17)] {
+        storage::age_bands::create(
+            &app.db,
+            &domain::needs::category::BandSpec {
+                code: code.into(),
+                name_vi: code.to_uppercase(),
+                name_en: code.to_uppercase(),
+                min_age: min,
+                max_age: max,
+            },
+            &sys,
+            now,
+        )
+        .await
+        .expect("q")
+        .expect("band");
+        let pkg = PackageVersion {
+            code: format!("ĐA-{code}"),
+            version: 0,
+            name: format!("Áo ấm {code}"),
+            category: Category::WarmClothing,
+            age_band: code.parse().expect("code"),
+            items: vec![PackageItem {
+                name: "Áo ấm".into(),
+                unit: "cái".into(),
+                quantity: 1,
+                unit_value: 320_000,
+            }],
+        };
+        packages.push(
+            storage::catalogue::add_package_version(&app.db, &pkg, false, &sys, now)
+                .await
+                .expect("pkg")
+                .id,
+        );
+    }
+    // A Lưới (khu vực III, priority 3) asks THPT coats; Huế THCS coats.
+    let c = domain::classification::NewClassification {
+        unit_code: "20056".into(),
+        kind: domain::classification::ClassificationKind::KhuVucIII,
+        village: None,
+        valid_from: NaiveDate::from_ymd_opt(2021, 6, 4).expect("d"),
+        valid_to: None,
+        instrument: "QĐ 861/QĐ-TTg".into(),
+    };
+    storage::classifications::create(&app.db, &c, false, &sys, now)
+        .await
+        .expect("class");
+    let mut lines = Vec::new();
+    for (site, package) in [("th-hk", &packages[1]), ("th-hue", &packages[0])] {
+        let id = storage::needs::create(
+            &app.db,
+            &storage::needs::NewNeedLine {
+                site_id: site.into(),
+                period_id: "winter".into(),
+                package_id: package.clone(),
+                quantity: 50,
+                note: String::new(),
+                is_demo: false,
+            },
+            &sys,
+            now,
+        )
+        .await
+        .expect("q")
+        .expect("line");
+        for (from, to) in [
+            (
+                domain::needs::NeedStatus::Assessed,
+                domain::needs::NeedStatus::Verified,
+            ),
+            (
+                domain::needs::NeedStatus::Verified,
+                domain::needs::NeedStatus::Published,
+            ),
+        ] {
+            storage::needs::set_status(&app.db, &id, from, to, None, &sys, now)
+                .await
+                .expect("status");
+        }
+        lines.push(id);
+    }
+    storage::donors::create(
+        &app.db,
+        &storage::donors::Donor {
+            id: "hx".into(),
+            kind: "organisation".into(),
+            name: "Công ty Huế Xanh".into(),
+            origin: "domestic".into(),
+            donor_type: "business".into(),
+            tax_code: None,
+            phone: None,
+            email: None,
+            publish_name: true,
+            anonymous: false,
+            is_demo: false,
+        },
+        &sys,
+        now,
+    )
+    .await
+    .expect("donor");
+    storage::donors::create_pledge(
+        &app.db,
+        &storage::donors::Pledge {
+            id: "p-hx".into(),
+            donor_id: "hx".into(),
+            kind: "money".into(),
+            amount: 10_000_000,
+            status: "pledged".into(),
+            categories: None,
+            unit_codes: None,
+            age_bands: Some("thcs".into()),
+            period_id: None,
+            due_on: None,
+            origin: "officer".into(),
+            need_line_id: None,
+            note: String::new(),
+            is_demo: false,
+            number: None,
+        },
+        &sys,
+        now,
+    )
+    .await
+    .expect("pledge");
+    storage::donors::commit(&app.db, "p-hx", &sys, now)
+        .await
+        .expect("commit");
+    let (coord, _) = app.login("coord").await;
+    let page = app.get("/allocations/propose", &coord).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let (items, amounts) = proposal_rows(&page.body);
+    let amount_for = |line: &str| -> i64 {
+        items
+            .iter()
+            .zip(&amounts)
+            .filter(|(i, _)| i.split('|').nth(1) == Some(line))
+            .filter_map(|(_, a)| a.parse::<i64>().ok())
+            .sum()
+    };
+    assert_eq!(amount_for(&lines[0]), 0, "THPT line: {items:?} {amounts:?}");
+    assert_eq!(
+        amount_for(&lines[1]),
+        10_000_000,
+        "THCS line: {items:?} {amounts:?}"
+    );
+}

@@ -6,7 +6,7 @@
 //! `GET /api/v1/catalogue/age-bands` for the bands.
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -222,5 +222,87 @@ pub async fn create_age_band(
                 json!({}),
             ))
         }
+    }
+}
+
+#[derive(Deserialize)]
+struct BandEditIn {
+    name_vi: String,
+    name_en: String,
+    min_age: i64,
+    max_age: i64,
+}
+
+/// The API's answer to a refused change of a band: 404 unknown, 409 built
+/// in or in use (with the counts), 422 invalid names or ages.
+fn band_change_refusal(
+    lang: i18n::Lang,
+    code: &str,
+    e: &storage::age_bands::BandChangeRefusal,
+) -> Response {
+    use storage::age_bands::BandChangeRefusal as R;
+    let message = crate::pages::catalogue::band_change_message(lang, code, e);
+    match e {
+        R::Unknown => refusal(
+            StatusCode::NOT_FOUND,
+            "band-error-unknown",
+            message,
+            json!({}),
+        ),
+        R::BuiltIn => refusal(
+            StatusCode::CONFLICT,
+            "band-error-built-in",
+            message,
+            json!({}),
+        ),
+        R::InUse { packages, pledges } => refusal(
+            StatusCode::CONFLICT,
+            "band-error-in-use",
+            message,
+            json!({"packages": packages, "pledges": pledges}),
+        ),
+        R::Invalid(b) => refusal(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            b.message_key(),
+            message,
+            json!({}),
+        ),
+    }
+}
+
+/// `PUT /api/v1/catalogue/age-bands/{code}`: renames an added band or
+/// changes its ages (still overlapping no other band's).
+pub async fn update_age_band(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(code): Path<String>,
+    bytes: Bytes,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::Allocate, Target::Anywhere)?;
+    let input: BandEditIn = body(&bytes)?;
+    let spec = BandSpec {
+        code: code.clone(),
+        name_vi: input.name_vi,
+        name_en: input.name_en,
+        min_age: input.min_age,
+        max_age: input.max_age,
+    };
+    match storage::age_bands::update(&state.db, &code, &spec, &actor_of(&ctx), Utc::now()).await? {
+        Ok(b) => Ok(Json(band_json(&b)).into_response()),
+        Err(e) => Ok(band_change_refusal(ctx.lang, &code, &e)),
+    }
+}
+
+/// `DELETE /api/v1/catalogue/age-bands/{code}`: removes an added band that
+/// no package version or pledge names (204).
+pub async fn delete_age_band(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::Allocate, Target::Anywhere)?;
+    match storage::age_bands::delete(&state.db, &code, &actor_of(&ctx), Utc::now()).await? {
+        Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),
+        Err(e) => Ok(band_change_refusal(ctx.lang, &code, &e)),
     }
 }

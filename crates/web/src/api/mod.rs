@@ -20,7 +20,7 @@ mod stores;
 pub(crate) use public::is_json;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 
 use crate::state::AppState;
 
@@ -53,6 +53,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/catalogue/age-bands",
             get(catalogue::age_bands).post(catalogue::create_age_band),
+        )
+        .route(
+            "/api/v1/catalogue/age-bands/{code}",
+            put(catalogue::update_age_band).delete(catalogue::delete_age_band),
         )
         .route(
             "/api/v1/catalogue/packages",

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Form, State};
+use axum::extract::{Form, Path, State};
 use axum::response::Response;
 use chrono::Utc;
 use domain::authz::{Action, Target, authorize};
@@ -27,6 +27,11 @@ struct BandRow {
     /// "3–5", or empty for the catch-all.
     ages: String,
     built_in: bool,
+    /// For the edit form of an added band.
+    name_vi: String,
+    name_en: String,
+    min_age: String,
+    max_age: String,
 }
 
 #[derive(Template)]
@@ -97,6 +102,10 @@ async fn page(state: &AppState, ctx: &Ctx, error: Option<String>) -> Result<Resp
                 _ => String::new(),
             },
             built_in: b.built_in,
+            name_vi: b.name_vi.clone(),
+            name_en: b.name_en.clone(),
+            min_age: b.min_age.map(|a| a.to_string()).unwrap_or_default(),
+            max_age: b.max_age.map(|a| a.to_string()).unwrap_or_default(),
         })
         .collect();
     render(&CataloguePage {
@@ -268,5 +277,78 @@ pub async fn create_age_band(
     match storage::age_bands::create(&state.db, &spec, &actor_of(&ctx), Utc::now()).await? {
         Ok(_) => Ok(see_other("/catalogue#age-bands")),
         Err(e) => page(&state, &ctx, Some(band_message(ctx.lang, &e))).await,
+    }
+}
+
+/// A refused change of an added band, in the reader's language.
+pub(crate) fn band_change_message(
+    lang: i18n::Lang,
+    code: &str,
+    e: &storage::age_bands::BandChangeRefusal,
+) -> String {
+    use storage::age_bands::BandChangeRefusal as R;
+    match e {
+        R::Unknown => i18n::tf(lang, "band-error-unknown", &[("code", code)]),
+        R::BuiltIn => i18n::t(lang, "band-error-built-in"),
+        R::Invalid(b) => band_message(lang, b),
+        R::InUse { packages, pledges } => i18n::tf(
+            lang,
+            "band-error-in-use",
+            &[
+                ("code", code),
+                ("packages", &packages.to_string()),
+                ("pledges", &pledges.to_string()),
+            ],
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct BandEditForm {
+    name_vi: String,
+    name_en: String,
+    min_age: String,
+    max_age: String,
+}
+
+/// `POST /catalogue/age-bands/{code}`: renames an added band or changes its
+/// ages (the coordinator; the plan's bands are fixed).
+pub async fn update_age_band(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(code): Path<String>,
+    Form(f): Form<BandEditForm>,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::Allocate, Target::Anywhere)?;
+    let (Ok(min_age), Ok(max_age)) = (
+        f.min_age.trim().parse::<i64>(),
+        f.max_age.trim().parse::<i64>(),
+    ) else {
+        return page(&state, &ctx, Some(i18n::t(ctx.lang, "band-error-ages"))).await;
+    };
+    let spec = BandSpec {
+        code: code.clone(),
+        name_vi: f.name_vi,
+        name_en: f.name_en,
+        min_age,
+        max_age,
+    };
+    match storage::age_bands::update(&state.db, &code, &spec, &actor_of(&ctx), Utc::now()).await? {
+        Ok(_) => Ok(see_other("/catalogue#age-bands")),
+        Err(e) => page(&state, &ctx, Some(band_change_message(ctx.lang, &code, &e))).await,
+    }
+}
+
+/// `POST /catalogue/age-bands/{code}/delete`: removes an added band that
+/// nothing names.
+pub async fn delete_age_band(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    require(&ctx, Action::Allocate, Target::Anywhere)?;
+    match storage::age_bands::delete(&state.db, &code, &actor_of(&ctx), Utc::now()).await? {
+        Ok(()) => Ok(see_other("/catalogue#age-bands")),
+        Err(e) => page(&state, &ctx, Some(band_change_message(ctx.lang, &code, &e))).await,
     }
 }

@@ -156,6 +156,14 @@ pub fn router() -> Router<AppState> {
         .route("/catalogue/packages", post(catalogue::create_package))
         .route("/catalogue/age-bands", post(catalogue::create_age_band))
         .route(
+            "/catalogue/age-bands/{code}",
+            post(catalogue::update_age_band),
+        )
+        .route(
+            "/catalogue/age-bands/{code}/delete",
+            post(catalogue::delete_age_band),
+        )
+        .route(
             "/admin/users",
             get(admin_users::list).post(admin_users::create),
         )

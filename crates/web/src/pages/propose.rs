@@ -4,9 +4,11 @@
 //! explanations and accepts it: one transaction through the same overlap
 //! guard as a hand allocation.
 //!
-//! Periods are encoded exactly in the optimiser's commune attribute: a need
-//! line's "commune" is `unit|period`, and a pledge restricted by unit and/or
-//! period lists exactly the `unit|period` keys it may serve.
+//! Periods and age bands are encoded exactly in the optimiser's commune
+//! attribute: a need line's "commune" is `unit|period|band`, and a pledge
+//! restricted by unit, period and/or age band lists exactly the keys it may
+//! serve. (The optimiser's own format knows only the plan's three bands; a
+//! band the coordinator added is thus respected as exactly as the others.)
 //!
 //! Two modes (radio `fairness`): the priority objective (default, exact) and
 //! "max–min fairness by commune" (`fairness=maxmin`: an LP that first lifts
@@ -110,7 +112,7 @@ pub(crate) fn is_maxmin(v: Option<&str>) -> bool {
     v == Some("maxmin")
 }
 
-/// The unit (commune) of the optimiser's `unit|period` key.
+/// The unit (commune) of the optimiser's `unit|period|band` key.
 fn unit_of(key: &str) -> String {
     key.split('|').next().unwrap_or(key).to_owned()
 }
@@ -167,23 +169,19 @@ async fn build(state: &AppState) -> Result<Built, AppError> {
         }
         needs.push(allocation::Need {
             id: n.id.clone(),
-            commune: format!("{}|{}", n.unit_code, n.period_id),
+            commune: format!("{}|{}|{}", n.unit_code, n.period_id, n.age_band),
             category: n.category.clone(),
-            // The optimiser's format knows only preschool, primary and
-            // other: an added band is "other" there.
-            age_band: n
-                .age_band
-                .parse::<domain::needs::AgeBand>()
-                .map_or("other", |b| b.for_optimiser())
-                .to_owned(),
+            // The band is in the key; the optimiser's own attribute (which
+            // knows only the plan's three bands) is left unrestricted.
+            age_band: "other".to_owned(),
             value: gap,
             priority: priority(&n, &classes),
         });
         lines.insert(n.id.clone(), n);
     }
-    let keys: BTreeSet<(String, String)> = lines
+    let keys: BTreeSet<(String, String, String)> = lines
         .values()
-        .map(|n| (n.unit_code.clone(), n.period_id.clone()))
+        .map(|n| (n.unit_code.clone(), n.period_id.clone(), n.age_band.clone()))
         .collect();
     let mut pledges = Vec::new();
     let mut donors = HashMap::new();
@@ -194,16 +192,19 @@ async fn build(state: &AppState) -> Result<Built, AppError> {
             continue;
         }
         let r = p.restrictions();
-        let communes = if r.unit_codes.is_none() && r.period_id.is_none() {
+        let communes = if r.unit_codes.is_none() && r.period_id.is_none() && r.age_bands.is_none() {
             None
         } else {
             let list: Vec<String> = keys
                 .iter()
-                .filter(|(u, per)| {
+                .filter(|(u, per, band)| {
                     r.unit_codes.as_ref().is_none_or(|us| us.contains(u))
                         && r.period_id.as_ref().is_none_or(|x| x == per)
+                        && r.age_bands
+                            .as_ref()
+                            .is_none_or(|bs| bs.iter().any(|b| b.as_str() == band))
                 })
-                .map(|(u, per)| format!("{u}|{per}"))
+                .map(|(u, per, band)| format!("{u}|{per}|{band}"))
                 .collect();
             if list.is_empty() {
                 continue;
@@ -225,14 +226,7 @@ async fn build(state: &AppState) -> Result<Built, AppError> {
                     .map(|c| c.iter().map(|x| x.as_str().to_owned()).collect()),
             ),
             communes,
-            age_bands: as_names(r.age_bands.map(|a| {
-                a.iter()
-                    .map(|x| x.for_optimiser())
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .map(str::to_owned)
-                    .collect()
-            })),
+            age_bands: None,
         });
     }
     Ok(Built {
