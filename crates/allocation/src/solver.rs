@@ -106,6 +106,9 @@ pub struct SolveStats {
     pub augmentations: u64,
     /// Nodes taken from the BFS queues (work measure).
     pub bfs_nodes: u64,
+    /// Levels repaired locally from the cut kept from the previous solve
+    /// (see `cut.rs`); the others were searched in full.
+    pub cut_levels: u64,
 }
 
 /// Exact solver holding the reduced network and its current flow, so that
@@ -157,6 +160,10 @@ pub struct Solver {
     pub(crate) in_pos: Vec<bool>,
     /// Σ pledge values (overflow check of value updates in O(1)).
     total_value: i128,
+    /// Per level, a cut certifying its condition (see `cut.rs`).
+    pub(crate) cuts: crate::cut::Cuts,
+    /// Index of the level being solved.
+    pub(crate) level: usize,
 }
 
 fn to_u32(n: usize) -> Result<u32, ValidationError> {
@@ -357,6 +364,8 @@ impl Solver {
             pos: vec![Vec::new(); n_pledges],
             in_pos: vec![false; n_pairs],
             total_value,
+            cuts: crate::cut::Cuts::new(n_pledges, n_classes),
+            level: 0,
         })
     }
 
@@ -380,13 +389,17 @@ impl Solver {
         let mut thr = vec![0i64; n_classes];
         self.last = SolveStats::default();
         let levels = std::mem::take(&mut self.levels);
-        for (_, entries) in &levels {
+        for (li, (_, entries)) in levels.iter().enumerate() {
             for &(c, cap) in entries {
                 thr[c as usize] += cap;
             }
-            self.max_flow_level(&thr);
+            self.level = li;
+            if !(self.warm && self.cut_level(li, &thr)) {
+                self.max_flow_level(&thr);
+            }
         }
         self.levels = levels;
+        self.cuts.clear_dirty();
         self.warm = true;
     }
 
@@ -394,6 +407,7 @@ impl Solver {
     /// rounded LP flow; the caller guarantees feasibility) and recomputes
     /// class inflows and spare pledge values.
     pub(crate) fn set_flow(&mut self, flow: &[i64]) {
+        self.cuts.invalidate();
         self.flow.copy_from_slice(flow);
         self.cflow.fill(0);
         for (k, &c) in self.pair_class.iter().enumerate() {
@@ -478,10 +492,14 @@ impl Solver {
                 let take = self.flow[k].min(excess);
                 self.flow[k] -= take;
                 self.cflow[self.pair_class[k] as usize] -= take;
+                self.cuts.class_decreased(self.pair_class[k] as usize);
                 excess -= take;
             }
         }
         let used = used.min(value);
+        if value - used > self.spare[p] {
+            self.cuts.pledge_increased(p);
+        }
         self.spare[p] = value - used;
         self.total_value = total;
         if let Some(pl) = self.inst.pledges.get_mut(p) {
@@ -538,6 +556,8 @@ impl Solver {
             }
         }
         if sources.is_empty() || sinks.is_empty() {
+            // No source: every node is on the sinks' side; no sink: none.
+            self.record_cut_uniform(sources.is_empty());
             return;
         }
         // Warm start with fewer sinks than sources (the deficits left by
@@ -545,17 +565,19 @@ impl Solver {
         // region behind the sinks once instead of once per phase.
         if self.warm && sinks.len() <= sources.len() {
             self.last.phases += 1;
-            self.tree_flow_level(thr, &sinks);
+            self.tree_flow_level(thr, &sinks, false);
             return;
         }
         loop {
             sources.retain(|&v| self.source_residual(v as usize, thr) > 0);
             sinks.retain(|&v| self.cflow[v as usize - np] < thr[v as usize - np]);
             if sources.is_empty() || sinks.is_empty() {
+                self.record_cut_uniform(sources.is_empty());
                 return;
             }
             self.last.phases += 1;
-            let limit = if sinks.len() < sources.len() {
+            let backward = sinks.len() < sources.len();
+            let limit = if backward {
                 let limit = self.backward_bfs(thr, &sinks, &mut queue);
                 phase_sources.clear();
                 for &v in &queue {
@@ -574,6 +596,10 @@ impl Solver {
                 limit
             };
             if limit == UNSEEN {
+                // The search reached everything it could: the nodes that
+                // reach a sink (backward) or the complement of those
+                // reached from a source (forward) are this level's cut.
+                self.record_cut_search(&queue, backward);
                 self.reset_dist(&queue);
                 return;
             }
@@ -806,10 +832,18 @@ impl Solver {
                 self.flow[k as usize] -= delta;
             }
         }
+        if self.warm {
+            for w in stack.windows(2) {
+                self.note_arc(w[0] as usize, w[1] as usize);
+            }
+        }
         if s < np {
             self.spare[s] -= delta;
         } else {
             self.cflow[s - np] -= delta;
+            if self.warm {
+                self.cuts.class_decreased(s - np);
+            }
         }
         self.cflow[sink] += delta;
         self.last.augmentations += 1;

@@ -59,7 +59,7 @@ pub(crate) struct TreeWork {
     parent: Vec<u32>,
     /// Pledge→class pair of the arc to the parent.
     parent_arc: Vec<u32>,
-    in_tree: Vec<bool>,
+    pub(crate) in_tree: Vec<bool>,
     active: Vec<bool>,
     /// Timestamp and distance to a root, valid when `ts == time`.
     ts: Vec<u32>,
@@ -117,7 +117,7 @@ impl Solver {
         self.tw.time += 1;
     }
 
-    fn tw_activate(&mut self, v: usize) {
+    pub(crate) fn tw_activate(&mut self, v: usize) {
         if !self.tw.active[v] {
             self.tw.active[v] = true;
             self.tw.queue.push_back(v as u32);
@@ -134,9 +134,15 @@ impl Solver {
     }
 
     /// Max flow of one level by the kept search tree (see module docs);
-    /// `sinks` are the classes below `thr` (node numbers).
-    pub(crate) fn tree_flow_level(&mut self, thr: &[i64], sinks: &[u32]) {
+    /// `sinks` are the classes below `thr` (node numbers). With `in_cut`,
+    /// the sinks are those outside the level's kept cut and the tree never
+    /// enters the cut (`cut.rs`), which it then extends; otherwise the
+    /// final tree is recorded as the level's cut.
+    pub(crate) fn tree_flow_level(&mut self, thr: &[i64], sinks: &[u32], in_cut: bool) {
         let np = self.stats.pledges;
+        let cb = crate::cut::bit(self.level);
+        // Nodes with a bit of `blocked` are never added to the tree.
+        let blocked = if in_cut { cb } else { 0 };
         self.tw_tick();
         let time = self.tw.time;
         for &s in sinks {
@@ -171,7 +177,7 @@ impl Solver {
                             continue;
                         }
                         let x = np + self.pair_class[k] as usize;
-                        if !self.tw.in_tree[x] {
+                        if !self.tw.in_tree[x] && self.cuts.mask[x] & blocked == 0 {
                             if self.tw_residual_source(x, thr) > 0 {
                                 self.tw_augment(x, v, k as u32, thr);
                                 continue; // re-examine the same arc
@@ -190,7 +196,7 @@ impl Solver {
                             break;
                         }
                         let x = self.c_pledge[i] as usize;
-                        if !self.tw.in_tree[x] {
+                        if !self.tw.in_tree[x] && self.cuts.mask[x] & blocked == 0 {
                             if self.spare[x] > 0 {
                                 self.tw_augment(x, v, self.c_pair[i], thr);
                                 continue;
@@ -207,6 +213,23 @@ impl Solver {
             if !self.tw_attach_pending() {
                 break;
             }
+        }
+        // The final tree is the level's cut (every residual arc into it
+        // comes from it or from the kept cut, it holds every sink and no
+        // source): recorded, or added to the kept cut.
+        if !in_cut && cb != 0 {
+            for m in &mut self.cuts.mask {
+                *m &= !cb;
+            }
+        }
+        for j in 0..self.tw.touched.len() {
+            let v = self.tw.touched[j] as usize;
+            if self.tw.in_tree[v] {
+                self.cuts.mask[v] |= cb;
+            }
+        }
+        if !in_cut {
+            self.cut_recorded();
         }
         // Reset for the next level.
         for j in 0..self.tw.touched.len() {
@@ -258,9 +281,36 @@ impl Solver {
             j = p as usize;
         }
         let root = j - np;
+        // A portal root (`cut.rs`) that is not itself below `thr` passes
+        // the flow on to a sink inside the kept cut.
+        let portal = self.cuts.portal[j];
+        let mut sink = root;
+        let mut ext = false;
+        if portal && self.cflow[root] >= thr[root] {
+            match self.cut_extension(j, thr) {
+                Some(t) => {
+                    sink = t - np;
+                    ext = true;
+                }
+                None => {
+                    // Nothing behind it any more: it stops being a root.
+                    self.cuts.portal[j] = false;
+                    self.tw.parent[j] = NONE;
+                    self.tw.orphans.push_back(j as u32);
+                    self.tw_tick();
+                    while let Some(o) = self.tw.orphans.pop_front() {
+                        self.tw_adopt(o as usize);
+                    }
+                    return;
+                }
+            }
+        }
         let mut delta = self
             .tw_residual_source(x, thr)
-            .min(thr[root] - self.cflow[root]);
+            .min(thr[sink] - self.cflow[sink]);
+        if ext {
+            delta = delta.min(self.extension_bottleneck(j, sink + np));
+        }
         if x >= np {
             delta = delta.min(self.flow[k as usize]);
         }
@@ -277,6 +327,16 @@ impl Solver {
         } else {
             self.flow[k as usize] -= delta;
             self.cflow[x - np] -= delta;
+            self.cuts.class_decreased(x - np);
+        }
+        // Cuts of later levels this path leaves (`cut.rs`).
+        self.note_arc(x, v);
+        for idx in 0..self.tw.path.len() {
+            let y = self.tw.path[idx] as usize;
+            let p = self.tw.parent[y];
+            if p != ROOT {
+                self.note_arc(y, p as usize);
+            }
         }
         for idx in 0..self.tw.path.len() {
             let y = self.tw.path[idx] as usize;
@@ -295,8 +355,11 @@ impl Solver {
                 }
             }
         }
-        self.cflow[root] += delta;
-        if self.cflow[root] >= thr[root] {
+        if ext {
+            self.push_extension(j, sink + np, delta);
+        }
+        self.cflow[sink] += delta;
+        if !portal && self.cflow[root] >= thr[root] {
             self.tw.parent[np + root] = NONE;
             self.tw.orphans.push_back((np + root) as u32);
         }
