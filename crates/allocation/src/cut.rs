@@ -17,40 +17,51 @@
 //!   which are sources of level `j` (`thr_k ≥ thr_j`), so outside `T_j`;
 //!   they cannot enter `T_j` (no arc enters it), so their reversed arcs lie
 //!   outside; the class they draw from keeps at least `thr_k ≥ thr_j` (no
-//!   sink of level `j` appears), the class they fill stays below
-//!   `thr_k` … outside `T_j` anyway.
+//!   sink of level `j` appears) and the class they fill stays outside.
 //! * Augmentations of earlier levels `i < j` end at sinks of level `i`,
-//!   which are sinks of level `j`. A path whose arcs all stay inside `T_j`,
-//!   or all outside, keeps the cut (a class drawn from inside may become a
-//!   sink of `j`: inside; one drawn from outside may too: see the dirty
-//!   classes below). A path with an arc leaving `T_j` (`x ∈ T_j → y ∉ T_j`)
-//!   would create its reverse, entering `T_j`: that is a *breach*, noted on
-//!   every augmentation of a warm solve (`note_arc`), and level `j` is then
-//!   searched in full.
+//!   which are sinks of level `j`. A path that stays inside `T_j`, or
+//!   outside, keeps the cut, except that a class it draws from outside may
+//!   fall below `thr_j`: a *dirty class*, see below. A path arc leaving
+//!   `T_j` (`x ∈ T_j → y ∉ T_j`) creates its reverse, entering `T_j`: a
+//!   *breach*, noted on every augmentation of a warm solve (`note_arc`).
+//!   Since arcs pledge → class are never saturated, `x` is a pledge, `y` a
+//!   class and the new arc is `y → x` (class → pledge, now with flow).
 //! * Between solves, [`Solver::set_pledge_value_at`] withdraws flow (arcs
-//!   only disappear; the classes lose inflow and may become sinks: *dirty
-//!   classes*) or raises a pledge's spare value (a new source: *dirty
+//!   only disappear; the classes lose inflow and may become sinks: dirty
+//!   classes) or raises a pledge's spare value (a new source: a *dirty
 //!   pledge*). Nothing else changes the network.
 //!
-//! So at level `j` of a warm solve, with its cut unbreached, the only
-//! violations are dirty pledges with spare value inside `T_j` and dirty
-//! classes below `thr_j` outside `T_j`. `cut_level` repairs them:
+//! # Repairing a level (`cut_level`)
+//! At level `j` of a warm solve the only violations are dirty pledges with
+//! spare value inside `T_j`, dirty classes below `thr_j` outside `T_j`, and
+//! breach classes (outside, with an arc into `T_j`). In this order:
 //! 1. From each such pledge `y`, breadth-first searches inside `T_j` find
 //!    sinks and push along the paths (their reversed arcs stay inside
 //!    `T_j`); when no sink is found, the nodes searched, `F_y`, are closed
-//!    inside `T_j` under residual arcs and contain no sink: `T_j \ F_y`
-//!    is still a cut (nothing enters it from `F_y`), and `y` is outside.
-//! 2. The kept search tree of `tree_flow.rs` grows from the dirty sinks
-//!    outside `T_j`, never entering `T_j` (a path from outside cannot
-//!    enter it, and inside there is no source). It ends with a tree `A` of
-//!    the nodes outside `T_j` that reach a sink, with no source and no arc
-//!    entering it from outside `A ∪ T_j`; `T_j ∪ A` is the new cut.
+//!    inside `T_j` under residual arcs and contain no sink: `T_j \ F_y` is
+//!    still a cut (nothing enters it from `F_y`), and `y` is outside.
+//! 2. Each dirty class below `thr_j` and each breach class (a *portal*) is
+//!    a root `r`, filled from sources outside the cut by breadth-first
+//!    searches backwards from `r` over nodes outside the cut (a path from a
+//!    source outside cannot pass through the cut, no arc entering it). A
+//!    portal that is not itself below `thr_j` passes the flow on along a
+//!    residual path inside the cut to a sink (`cut_extension`); if there is
+//!    none, the nodes reached inside the cut are closed under residual arcs
+//!    and without sink and leave it, as in 1, and the portal's arcs no
+//!    longer enter the cut. A backward search that finds no source has
+//!    reached all nodes outside the cut that reach `r`: closed under
+//!    incoming residual arcs and without source, they join the cut. Pushes
+//!    along such paths add reversed arcs outside the cut, or from inside to
+//!    outside (the portal's), never into it.
 //!
-//! Then condition `j` holds again, with work proportional to the part of
-//! the network behind the changes instead of the whole frontier region.
-//! Every path found is a residual path from a source to a sink, so the
-//! repair is a max flow of the level as before; `tests/prop_warm.rs` checks
-//! the objective against solves from scratch and the certificate.
+//! Afterwards every sink is in the cut (it was, or it is a root that
+//! joined it), no source is, and no residual arc enters it: condition `j`
+//! holds again, with work proportional to the part of the network behind
+//! the changes instead of the whole frontier region. Every path pushed
+//! along is a residual path from a source to a sink of the level, so the
+//! repair is a max flow of the level as before. `tests/prop_warm.rs` and
+//! `tests/prop_warm_cut.rs` check the objective against solves from scratch
+//! and the certificate over sequences of changes.
 
 use crate::solver::Solver;
 
@@ -81,8 +92,12 @@ pub(crate) struct Cuts {
     breaches: Vec<(u32, u32)>,
     /// Roots of the current level's tree that are breaches.
     pub(crate) portal: Vec<bool>,
-    /// Nodes of the tree that nodes leaving the cut have arcs into.
-    exits: Vec<u32>,
+    // Backward search from a root, outside the cut.
+    bmark: Vec<u32>,
+    btime: u32,
+    bnext: Vec<u32>,
+    bnext_arc: Vec<u32>,
+    bqueue: Vec<u32>,
 }
 
 /// Bit of level `j` (0 for levels without a kept cut).
@@ -106,6 +121,9 @@ impl Cuts {
             par: vec![NONE; n],
             par_arc: vec![0; n],
             portal: vec![false; n],
+            bmark: vec![0; n],
+            bnext: vec![NONE; n],
+            bnext_arc: vec![0; n],
             ..Self::default()
         }
     }
@@ -140,6 +158,15 @@ impl Cuts {
         }
         self.dirty_pledge.clear();
         self.breaches.clear();
+    }
+
+    fn btick(&mut self) -> u32 {
+        if self.btime == u32::MAX {
+            self.bmark.fill(0);
+            self.btime = 0;
+        }
+        self.btime += 1;
+        self.btime
     }
 
     fn tick(&mut self) -> u32 {
@@ -255,7 +282,9 @@ impl Solver {
         }
         if !roots.is_empty() {
             self.last.phases += 1;
-            self.tree_flow_level(thr, &roots, true);
+        }
+        for &r in &roots {
+            self.fill_root(r as usize, b, thr);
         }
         for &r in &roots {
             self.cuts.portal[r as usize] = false;
@@ -266,65 +295,83 @@ impl Solver {
 
     /// Pushes pledge `y`'s spare value to sinks along residual paths inside
     /// the cut `b`; when none is left, takes the nodes it reaches out of
-    /// the cut.
+    /// the cut. One breadth-first search serves several pushes: after a
+    /// push that fills its sink without emptying an arc, every node
+    /// searched is still reached (the path's new reverse arcs join nodes
+    /// already searched), so the search goes on where it stopped, the
+    /// filled sink now an ordinary node; after a push that empties an
+    /// arc, it starts again.
     fn fill_inside_cut(&mut self, y: usize, b: u32, thr: &[i64]) {
         let np = self.stats.pledges;
+        let mut queue = std::mem::take(&mut self.cuts.queue);
+        let mut time = 0;
+        let mut head = 0;
+        let mut fresh = true;
+        // Node being expanded and its arc cursor.
+        let mut v = usize::MAX;
+        let (mut i, mut end) = (0, 0);
         while self.spare[y] > 0 {
-            let time = self.cuts.tick();
-            let mut queue = std::mem::take(&mut self.cuts.queue);
-            queue.clear();
-            queue.push(y as u32);
-            self.cuts.mark[y] = time;
-            let mut found = NONE;
-            let mut head = 0;
-            'search: while head < queue.len() {
-                let v = queue[head] as usize;
-                head += 1;
-                self.last.bfs_nodes += 1;
-                if v < np {
-                    for k in self.p_start[v]..self.p_start[v + 1] {
-                        let c = self.pair_class[k] as usize;
-                        let u = np + c;
-                        if self.cuts.mask[u] & b != 0 && self.cuts.mark[u] != time {
-                            self.cuts.mark[u] = time;
-                            self.cuts.par[u] = v as u32;
-                            self.cuts.par_arc[u] = k as u32;
-                            if self.cflow[c] < thr[c] {
-                                found = u as u32;
-                                break 'search;
-                            }
-                            queue.push(u as u32);
-                        }
+            if fresh {
+                time = self.cuts.tick();
+                queue.clear();
+                queue.push(y as u32);
+                self.cuts.mark[y] = time;
+                head = 0;
+                v = usize::MAX;
+                fresh = false;
+            }
+            let mut found = usize::MAX;
+            loop {
+                if v == usize::MAX {
+                    if head == queue.len() {
+                        break;
                     }
+                    v = queue[head] as usize;
+                    head += 1;
+                    self.last.bfs_nodes += 1;
+                    (i, end) = if v < np {
+                        (self.p_start[v], self.p_start[v + 1])
+                    } else {
+                        (self.c_start[v - np], self.c_start[v - np + 1])
+                    };
+                }
+                if i == end {
+                    v = usize::MAX;
+                    continue;
+                }
+                let at = i;
+                i += 1;
+                let (u, k) = if v < np {
+                    (np + self.pair_class[at] as usize, at)
                 } else {
-                    let c = v - np;
-                    for i in self.c_start[c]..self.c_start[c + 1] {
-                        let k = self.c_pair[i] as usize;
-                        let u = self.c_pledge[i] as usize;
-                        if self.flow[k] > 0
-                            && self.cuts.mask[u] & b != 0
-                            && self.cuts.mark[u] != time
-                        {
-                            self.cuts.mark[u] = time;
-                            self.cuts.par[u] = v as u32;
-                            self.cuts.par_arc[u] = k as u32;
-                            queue.push(u as u32);
-                        }
+                    let k = self.c_pair[at] as usize;
+                    if self.flow[k] == 0 {
+                        continue;
                     }
+                    (self.c_pledge[at] as usize, k)
+                };
+                if self.cuts.mask[u] & b == 0 || self.cuts.mark[u] == time {
+                    continue;
                 }
+                self.cuts.mark[u] = time;
+                self.cuts.par[u] = v as u32;
+                self.cuts.par_arc[u] = k as u32;
+                if u >= np && self.cflow[u - np] < thr[u - np] {
+                    found = u;
+                    break;
+                }
+                queue.push(u as u32);
             }
-            if found == NONE {
+            if found == usize::MAX {
                 // Closed inside the cut and without sink: out of the cut.
-                for &v in &queue {
-                    self.cuts.mask[v as usize] &= !b;
+                for &x in &queue {
+                    self.cuts.mask[x as usize] &= !b;
                 }
-                self.cuts.queue = queue;
-                return;
+                break;
             }
-            self.cuts.queue = queue;
-            let t = found as usize - np;
+            let t = found - np;
             let mut delta = self.spare[y].min(thr[t] - self.cflow[t]);
-            let mut u = found as usize;
+            let mut u = found;
             while u != y {
                 let p = self.cuts.par[u] as usize;
                 if p >= np {
@@ -332,7 +379,7 @@ impl Solver {
                 }
                 u = p;
             }
-            let mut u = found as usize;
+            let mut u = found;
             while u != y {
                 let p = self.cuts.par[u] as usize;
                 let k = self.cuts.par_arc[u] as usize;
@@ -340,6 +387,7 @@ impl Solver {
                     self.push_forward(p, k, delta);
                 } else {
                     self.flow[k] -= delta;
+                    fresh |= self.flow[k] == 0;
                 }
                 self.note_arc(p, u);
                 u = p;
@@ -347,22 +395,23 @@ impl Solver {
             self.spare[y] -= delta;
             self.cflow[t] += delta;
             self.last.augmentations += 1;
+            if self.cflow[t] >= thr[t] {
+                queue.push(found as u32);
+            }
         }
+        self.cuts.queue = queue;
     }
 
     /// Breadth-first search from portal `r` (outside the cut of the current
     /// level) into the cut for a sink. Found: its node (the path is in
     /// `par`/`par_arc`). Not found: the nodes reached, closed inside the
-    /// cut under residual arcs and without sink, leave the cut, and the
-    /// tree nodes they have arcs into are searched again.
+    /// cut under residual arcs and without sink, leave the cut.
     pub(crate) fn cut_extension(&mut self, r: usize, thr: &[i64]) -> Option<usize> {
         let np = self.stats.pledges;
         let b = bit(self.level);
         let time = self.cuts.tick();
         let mut queue = std::mem::take(&mut self.cuts.queue);
-        let mut exits = std::mem::take(&mut self.cuts.exits);
         queue.clear();
-        exits.clear();
         queue.push(r as u32);
         self.cuts.mark[r] = time;
         let mut found = None;
@@ -376,9 +425,6 @@ impl Solver {
                     let c = self.pair_class[k] as usize;
                     let u = np + c;
                     if self.cuts.mask[u] & b == 0 {
-                        if self.tw.in_tree[u] {
-                            exits.push(u as u32);
-                        }
                         continue;
                     }
                     if self.cuts.mark[u] != time {
@@ -401,9 +447,6 @@ impl Solver {
                     }
                     let u = self.c_pledge[i] as usize;
                     if self.cuts.mask[u] & b == 0 {
-                        if v != r && self.tw.in_tree[u] {
-                            exits.push(u as u32);
-                        }
                         continue;
                     }
                     if self.cuts.mark[u] != time {
@@ -419,12 +462,8 @@ impl Solver {
             for &v in &queue[1..] {
                 self.cuts.mask[v as usize] &= !b;
             }
-            for &u in &exits {
-                self.tw_activate(u as usize);
-            }
         }
         self.cuts.queue = queue;
-        self.cuts.exits = exits;
         found
     }
 
@@ -460,5 +499,168 @@ impl Solver {
             self.note_arc(p, u);
             u = p;
         }
+    }
+
+    /// Fills root `r` (a sink outside the cut, or a portal) from sources
+    /// outside the cut: breadth-first searches backwards from `r` over
+    /// nodes outside the cut, each stopping at the first source, push along
+    /// the path found (through `cut_extension` for a portal). A search
+    /// that finds no source has reached every node outside the cut that
+    /// reaches `r`: closed under incoming residual arcs, without source,
+    /// it joins the cut (with `r`).
+    ///
+    /// One search serves several pushes. A push only adds reverse arcs
+    /// between nodes of its path (all searched) and empties arcs; so the
+    /// search goes on where it stopped, its marks still closed under
+    /// incoming arcs (a superset of the nodes that reach `r` is as good a
+    /// cut). A path whose arcs were emptied meanwhile is checked when a
+    /// source is found at its end, and the search starts again then; an
+    /// exhausted source is searched on as an ordinary node, one left with
+    /// residual value is used again at once while its path holds.
+    fn fill_root(&mut self, r: usize, b: u32, thr: &[i64]) {
+        let np = self.stats.pledges;
+        let mut queue = std::mem::take(&mut self.cuts.bqueue);
+        let mut time = 0;
+        let mut head = 0;
+        let mut fresh = true;
+        let mut v = usize::MAX;
+        let (mut i, mut end) = (0, 0);
+        let mut again = usize::MAX;
+        loop {
+            if self.cuts.mask[r] & b != 0 {
+                break; // joined the cut with another root's region
+            }
+            let (sink, ext) = if self.cflow[r - np] < thr[r - np] {
+                (r, false)
+            } else if self.cuts.portal[r] {
+                match self.cut_extension(r, thr) {
+                    Some(t) => (t, true),
+                    None => break,
+                }
+            } else {
+                break;
+            };
+            if fresh {
+                time = self.cuts.btick();
+                queue.clear();
+                queue.push(r as u32);
+                self.cuts.bmark[r] = time;
+                head = 0;
+                v = usize::MAX;
+                fresh = false;
+                again = usize::MAX;
+            }
+            let mut found = std::mem::replace(&mut again, usize::MAX);
+            while found == usize::MAX {
+                if v == usize::MAX {
+                    if head == queue.len() {
+                        break;
+                    }
+                    v = queue[head] as usize;
+                    head += 1;
+                    self.last.bfs_nodes += 1;
+                    (i, end) = if v < np {
+                        (0, self.pos[v].len())
+                    } else {
+                        (self.c_start[v - np], self.c_start[v - np + 1])
+                    };
+                }
+                if i == end {
+                    v = usize::MAX;
+                    continue;
+                }
+                let at = i;
+                i += 1;
+                // Residual arcs into `v`: from every pledge allowed (class),
+                // from the classes it sends flow to (pledge).
+                let (u, k) = if v < np {
+                    let k = self.pos[v][at] as usize;
+                    if self.flow[k] == 0 {
+                        continue;
+                    }
+                    (np + self.pair_class[k] as usize, k)
+                } else {
+                    (self.c_pledge[at] as usize, self.c_pair[at] as usize)
+                };
+                if self.cuts.mask[u] & b != 0 || self.cuts.bmark[u] == time {
+                    continue;
+                }
+                self.cuts.bmark[u] = time;
+                self.cuts.bnext[u] = v as u32;
+                self.cuts.bnext_arc[u] = k as u32;
+                let source = if u < np {
+                    self.spare[u] > 0
+                } else {
+                    self.cflow[u - np] > thr[u - np]
+                };
+                if source {
+                    found = u;
+                } else {
+                    queue.push(u as u32);
+                }
+            }
+            if found == usize::MAX {
+                // Everything outside the cut that reaches `r`: into the cut.
+                for &x in &queue {
+                    self.cuts.mask[x as usize] |= b;
+                }
+                break;
+            }
+            let s = found;
+            let mut delta = if s < np {
+                self.spare[s]
+            } else {
+                self.cflow[s - np] - thr[s - np]
+            };
+            delta = delta.min(thr[sink - np] - self.cflow[sink - np]);
+            if ext {
+                delta = delta.min(self.extension_bottleneck(r, sink));
+            }
+            let mut u = s;
+            while u != r {
+                if u >= np {
+                    delta = delta.min(self.flow[self.cuts.bnext_arc[u] as usize]);
+                }
+                u = self.cuts.bnext[u] as usize;
+            }
+            if delta == 0 {
+                // An arc of the path was emptied by an earlier push.
+                fresh = true;
+                continue;
+            }
+            let mut u = s;
+            while u != r {
+                let w = self.cuts.bnext[u] as usize;
+                let k = self.cuts.bnext_arc[u] as usize;
+                if u < np {
+                    self.push_forward(u, k, delta);
+                } else {
+                    self.flow[k] -= delta;
+                }
+                self.note_arc(u, w);
+                u = w;
+            }
+            if ext {
+                self.push_extension(r, sink, delta);
+            }
+            self.cflow[sink - np] += delta;
+            let left = if s < np {
+                self.spare[s] -= delta;
+                self.spare[s]
+            } else {
+                self.cflow[s - np] -= delta;
+                self.cuts.class_decreased(s - np);
+                self.cflow[s - np] - thr[s - np]
+            };
+            self.last.augmentations += 1;
+            if left == 0 {
+                // No source any more: searched on as an ordinary node.
+                queue.push(s as u32);
+            } else {
+                // Still a source: used again (its path is checked again).
+                again = s;
+            }
+        }
+        self.cuts.bqueue = queue;
     }
 }

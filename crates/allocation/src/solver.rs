@@ -68,10 +68,13 @@
 //! made feasible (flow above a decreased pledge value is withdrawn, from the
 //! classes whose last đồng earns least) and then repaired, which touches
 //! only the part of the network that changed. The repair is exact whatever
-//! the max-flow algorithm of a level: from scratch, Dinic; on a warm start,
-//! at levels with fewer sinks than sources, a search tree kept between
-//! augmentations (`tree_flow.rs`), so that the frontier level is searched
-//! about once instead of once per Dinic phase.
+//! the max-flow algorithm of a level: from scratch, Dinic, which records
+//! for each level a cut certifying condition `j`; on a warm start, each
+//! level is repaired from that cut, searching only from the changes and
+//! from where later pushes crossed the cut (`cut.rs`). Levels without a
+//! kept cut (beyond 32 levels, or after the flow was replaced) use, at
+//! levels with fewer sinks than sources, a search tree kept between
+//! augmentations (`tree_flow.rs`), else Dinic.
 
 // Graph code indexes several parallel arrays by node/arc number.
 #![allow(clippy::needless_range_loop)]
@@ -524,8 +527,9 @@ impl Solver {
     }
 
     /// One level: max flow from the sources to the sinks until no source
-    /// reaches a sink — multi-source Dinic, or on a warm start with fewer
-    /// sinks than sources the kept search tree of `tree_flow.rs`.
+    /// reaches a sink — multi-source Dinic, or on a warm start (without a
+    /// kept cut, see `cut.rs`) with fewer sinks than sources the kept search
+    /// tree of `tree_flow.rs`. Records the level's cut.
     ///
     /// Each phase builds the level graph from the smaller side: from the
     /// sources (forward BFS) or, when sinks are fewer — typical of a warm
@@ -565,7 +569,7 @@ impl Solver {
         // region behind the sinks once instead of once per phase.
         if self.warm && sinks.len() <= sources.len() {
             self.last.phases += 1;
-            self.tree_flow_level(thr, &sinks, false);
+            self.tree_flow_level(thr, &sinks);
             return;
         }
         loop {

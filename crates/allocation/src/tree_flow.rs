@@ -1,5 +1,8 @@
 //! One level's max flow by a search tree kept between augmentations
 //! (Boykov–Kolmogorov, one-sided: the tree grows backwards from the sinks).
+//! Used on warm starts at levels without a cut kept from the previous solve
+//! (`cut.rs`, which repairs the other levels with less work); the final
+//! tree is recorded as the level's cut.
 //!
 //! Same problem as the Dinic of `solver.rs` (sources: pledges with spare
 //! value and classes above `thr`; sinks: classes below `thr`), solved so
@@ -59,7 +62,7 @@ pub(crate) struct TreeWork {
     parent: Vec<u32>,
     /// Pledge→class pair of the arc to the parent.
     parent_arc: Vec<u32>,
-    pub(crate) in_tree: Vec<bool>,
+    in_tree: Vec<bool>,
     active: Vec<bool>,
     /// Timestamp and distance to a root, valid when `ts == time`.
     ts: Vec<u32>,
@@ -117,7 +120,7 @@ impl Solver {
         self.tw.time += 1;
     }
 
-    pub(crate) fn tw_activate(&mut self, v: usize) {
+    fn tw_activate(&mut self, v: usize) {
         if !self.tw.active[v] {
             self.tw.active[v] = true;
             self.tw.queue.push_back(v as u32);
@@ -134,15 +137,10 @@ impl Solver {
     }
 
     /// Max flow of one level by the kept search tree (see module docs);
-    /// `sinks` are the classes below `thr` (node numbers). With `in_cut`,
-    /// the sinks are those outside the level's kept cut and the tree never
-    /// enters the cut (`cut.rs`), which it then extends; otherwise the
-    /// final tree is recorded as the level's cut.
-    pub(crate) fn tree_flow_level(&mut self, thr: &[i64], sinks: &[u32], in_cut: bool) {
+    /// `sinks` are the classes below `thr` (node numbers). The final tree
+    /// is recorded as the level's cut (`cut.rs`).
+    pub(crate) fn tree_flow_level(&mut self, thr: &[i64], sinks: &[u32]) {
         let np = self.stats.pledges;
-        let cb = crate::cut::bit(self.level);
-        // Nodes with a bit of `blocked` are never added to the tree.
-        let blocked = if in_cut { cb } else { 0 };
         self.tw_tick();
         let time = self.tw.time;
         for &s in sinks {
@@ -177,7 +175,7 @@ impl Solver {
                             continue;
                         }
                         let x = np + self.pair_class[k] as usize;
-                        if !self.tw.in_tree[x] && self.cuts.mask[x] & blocked == 0 {
+                        if !self.tw.in_tree[x] {
                             if self.tw_residual_source(x, thr) > 0 {
                                 self.tw_augment(x, v, k as u32, thr);
                                 continue; // re-examine the same arc
@@ -196,7 +194,7 @@ impl Solver {
                             break;
                         }
                         let x = self.c_pledge[i] as usize;
-                        if !self.tw.in_tree[x] && self.cuts.mask[x] & blocked == 0 {
+                        if !self.tw.in_tree[x] {
                             if self.spare[x] > 0 {
                                 self.tw_augment(x, v, self.c_pair[i], thr);
                                 continue;
@@ -215,20 +213,18 @@ impl Solver {
             }
         }
         // The final tree is the level's cut (every residual arc into it
-        // comes from it or from the kept cut, it holds every sink and no
-        // source): recorded, or added to the kept cut.
-        if !in_cut && cb != 0 {
+        // comes from it, it holds every sink and no source).
+        let cb = crate::cut::bit(self.level);
+        if cb != 0 {
             for m in &mut self.cuts.mask {
                 *m &= !cb;
             }
-        }
-        for j in 0..self.tw.touched.len() {
-            let v = self.tw.touched[j] as usize;
-            if self.tw.in_tree[v] {
-                self.cuts.mask[v] |= cb;
+            for j in 0..self.tw.touched.len() {
+                let v = self.tw.touched[j] as usize;
+                if self.tw.in_tree[v] {
+                    self.cuts.mask[v] |= cb;
+                }
             }
-        }
-        if !in_cut {
             self.cut_recorded();
         }
         // Reset for the next level.
@@ -281,36 +277,9 @@ impl Solver {
             j = p as usize;
         }
         let root = j - np;
-        // A portal root (`cut.rs`) that is not itself below `thr` passes
-        // the flow on to a sink inside the kept cut.
-        let portal = self.cuts.portal[j];
-        let mut sink = root;
-        let mut ext = false;
-        if portal && self.cflow[root] >= thr[root] {
-            match self.cut_extension(j, thr) {
-                Some(t) => {
-                    sink = t - np;
-                    ext = true;
-                }
-                None => {
-                    // Nothing behind it any more: it stops being a root.
-                    self.cuts.portal[j] = false;
-                    self.tw.parent[j] = NONE;
-                    self.tw.orphans.push_back(j as u32);
-                    self.tw_tick();
-                    while let Some(o) = self.tw.orphans.pop_front() {
-                        self.tw_adopt(o as usize);
-                    }
-                    return;
-                }
-            }
-        }
         let mut delta = self
             .tw_residual_source(x, thr)
-            .min(thr[sink] - self.cflow[sink]);
-        if ext {
-            delta = delta.min(self.extension_bottleneck(j, sink + np));
-        }
+            .min(thr[root] - self.cflow[root]);
         if x >= np {
             delta = delta.min(self.flow[k as usize]);
         }
@@ -355,11 +324,8 @@ impl Solver {
                 }
             }
         }
-        if ext {
-            self.push_extension(j, sink + np, delta);
-        }
-        self.cflow[sink] += delta;
-        if !portal && self.cflow[root] >= thr[root] {
+        self.cflow[root] += delta;
+        if self.cflow[root] >= thr[root] {
             self.tw.parent[np + root] = NONE;
             self.tw.orphans.push_back((np + root) as u32);
         }
