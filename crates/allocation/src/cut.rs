@@ -97,6 +97,10 @@ pub(crate) struct Cuts {
     btime: u32,
     bnext: Vec<u32>,
     bnext_arc: Vec<u32>,
+    /// Breadth-first distances (from `y` in `fill_inside_cut`, to `r` in
+    /// `fill_root`), for re-routing around emptied arcs.
+    fdist: Vec<u32>,
+    bdist: Vec<u32>,
     bqueue: Vec<u32>,
 }
 
@@ -124,6 +128,8 @@ impl Cuts {
             bmark: vec![0; n],
             bnext: vec![NONE; n],
             bnext_arc: vec![0; n],
+            fdist: vec![0; n],
+            bdist: vec![0; n],
             ..Self::default()
         }
     }
@@ -295,12 +301,11 @@ impl Solver {
 
     /// Pushes pledge `y`'s spare value to sinks along residual paths inside
     /// the cut `b`; when none is left, takes the nodes it reaches out of
-    /// the cut. One breadth-first search serves several pushes: after a
-    /// push that fills its sink without emptying an arc, every node
-    /// searched is still reached (the path's new reverse arcs join nodes
-    /// already searched), so the search goes on where it stopped, the
-    /// filled sink now an ordinary node; after a push that empties an
-    /// arc, it starts again.
+    /// the cut. One search serves several pushes, as in `fill_root`: it
+    /// goes on where it stopped, a filled sink now an ordinary node; a
+    /// sink left with a deficit (an arc of its path emptied) is tried again
+    /// at once, its path re-routed (`reroute_forward`) or else the search
+    /// started again.
     fn fill_inside_cut(&mut self, y: usize, b: u32, thr: &[i64]) {
         let np = self.stats.pledges;
         let mut queue = std::mem::take(&mut self.cuts.queue);
@@ -310,18 +315,21 @@ impl Solver {
         // Node being expanded and its arc cursor.
         let mut v = usize::MAX;
         let (mut i, mut end) = (0, 0);
+        let mut again = usize::MAX;
         while self.spare[y] > 0 {
             if fresh {
                 time = self.cuts.tick();
                 queue.clear();
                 queue.push(y as u32);
                 self.cuts.mark[y] = time;
+                self.cuts.fdist[y] = 0;
                 head = 0;
                 v = usize::MAX;
                 fresh = false;
+                again = usize::MAX;
             }
-            let mut found = usize::MAX;
-            loop {
+            let mut found = std::mem::replace(&mut again, usize::MAX);
+            while found == usize::MAX {
                 if v == usize::MAX {
                     if head == queue.len() {
                         break;
@@ -356,11 +364,12 @@ impl Solver {
                 self.cuts.mark[u] = time;
                 self.cuts.par[u] = v as u32;
                 self.cuts.par_arc[u] = k as u32;
+                self.cuts.fdist[u] = self.cuts.fdist[v] + 1;
                 if u >= np && self.cflow[u - np] < thr[u - np] {
                     found = u;
-                    break;
+                } else {
+                    queue.push(u as u32);
                 }
-                queue.push(u as u32);
             }
             if found == usize::MAX {
                 // Closed inside the cut and without sink: out of the cut.
@@ -368,6 +377,10 @@ impl Solver {
                     self.cuts.mask[x as usize] &= !b;
                 }
                 break;
+            }
+            if !self.reroute_forward(y, found, time) {
+                fresh = true;
+                continue;
             }
             let t = found - np;
             let mut delta = self.spare[y].min(thr[t] - self.cflow[t]);
@@ -387,7 +400,6 @@ impl Solver {
                     self.push_forward(p, k, delta);
                 } else {
                     self.flow[k] -= delta;
-                    fresh |= self.flow[k] == 0;
                 }
                 self.note_arc(p, u);
                 u = p;
@@ -397,6 +409,9 @@ impl Solver {
             self.last.augmentations += 1;
             if self.cflow[t] >= thr[t] {
                 queue.push(found as u32);
+            } else if self.spare[y] > 0 {
+                // An arc of the path was emptied: tried again at once.
+                again = found;
             }
         }
         self.cuts.queue = queue;
@@ -501,6 +516,70 @@ impl Solver {
         }
     }
 
+    /// Checks the path of `fill_inside_cut` from `y` to `t`: an arc class →
+    /// pledge `u` emptied since it was searched is replaced by another one
+    /// from a class searched closer to `y` (whose own path is checked in
+    /// turn). False if some pledge has none: the search starts again.
+    fn reroute_forward(&mut self, y: usize, t: usize, time: u32) -> bool {
+        let np = self.stats.pledges;
+        let mut u = t;
+        while u != y {
+            let p = self.cuts.par[u] as usize;
+            if p >= np && self.flow[self.cuts.par_arc[u] as usize] == 0 {
+                let du = self.cuts.fdist[u];
+                let mut alt = None;
+                for &k in &self.pos[u] {
+                    let c = np + self.pair_class[k as usize] as usize;
+                    if self.flow[k as usize] > 0
+                        && self.cuts.mark[c] == time
+                        && self.cuts.fdist[c] < du
+                    {
+                        alt = Some((c, k));
+                        break;
+                    }
+                }
+                let Some((c, k)) = alt else {
+                    return false;
+                };
+                self.cuts.par[u] = c as u32;
+                self.cuts.par_arc[u] = k;
+            }
+            u = self.cuts.par[u] as usize;
+        }
+        true
+    }
+
+    /// Checks the path of `fill_root` from `s` to `r`: an arc class `u` →
+    /// pledge emptied since it was searched is replaced by another one to
+    /// a pledge searched closer to `r` (whose own path is checked in turn).
+    /// False if some class has none: the search starts again.
+    fn reroute_backward(&mut self, r: usize, s: usize, time: u32) -> bool {
+        let np = self.stats.pledges;
+        let mut u = s;
+        while u != r {
+            if u >= np && self.flow[self.cuts.bnext_arc[u] as usize] == 0 {
+                let c = u - np;
+                let du = self.cuts.bdist[u];
+                let mut alt = None;
+                for i in self.c_start[c]..self.c_start[c + 1] {
+                    let k = self.c_pair[i] as usize;
+                    let w = self.c_pledge[i] as usize;
+                    if self.flow[k] > 0 && self.cuts.bmark[w] == time && self.cuts.bdist[w] < du {
+                        alt = Some((w, k));
+                        break;
+                    }
+                }
+                let Some((w, k)) = alt else {
+                    return false;
+                };
+                self.cuts.bnext[u] = w as u32;
+                self.cuts.bnext_arc[u] = k as u32;
+            }
+            u = self.cuts.bnext[u] as usize;
+        }
+        true
+    }
+
     /// Fills root `r` (a sink outside the cut, or a portal) from sources
     /// outside the cut: breadth-first searches backwards from `r` over
     /// nodes outside the cut, each stopping at the first source, push along
@@ -545,6 +624,7 @@ impl Solver {
                 queue.clear();
                 queue.push(r as u32);
                 self.cuts.bmark[r] = time;
+                self.cuts.bdist[r] = 0;
                 head = 0;
                 v = usize::MAX;
                 fresh = false;
@@ -588,6 +668,7 @@ impl Solver {
                 self.cuts.bmark[u] = time;
                 self.cuts.bnext[u] = v as u32;
                 self.cuts.bnext_arc[u] = k as u32;
+                self.cuts.bdist[u] = self.cuts.bdist[v] + 1;
                 let source = if u < np {
                     self.spare[u] > 0
                 } else {
@@ -607,6 +688,10 @@ impl Solver {
                 break;
             }
             let s = found;
+            if !self.reroute_backward(r, s, time) {
+                fresh = true;
+                continue;
+            }
             let mut delta = if s < np {
                 self.spare[s]
             } else {
