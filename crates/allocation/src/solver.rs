@@ -167,6 +167,9 @@ pub struct Solver {
     pub(crate) cuts: crate::cut::Cuts,
     /// Index of the level being solved.
     pub(crate) level: usize,
+    /// Whether warm levels are repaired from their kept cuts (tests turn
+    /// it off to exercise the full searches).
+    use_cuts: bool,
 }
 
 fn to_u32(n: usize) -> Result<u32, ValidationError> {
@@ -369,6 +372,7 @@ impl Solver {
             total_value,
             cuts: crate::cut::Cuts::new(n_pledges, n_classes),
             level: 0,
+            use_cuts: true,
         })
     }
 
@@ -397,13 +401,21 @@ impl Solver {
                 thr[c as usize] += cap;
             }
             self.level = li;
-            if !(self.warm && self.cut_level(li, &thr)) {
+            if !(self.warm && self.use_cuts && self.cut_level(li, &thr)) {
                 self.max_flow_level(&thr);
             }
         }
         self.levels = levels;
         self.cuts.clear_dirty();
         self.warm = true;
+    }
+
+    /// Tests only: with `false`, warm levels are searched in full (the kept
+    /// search tree of `tree_flow.rs` or Dinic) instead of being repaired
+    /// from the cuts kept from the previous solve (`cut.rs`).
+    #[doc(hidden)]
+    pub fn set_warm_cuts(&mut self, on: bool) {
+        self.use_cuts = on;
     }
 
     /// Replaces the flow on the pledge→class arcs (the max–min option's
