@@ -106,3 +106,26 @@ fn warm_cut_bench_change_then_sweep() {
     }
     run(&inst, &rounds);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    /// More than 32 profit levels: the first 32 are repaired from their
+    /// cuts, the others searched in full.
+    #[test]
+    fn warm_cut_many_levels(
+        seed in 0..1_000u64,
+        needs in 200..1_500usize,
+        pledges in 20..200usize,
+        rounds in proptest::collection::vec(
+            proptest::collection::vec((0..10_000usize, 0..5u8, 1..500i64), 1..8),
+            1..5,
+        ),
+    ) {
+        let mut inst = generator::generate(needs, pledges, seed);
+        for (i, n) in inst.needs.iter_mut().enumerate() {
+            n.priority = 1 + ((i as u64 * 7919 + seed) % 40) as i64;
+        }
+        run(&inst, &rounds);
+    }
+}
