@@ -12,6 +12,7 @@
 //! let fair = solve_maxmin(&inst)?;                  // max–min fairness by commune (LP)
 //! ```
 
+mod cut;
 pub mod fairness;
 pub mod generator;
 pub mod model;

@@ -68,10 +68,13 @@
 //! made feasible (flow above a decreased pledge value is withdrawn, from the
 //! classes whose last đồng earns least) and then repaired, which touches
 //! only the part of the network that changed. The repair is exact whatever
-//! the max-flow algorithm of a level: from scratch, Dinic; on a warm start,
-//! at levels with fewer sinks than sources, a search tree kept between
-//! augmentations (`tree_flow.rs`), so that the frontier level is searched
-//! about once instead of once per Dinic phase.
+//! the max-flow algorithm of a level: from scratch, Dinic, which records
+//! for each level a cut certifying condition `j`; on a warm start, each
+//! level is repaired from that cut, searching only from the changes and
+//! from where later pushes crossed the cut (`cut.rs`). Levels without a
+//! kept cut (beyond 32 levels, or after the flow was replaced) use, at
+//! levels with fewer sinks than sources, a search tree kept between
+//! augmentations (`tree_flow.rs`), else Dinic.
 
 // Graph code indexes several parallel arrays by node/arc number.
 #![allow(clippy::needless_range_loop)]
@@ -106,6 +109,9 @@ pub struct SolveStats {
     pub augmentations: u64,
     /// Nodes taken from the BFS queues (work measure).
     pub bfs_nodes: u64,
+    /// Levels repaired locally from the cut kept from the previous solve
+    /// (see `cut.rs`); the others were searched in full.
+    pub cut_levels: u64,
 }
 
 /// Exact solver holding the reduced network and its current flow, so that
@@ -157,6 +163,13 @@ pub struct Solver {
     pub(crate) in_pos: Vec<bool>,
     /// Σ pledge values (overflow check of value updates in O(1)).
     total_value: i128,
+    /// Per level, a cut certifying its condition (see `cut.rs`).
+    pub(crate) cuts: crate::cut::Cuts,
+    /// Index of the level being solved.
+    pub(crate) level: usize,
+    /// Whether warm levels are repaired from their kept cuts (tests turn
+    /// it off to exercise the full searches).
+    use_cuts: bool,
 }
 
 fn to_u32(n: usize) -> Result<u32, ValidationError> {
@@ -357,6 +370,9 @@ impl Solver {
             pos: vec![Vec::new(); n_pledges],
             in_pos: vec![false; n_pairs],
             total_value,
+            cuts: crate::cut::Cuts::new(n_pledges, n_classes),
+            level: 0,
+            use_cuts: true,
         })
     }
 
@@ -380,20 +396,33 @@ impl Solver {
         let mut thr = vec![0i64; n_classes];
         self.last = SolveStats::default();
         let levels = std::mem::take(&mut self.levels);
-        for (_, entries) in &levels {
+        for (li, (_, entries)) in levels.iter().enumerate() {
             for &(c, cap) in entries {
                 thr[c as usize] += cap;
             }
-            self.max_flow_level(&thr);
+            self.level = li;
+            if !(self.warm && self.use_cuts && self.cut_level(li, &thr)) {
+                self.max_flow_level(&thr);
+            }
         }
         self.levels = levels;
+        self.cuts.clear_dirty();
         self.warm = true;
+    }
+
+    /// Tests only: with `false`, warm levels are searched in full (the kept
+    /// search tree of `tree_flow.rs` or Dinic) instead of being repaired
+    /// from the cuts kept from the previous solve (`cut.rs`).
+    #[doc(hidden)]
+    pub fn set_warm_cuts(&mut self, on: bool) {
+        self.use_cuts = on;
     }
 
     /// Replaces the flow on the pledge→class arcs (the max–min option's
     /// rounded LP flow; the caller guarantees feasibility) and recomputes
     /// class inflows and spare pledge values.
     pub(crate) fn set_flow(&mut self, flow: &[i64]) {
+        self.cuts.invalidate();
         self.flow.copy_from_slice(flow);
         self.cflow.fill(0);
         for (k, &c) in self.pair_class.iter().enumerate() {
@@ -478,10 +507,14 @@ impl Solver {
                 let take = self.flow[k].min(excess);
                 self.flow[k] -= take;
                 self.cflow[self.pair_class[k] as usize] -= take;
+                self.cuts.class_decreased(self.pair_class[k] as usize);
                 excess -= take;
             }
         }
         let used = used.min(value);
+        if value - used > self.spare[p] {
+            self.cuts.pledge_increased(p);
+        }
         self.spare[p] = value - used;
         self.total_value = total;
         if let Some(pl) = self.inst.pledges.get_mut(p) {
@@ -506,8 +539,9 @@ impl Solver {
     }
 
     /// One level: max flow from the sources to the sinks until no source
-    /// reaches a sink — multi-source Dinic, or on a warm start with fewer
-    /// sinks than sources the kept search tree of `tree_flow.rs`.
+    /// reaches a sink — multi-source Dinic, or on a warm start (without a
+    /// kept cut, see `cut.rs`) with fewer sinks than sources the kept search
+    /// tree of `tree_flow.rs`. Records the level's cut.
     ///
     /// Each phase builds the level graph from the smaller side: from the
     /// sources (forward BFS) or, when sinks are fewer — typical of a warm
@@ -538,6 +572,8 @@ impl Solver {
             }
         }
         if sources.is_empty() || sinks.is_empty() {
+            // No source: every node is on the sinks' side; no sink: none.
+            self.record_cut_uniform(sources.is_empty());
             return;
         }
         // Warm start with fewer sinks than sources (the deficits left by
@@ -552,10 +588,12 @@ impl Solver {
             sources.retain(|&v| self.source_residual(v as usize, thr) > 0);
             sinks.retain(|&v| self.cflow[v as usize - np] < thr[v as usize - np]);
             if sources.is_empty() || sinks.is_empty() {
+                self.record_cut_uniform(sources.is_empty());
                 return;
             }
             self.last.phases += 1;
-            let limit = if sinks.len() < sources.len() {
+            let backward = sinks.len() < sources.len();
+            let limit = if backward {
                 let limit = self.backward_bfs(thr, &sinks, &mut queue);
                 phase_sources.clear();
                 for &v in &queue {
@@ -574,6 +612,10 @@ impl Solver {
                 limit
             };
             if limit == UNSEEN {
+                // The search reached everything it could: the nodes that
+                // reach a sink (backward) or the complement of those
+                // reached from a source (forward) are this level's cut.
+                self.record_cut_search(&queue, backward);
                 self.reset_dist(&queue);
                 return;
             }
@@ -806,10 +848,18 @@ impl Solver {
                 self.flow[k as usize] -= delta;
             }
         }
+        if self.warm {
+            for w in stack.windows(2) {
+                self.note_arc(w[0] as usize, w[1] as usize);
+            }
+        }
         if s < np {
             self.spare[s] -= delta;
         } else {
             self.cflow[s - np] -= delta;
+            if self.warm {
+                self.cuts.class_decreased(s - np);
+            }
         }
         self.cflow[sink] += delta;
         self.last.augmentations += 1;

@@ -1,5 +1,8 @@
 //! One level's max flow by a search tree kept between augmentations
 //! (Boykov–Kolmogorov, one-sided: the tree grows backwards from the sinks).
+//! Used on warm starts at levels without a cut kept from the previous solve
+//! (`cut.rs`, which repairs the other levels with less work); the final
+//! tree is recorded as the level's cut.
 //!
 //! Same problem as the Dinic of `solver.rs` (sources: pledges with spare
 //! value and classes above `thr`; sinks: classes below `thr`), solved so
@@ -134,7 +137,8 @@ impl Solver {
     }
 
     /// Max flow of one level by the kept search tree (see module docs);
-    /// `sinks` are the classes below `thr` (node numbers).
+    /// `sinks` are the classes below `thr` (node numbers). The final tree
+    /// is recorded as the level's cut (`cut.rs`).
     pub(crate) fn tree_flow_level(&mut self, thr: &[i64], sinks: &[u32]) {
         let np = self.stats.pledges;
         self.tw_tick();
@@ -208,6 +212,21 @@ impl Solver {
                 break;
             }
         }
+        // The final tree is the level's cut (every residual arc into it
+        // comes from it, it holds every sink and no source).
+        let cb = crate::cut::bit(self.level);
+        if cb != 0 {
+            for m in &mut self.cuts.mask {
+                *m &= !cb;
+            }
+            for j in 0..self.tw.touched.len() {
+                let v = self.tw.touched[j] as usize;
+                if self.tw.in_tree[v] {
+                    self.cuts.mask[v] |= cb;
+                }
+            }
+            self.cut_recorded();
+        }
         // Reset for the next level.
         for j in 0..self.tw.touched.len() {
             let v = self.tw.touched[j] as usize;
@@ -277,6 +296,16 @@ impl Solver {
         } else {
             self.flow[k as usize] -= delta;
             self.cflow[x - np] -= delta;
+            self.cuts.class_decreased(x - np);
+        }
+        // Cuts of later levels this path leaves (`cut.rs`).
+        self.note_arc(x, v);
+        for idx in 0..self.tw.path.len() {
+            let y = self.tw.path[idx] as usize;
+            let p = self.tw.parent[y];
+            if p != ROOT {
+                self.note_arc(y, p as usize);
+            }
         }
         for idx in 0..self.tw.path.len() {
             let y = self.tw.path[idx] as usize;

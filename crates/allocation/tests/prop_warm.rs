@@ -3,9 +3,10 @@
 //! value changes (increase, decrease, down to the minimum of 1 đồng), the
 //! re-solved flow is certified optimal and its objective equals a solve
 //! from scratch of the changed instance. Small random instances (also
-//! checked against the LP) and generated ones of a few hundred needs, large
-//! enough for the kept search tree of the warm path to grow deep, lose
-//! subtrees and re-adopt them.
+//! checked against the LP) and generated ones of a few hundred needs; each
+//! with the repair from kept cuts (`cut.rs`, the default) and with full
+//! searches by the kept search tree (`tree_flow.rs`), large enough for the
+//! tree to grow deep, lose subtrees and re-adopt them.
 
 mod common;
 
@@ -84,10 +85,21 @@ fn new_value(old: i64, kind: u8, arbitrary: i64, scale: i64) -> i64 {
 
 /// Applies the rounds to a warm solver and compares each re-solve with a
 /// fresh solve; with `lp`, also with the LP optimum. `defer`: the degree
-/// above which the warm tree search defers pledges (see `tree_flow.rs`).
-fn check_rounds(inst: &Instance, rounds: &[Vec<Change>], scale: i64, lp: bool, defer: usize) {
+/// above which the warm tree search defers pledges (see `tree_flow.rs`);
+/// `Some` also turns off the repair from kept cuts (`cut.rs`), so that the
+/// levels are searched in full by that tree.
+fn check_rounds(
+    inst: &Instance,
+    rounds: &[Vec<Change>],
+    scale: i64,
+    lp: bool,
+    defer: Option<usize>,
+) {
     let mut s = Solver::new(inst.clone()).unwrap();
-    s.set_defer_degree(defer);
+    if let Some(d) = defer {
+        s.set_defer_degree(d);
+        s.set_warm_cuts(false);
+    }
     s.solve();
     assert!(s.check_optimality());
     let mut changed = inst.clone();
@@ -116,8 +128,9 @@ proptest! {
 
     #[test]
     fn warm_rounds_small(inst in small_instance(), rounds in changes()) {
-        check_rounds(&inst, &rounds, 1, true, 256);
-        check_rounds(&inst, &rounds, 1, false, 0);
+        check_rounds(&inst, &rounds, 1, true, None);
+        check_rounds(&inst, &rounds, 1, false, Some(256));
+        check_rounds(&inst, &rounds, 1, false, Some(0));
     }
 }
 
@@ -132,8 +145,9 @@ proptest! {
         rounds in changes(),
     ) {
         let inst = generator::generate(needs, pledges, seed);
-        check_rounds(&inst, &rounds, 1_000_000, false, 256);
-        check_rounds(&inst, &rounds, 1_000_000, false, seed as usize % 64);
+        check_rounds(&inst, &rounds, 1_000_000, false, None);
+        check_rounds(&inst, &rounds, 1_000_000, false, Some(256));
+        check_rounds(&inst, &rounds, 1_000_000, false, Some(seed as usize % 64));
     }
 }
 
