@@ -40,6 +40,27 @@ impl Band {
 
 const COLUMNS: &str = "SELECT code, name_vi, name_en, min_age, max_age, built_in FROM age_bands";
 
+/// A band the coordinator added, as stored.
+fn added(band: BandSpec) -> Band {
+    Band {
+        code: band.code,
+        name_vi: band.name_vi,
+        name_en: band.name_en,
+        min_age: Some(band.min_age),
+        max_age: Some(band.max_age),
+        built_in: false,
+    }
+}
+
+/// A band's names and ages as the audit records them.
+fn spec_json(b: &BandSpec) -> serde_json::Value {
+    json!({"name_vi": b.name_vi, "name_en": b.name_en, "min_age": b.min_age, "max_age": b.max_age})
+}
+
+fn stored_json(b: &Band) -> serde_json::Value {
+    json!({"name_vi": b.name_vi, "name_en": b.name_en, "min_age": b.min_age, "max_age": b.max_age})
+}
+
 /// Every band, in display order (the plan's first, `other` last).
 pub async fn list(db: &Db) -> Result<Vec<Band>, StorageError> {
     let rows = db_run!(db, |pool| {
@@ -120,18 +141,10 @@ pub async fn create(
             entity: "age_band",
             entity_id: band.code.clone(),
             before: None,
-            after: Some(json!({"name_vi": band.name_vi, "name_en": band.name_en,
-                "min_age": band.min_age, "max_age": band.max_age})),
+            after: Some(spec_json(&band)),
         };
         (*tx).append(&rec).await?;
-        Ok::<Result<Band, BandError>, StorageError>(Ok(Band {
-            code: band.code,
-            name_vi: band.name_vi,
-            name_en: band.name_en,
-            min_age: Some(band.min_age),
-            max_age: Some(band.max_age),
-            built_in: false,
-        }))
+        Ok::<Result<Band, BandError>, StorageError>(Ok(added(band)))
     })?;
     Ok(out)
 }
@@ -213,20 +226,11 @@ pub async fn update(
             action: "update",
             entity: "age_band",
             entity_id: band.code.clone(),
-            before: Some(json!({"name_vi": before.name_vi, "name_en": before.name_en,
-                "min_age": before.min_age, "max_age": before.max_age})),
-            after: Some(json!({"name_vi": band.name_vi, "name_en": band.name_en,
-                "min_age": band.min_age, "max_age": band.max_age})),
+            before: Some(stored_json(&before)),
+            after: Some(spec_json(&band)),
         };
         (*tx).append(&rec).await?;
-        Ok::<Result<Band, BandChangeRefusal>, StorageError>(Ok(Band {
-            code: band.code,
-            name_vi: band.name_vi,
-            name_en: band.name_en,
-            min_age: Some(band.min_age),
-            max_age: Some(band.max_age),
-            built_in: false,
-        }))
+        Ok::<Result<Band, BandChangeRefusal>, StorageError>(Ok(added(band)))
     })?;
     Ok(out)
 }
@@ -280,8 +284,7 @@ pub async fn delete(
             action: "delete",
             entity: "age_band",
             entity_id: before.code.clone(),
-            before: Some(json!({"name_vi": before.name_vi, "name_en": before.name_en,
-                "min_age": before.min_age, "max_age": before.max_age})),
+            before: Some(stored_json(&before)),
             after: None,
         };
         (*tx).append(&rec).await?;

@@ -146,6 +146,17 @@ impl App {
 }
 
 async fn donor_with_pledge(db: &storage::Db, id: &str, name: &str, amount: i64) {
+    donor_with_restricted_pledge(db, id, name, amount, None).await;
+}
+
+/// A donor and a pledge `p-{id}`, restricted to the given age bands.
+async fn donor_with_restricted_pledge(
+    db: &storage::Db,
+    id: &str,
+    name: &str,
+    amount: i64,
+    age_bands: Option<&str>,
+) {
     let sys = AuditActor::system("test");
     storage::donors::create(
         db,
@@ -177,7 +188,7 @@ async fn donor_with_pledge(db: &storage::Db, id: &str, name: &str, amount: i64) 
             status: "pledged".into(),
             categories: None,
             unit_codes: None,
-            age_bands: None,
+            age_bands: age_bands.map(str::to_owned),
             period_id: None,
             due_on: None,
             origin: "officer".into(),
@@ -588,13 +599,9 @@ async fn a_citizen_pledges_on_a_published_need_and_it_counts_only_once_confirmed
     assert_eq!(n.committed, 1_000_000);
 }
 
-/// Two published lines of 16.000.000 ₫ each: Hồng Kim (A Lưới, 20056,
-/// classified khu vực III) and Phú Bình (Huế, 19747); one committed pledge
-/// of 20.000.000 ₫ that cannot cover both.
-async fn two_lines_one_pledge(app: &App) -> Vec<String> {
-    let sys = AuditActor::system("t");
-    // Two published lines: Hồng Kim (A Lưới, classified khu vực III) and Phú
-    // Bình (Huế); one pledge that cannot cover both.
+/// Hồng Kim's commune (A Lưới, 20056) classified khu vực III: its lines
+/// get the optimiser's priority 3.
+async fn classify_a_luoi_khu_vuc_iii(db: &storage::Db) {
     let c = domain::classification::NewClassification {
         unit_code: "20056".into(),
         kind: domain::classification::ClassificationKind::KhuVucIII,
@@ -603,42 +610,58 @@ async fn two_lines_one_pledge(app: &App) -> Vec<String> {
         valid_to: None,
         instrument: "QĐ 861/QĐ-TTg".into(),
     };
-    storage::classifications::create(&app.db, &c, false, &sys, Utc::now())
+    storage::classifications::create(db, &c, false, &AuditActor::system("t"), Utc::now())
         .await
         .expect("class");
+}
+
+/// A need line of the winter period entered, verified and published.
+async fn published_line(db: &storage::Db, site: &str, package: &str, quantity: i64) -> String {
+    let sys = AuditActor::system("t");
+    let id = storage::needs::create(
+        db,
+        &storage::needs::NewNeedLine {
+            site_id: site.into(),
+            period_id: "winter".into(),
+            package_id: package.to_owned(),
+            quantity,
+            note: String::new(),
+            is_demo: false,
+        },
+        &sys,
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("line");
+    for (from, to) in [
+        (
+            domain::needs::NeedStatus::Assessed,
+            domain::needs::NeedStatus::Verified,
+        ),
+        (
+            domain::needs::NeedStatus::Verified,
+            domain::needs::NeedStatus::Published,
+        ),
+    ] {
+        storage::needs::set_status(db, &id, from, to, None, &sys, Utc::now())
+            .await
+            .expect("status");
+    }
+    id
+}
+
+/// Two published lines of 16.000.000 ₫ each: Hồng Kim (A Lưới, 20056,
+/// classified khu vực III) and Phú Bình (Huế, 19747); one committed pledge
+/// of 20.000.000 ₫ that cannot cover both.
+async fn two_lines_one_pledge(app: &App) -> Vec<String> {
+    let sys = AuditActor::system("t");
+    // Two published lines: Hồng Kim (A Lưới, classified khu vực III) and Phú
+    // Bình (Huế); one pledge that cannot cover both.
+    classify_a_luoi_khu_vuc_iii(&app.db).await;
     let mut lines = Vec::new();
-    for (site, qty) in [("th-hk", 50), ("th-hue", 50)] {
-        let id = storage::needs::create(
-            &app.db,
-            &storage::needs::NewNeedLine {
-                site_id: site.into(),
-                period_id: "winter".into(),
-                package_id: app.package.clone(),
-                quantity: qty,
-                note: String::new(),
-                is_demo: false,
-            },
-            &sys,
-            Utc::now(),
-        )
-        .await
-        .expect("q")
-        .expect("line");
-        for (from, to) in [
-            (
-                domain::needs::NeedStatus::Assessed,
-                domain::needs::NeedStatus::Verified,
-            ),
-            (
-                domain::needs::NeedStatus::Verified,
-                domain::needs::NeedStatus::Published,
-            ),
-        ] {
-            storage::needs::set_status(&app.db, &id, from, to, None, &sys, Utc::now())
-                .await
-                .expect("status");
-        }
-        lines.push(id);
+    for site in ["th-hk", "th-hue"] {
+        lines.push(published_line(&app.db, site, &app.package, 50).await);
     }
     donor_with_pledge(&app.db, "hx", "Công ty Huế Xanh", 20_000_000).await;
     storage::donors::commit(&app.db, "p-hx", &sys, Utc::now())
@@ -1593,95 +1616,12 @@ async fn a_pledge_restricted_to_an_added_band_is_proposed_only_for_that_band() {
         );
     }
     // A Lưới (khu vực III, priority 3) asks THPT coats; Huế THCS coats.
-    let c = domain::classification::NewClassification {
-        unit_code: "20056".into(),
-        kind: domain::classification::ClassificationKind::KhuVucIII,
-        village: None,
-        valid_from: NaiveDate::from_ymd_opt(2021, 6, 4).expect("d"),
-        valid_to: None,
-        instrument: "QĐ 861/QĐ-TTg".into(),
-    };
-    storage::classifications::create(&app.db, &c, false, &sys, now)
-        .await
-        .expect("class");
-    let mut lines = Vec::new();
-    for (site, package) in [("th-hk", &packages[1]), ("th-hue", &packages[0])] {
-        let id = storage::needs::create(
-            &app.db,
-            &storage::needs::NewNeedLine {
-                site_id: site.into(),
-                period_id: "winter".into(),
-                package_id: package.clone(),
-                quantity: 50,
-                note: String::new(),
-                is_demo: false,
-            },
-            &sys,
-            now,
-        )
-        .await
-        .expect("q")
-        .expect("line");
-        for (from, to) in [
-            (
-                domain::needs::NeedStatus::Assessed,
-                domain::needs::NeedStatus::Verified,
-            ),
-            (
-                domain::needs::NeedStatus::Verified,
-                domain::needs::NeedStatus::Published,
-            ),
-        ] {
-            storage::needs::set_status(&app.db, &id, from, to, None, &sys, now)
-                .await
-                .expect("status");
-        }
-        lines.push(id);
-    }
-    storage::donors::create(
-        &app.db,
-        &storage::donors::Donor {
-            id: "hx".into(),
-            kind: "organisation".into(),
-            name: "Công ty Huế Xanh".into(),
-            origin: "domestic".into(),
-            donor_type: "business".into(),
-            tax_code: None,
-            phone: None,
-            email: None,
-            publish_name: true,
-            anonymous: false,
-            is_demo: false,
-        },
-        &sys,
-        now,
-    )
-    .await
-    .expect("donor");
-    storage::donors::create_pledge(
-        &app.db,
-        &storage::donors::Pledge {
-            id: "p-hx".into(),
-            donor_id: "hx".into(),
-            kind: "money".into(),
-            amount: 10_000_000,
-            status: "pledged".into(),
-            categories: None,
-            unit_codes: None,
-            age_bands: Some("thcs".into()),
-            period_id: None,
-            due_on: None,
-            origin: "officer".into(),
-            need_line_id: None,
-            note: String::new(),
-            is_demo: false,
-            number: None,
-        },
-        &sys,
-        now,
-    )
-    .await
-    .expect("pledge");
+    classify_a_luoi_khu_vuc_iii(&app.db).await;
+    let lines = [
+        published_line(&app.db, "th-hk", &packages[1], 50).await,
+        published_line(&app.db, "th-hue", &packages[0], 50).await,
+    ];
+    donor_with_restricted_pledge(&app.db, "hx", "Công ty Huế Xanh", 10_000_000, Some("thcs")).await;
     storage::donors::commit(&app.db, "p-hx", &sys, now)
         .await
         .expect("commit");

@@ -254,6 +254,11 @@ pub struct BandForm {
     max_age: String,
 }
 
+/// The ages typed in a band's form, if both are whole numbers.
+fn ages(min: &str, max: &str) -> Option<(i64, i64)> {
+    Some((min.trim().parse().ok()?, max.trim().parse().ok()?))
+}
+
 /// Adds an age band (the coordinator, as for the rest of the catalogue).
 pub async fn create_age_band(
     State(state): State<AppState>,
@@ -261,10 +266,7 @@ pub async fn create_age_band(
     Form(f): Form<BandForm>,
 ) -> Result<Response, AppError> {
     require(&ctx, Action::Allocate, Target::Anywhere)?;
-    let (Ok(min_age), Ok(max_age)) = (
-        f.min_age.trim().parse::<i64>(),
-        f.max_age.trim().parse::<i64>(),
-    ) else {
+    let Some((min_age, max_age)) = ages(&f.min_age, &f.max_age) else {
         return page(&state, &ctx, Some(i18n::t(ctx.lang, "band-error-ages"))).await;
     };
     let spec = BandSpec {
@@ -320,10 +322,7 @@ pub async fn update_age_band(
     Form(f): Form<BandEditForm>,
 ) -> Result<Response, AppError> {
     require(&ctx, Action::Allocate, Target::Anywhere)?;
-    let (Ok(min_age), Ok(max_age)) = (
-        f.min_age.trim().parse::<i64>(),
-        f.max_age.trim().parse::<i64>(),
-    ) else {
+    let Some((min_age, max_age)) = ages(&f.min_age, &f.max_age) else {
         return page(&state, &ctx, Some(i18n::t(ctx.lang, "band-error-ages"))).await;
     };
     let spec = BandSpec {
