@@ -44,6 +44,9 @@ pub const FIELDS: [Field; NUM_FIELDS] = [
 pub const LEVELS: [u8; NUM_FIELDS] = [7, DateLevel::COUNT, 2, 2, 2, 3, PidLevel::COUNT];
 /// Level of a field when either side is missing: it carries no evidence.
 pub const NULL_LEVEL: u8 = u8::MAX;
+/// Guardian level not computed yet ([`PreparedSet::compare_but_guardian`]); never in a
+/// finished comparison vector.
+pub const GUARDIAN_PENDING: u8 = u8::MAX - 1;
 
 /// How two names agree, from worst to best (values are the level indices).
 pub mod name_level {
@@ -423,6 +426,17 @@ impl PreparedSet {
 
     /// Compares records `a` and `b`. Symmetric in its levels.
     pub fn compare(&self, a: usize, b: usize) -> ComparisonVector {
+        let mut v = self.compare_but_guardian(a, b);
+        if v.levels[Field::Guardian as usize] == GUARDIAN_PENDING {
+            v.levels[Field::Guardian as usize] = self.guardian_level(a, b);
+        }
+        v
+    }
+
+    /// [`PreparedSet::compare`] without the guardian's name comparison: the guardian's level is
+    /// [`NULL_LEVEL`] when either side has no guardian, else [`GUARDIAN_PENDING`] (to be
+    /// computed by [`PreparedSet::guardian_level`] if the other fields leave the pair a chance).
+    pub fn compare_but_guardian(&self, a: usize, b: usize) -> ComparisonVector {
         let (ra, rb) = (&self.records[a], &self.records[b]);
         let mut levels = [NULL_LEVEL; NUM_FIELDS];
         let (nl, notes) = compare_names(&ra.name, &rb.name, &self.interner, &self.common_given);
@@ -439,17 +453,25 @@ impl PreparedSet {
         if ra.village != 0 && rb.village != 0 {
             levels[Field::Village as usize] = u8::from(ra.village == rb.village);
         }
-        let (gl, _) = compare_names(&ra.guardian, &rb.guardian, &self.interner, &[]);
-        levels[Field::Guardian as usize] = match gl {
-            NULL_LEVEL => NULL_LEVEL,
-            l if l >= name_level::PHONETIC => guardian_level::SAME,
-            l if l >= name_level::TYPO => guardian_level::SIMILAR,
-            _ => guardian_level::DIFFERENT,
-        };
+        if !ra.guardian.is_empty() && !rb.guardian.is_empty() {
+            levels[Field::Guardian as usize] = GUARDIAN_PENDING;
+        }
         if let (Some(x), Some(y)) = (&ra.pid, &rb.pid) {
             levels[Field::PersonalId as usize] = compare_pids(x, y) as u8;
         }
         ComparisonVector { levels, notes }
+    }
+
+    /// Guardian level of records `a` and `b` ([`NULL_LEVEL`] when either has none).
+    pub fn guardian_level(&self, a: usize, b: usize) -> u8 {
+        let (ra, rb) = (&self.records[a], &self.records[b]);
+        let (gl, _) = compare_names(&ra.guardian, &rb.guardian, &self.interner, &[]);
+        match gl {
+            NULL_LEVEL => NULL_LEVEL,
+            l if l >= name_level::PHONETIC => guardian_level::SAME,
+            l if l >= name_level::TYPO => guardian_level::SIMILAR,
+            _ => guardian_level::DIFFERENT,
+        }
     }
 
     /// Ids of the middle-name markers `van` and `thi` (phonetic).

@@ -35,8 +35,8 @@ use rayon::prelude::*;
 
 use crate::block::Blocking;
 use crate::compare::{
-    ComparisonVector, Field, LEVELS, NULL_LEVEL, NUM_FIELDS, PreparedSet, guardian_level,
-    name_level, pattern_count,
+    ComparisonVector, Field, GUARDIAN_PENDING, LEVELS, NULL_LEVEL, NUM_FIELDS, PreparedSet,
+    guardian_level, name_level, pattern_count,
 };
 use crate::date::DateLevel;
 pub use crate::explain::Veto;
@@ -221,6 +221,10 @@ type PairEntry = (u32, u32, f32, bool);
 
 /// Largest plausible prior probability that two random records are the same child.
 const LAMBDA_MAX: f64 = 1e-3;
+
+/// A candidate pair whose best possible weight, at the largest prior, stays this many bits
+/// under the review threshold is not compared further (its guardian) nor counted for λ.
+const HOPELESS_MARGIN: f64 = 10.0;
 
 /// EM for λ alone: m and u fixed, `weights[p]` the prior-free weight of pattern `p`.
 fn refine_lambda(counts: &[u64], weights: &[f64], start: f64, total_pairs: f64) -> f64 {
@@ -460,30 +464,53 @@ pub fn deduplicate(
     let review_w = weight_of_probability(config.review_probability).min(link_w);
     let max_prior = weight_of_probability(LAMBDA_MAX);
     done.store(0, Ordering::Relaxed);
-    let (mut high, all_counts): (Vec<PairEntry>, Vec<u64>) = blocking.fold_pairs(
-        block::ALL_RULES,
-        true,
-        || (Vec::new(), vec![0u64; np]),
-        |acc, _, i, j| {
-            let v = set.compare(i as usize, j as usize);
-            let p = v.pattern();
-            acc.1[p] += 1;
-            let w = score(i as usize, j as usize, &v);
-            if w + max_prior >= review_w {
-                acc.0
-                    .push((i, j, w as f32, veto_of(&v, ids_reliable).is_some()));
-            }
-        },
-        |mut a, mut b| {
-            a.0.append(&mut b.0);
-            for (x, y) in a.1.iter_mut().zip(b.1) {
-                *x += y;
-            }
-            a
-        },
-        || tick(Stage::Score),
-    );
-    let candidate_pairs: u64 = all_counts.iter().sum();
+    let (mut high, all_counts, candidate_pairs): (Vec<PairEntry>, Vec<u64>, u64) = blocking
+        .fold_pairs(
+            block::ALL_RULES,
+            true,
+            || (Vec::new(), vec![0u64; np], 0u64),
+            |acc, _, i, j| {
+                acc.2 += 1;
+                let (i_, j_) = (i as usize, j as usize);
+                let mut v = set.compare_but_guardian(i_, j_);
+                if v.levels[Field::Guardian as usize] == GUARDIAN_PENDING {
+                    // The guardian's name is compared only when the best guardian level could lift
+                    // the pair near the review threshold. A pair left out is also left out of
+                    // λ's pattern counts: its posterior there is below 2^-10 even at the largest λ.
+                    let best = [
+                        guardian_level::SAME,
+                        guardian_level::SIMILAR,
+                        guardian_level::DIFFERENT,
+                    ]
+                    .iter()
+                    .map(|&g| {
+                        v.levels[Field::Guardian as usize] = g;
+                        score(i_, j_, &v)
+                    })
+                    .fold(f64::NEG_INFINITY, f64::max);
+                    if best + max_prior < review_w - HOPELESS_MARGIN {
+                        return;
+                    }
+                    v.levels[Field::Guardian as usize] = set.guardian_level(i_, j_);
+                }
+                let p = v.pattern();
+                acc.1[p] += 1;
+                let w = score(i_, j_, &v);
+                if w + max_prior >= review_w {
+                    acc.0
+                        .push((i, j, w as f32, veto_of(&v, ids_reliable).is_some()));
+                }
+            },
+            |mut a, mut b| {
+                a.0.append(&mut b.0);
+                for (x, y) in a.1.iter_mut().zip(b.1) {
+                    *x += y;
+                }
+                a.2 += b.2;
+                a
+            },
+            || tick(Stage::Score),
+        );
     // λ: the share of matches among all pairs, by EM over the pattern counts of all candidate
     // pairs with m and u fixed (pairs outside the blocks are taken as non-matches).
     model.lambda = refine_lambda(&all_counts, &weights, model.lambda, total_pairs);
