@@ -21,14 +21,14 @@
 //! earlier rule r < k already put both records in the same (not oversized) block, as Splink does;
 //! the letters rule skips pairs with the same name tokens (the name-tokens rule's pairs).
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use rayon::prelude::*;
 
 use crate::compare::PreparedSet;
 
 /// Number of blocking rules.
-pub const NUM_RULES: usize = 10;
+pub const NUM_RULES: usize = 11;
 
 /// Every rule.
 pub const ALL_RULES: [bool; NUM_RULES] = [true; NUM_RULES];
@@ -38,11 +38,11 @@ pub const ALL_RULES: [bool; NUM_RULES] = [true; NUM_RULES];
 /// right latent class; the broad rules (given name + year or commune, guardian) are used for
 /// recall only.
 pub const TRAINING_RULES: [bool; NUM_RULES] = [
-    true, false, false, true, false, true, false, false, false, false,
+    true, false, false, true, false, true, false, false, false, false, false,
 ];
 
 /// Training session of each rule's pairs (0: ID or birth date + commune, 1: name tokens).
-pub const SESSION_OF_RULE: [usize; NUM_RULES] = [0, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+pub const SESSION_OF_RULE: [usize; NUM_RULES] = [0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0];
 
 /// Human-readable names of the blocking rules.
 pub const RULE_NAMES: [&str; NUM_RULES] = [
@@ -56,6 +56,7 @@ pub const RULE_NAMES: [&str; NUM_RULES] = [
     "name_letters",
     "family+given_initial+commune+birth_year",
     "family+given_final+commune+birth_year",
+    "all_name_tokens+commune",
 ];
 
 /// The rule whose pairs all differ in their name tokens ([`NAME_TOKENS_RULE`] compares the
@@ -139,6 +140,11 @@ pub fn record_keys(set: &PreparedSet) -> Vec<[u64; NUM_RULES]> {
                 k[8] = key(&[9, family, u64::from(first), c, y]);
                 k[9] = key(&[10, family, u64::from(last), c, y]);
             }
+            if !r.name.is_empty() && r.commune != 0 {
+                // All pairs of a common name in one commune, which an oversized name block
+                // only compares as sorted neighbours.
+                k[10] = key(&[11, k[3], u64::from(r.commune)]);
+            }
             k
         })
         .collect()
@@ -159,7 +165,8 @@ pub struct Blocking {
     keys: Vec<[u64; NUM_RULES]>,
     members: Vec<Vec<u32>>,
     windows: Vec<u32>,
-    oversized: Vec<HashSet<u64>>,
+    /// Per record, bit `r` set when its block of rule `r` is oversized.
+    oversized: Vec<u16>,
     work: Vec<Work>,
     window: usize,
     /// Number of blocks per rule.
@@ -170,6 +177,10 @@ pub struct Blocking {
     pub name_freq: Vec<u32>,
     /// For each record, how many records have the same guardian name.
     pub guardian_freq: Vec<u32>,
+    /// For each record, how many records have the same family and given name, whatever their
+    /// middle names (the frequency that matters for a match with a middle name dropped:
+    /// "Nguyễn Nam" may be any of Nguyễn Văn / Đức / Công … Nam).
+    pub family_given_freq: Vec<u32>,
 }
 
 impl Blocking {
@@ -179,7 +190,7 @@ impl Blocking {
         let n = keys.len();
         let mut members = Vec::with_capacity(NUM_RULES);
         let mut windows: Vec<u32> = Vec::new();
-        let mut oversized = vec![HashSet::new(); NUM_RULES];
+        let mut oversized = vec![0u16; n];
         let mut work = Vec::new();
         let mut blocks_per_rule = [0usize; NUM_RULES];
         let mut oversized_per_rule = [0usize; NUM_RULES];
@@ -219,7 +230,9 @@ impl Blocking {
                             len: len as u32,
                         });
                     } else {
-                        oversized[rule].insert(k);
+                        for &(_, i) in &v[start..end] {
+                            oversized[i as usize] |= 1 << rule;
+                        }
                         oversized_per_rule[rule] += 1;
                         let ids: Vec<u32> = v[start..end].iter().map(|&(_, i)| i).collect();
                         let mut by_date = ids.clone();
@@ -252,6 +265,22 @@ impl Blocking {
             }
             members.push(v.into_iter().map(|(_, i)| i).collect::<Vec<u32>>());
         }
+        let mut fg: HashMap<(u32, u32), u32> = HashMap::new();
+        for r in &set.records {
+            if !r.name.is_empty() {
+                *fg.entry((r.name.family_phon(), r.name.given_phon()))
+                    .or_default() += 1;
+            }
+        }
+        let family_given_freq = set
+            .records
+            .iter()
+            .map(|r| {
+                fg.get(&(r.name.family_phon(), r.name.given_phon()))
+                    .copied()
+                    .unwrap_or(0)
+            })
+            .collect();
         Self {
             keys,
             members,
@@ -263,6 +292,7 @@ impl Blocking {
             oversized_per_rule,
             name_freq,
             guardian_freq,
+            family_given_freq,
         }
     }
 
@@ -272,7 +302,9 @@ impl Blocking {
         if rule == LETTERS_RULE && ki[NAME_TOKENS_RULE] == kj[NAME_TOKENS_RULE] {
             return true;
         }
-        (0..rule).any(|r| ki[r] != 0 && ki[r] == kj[r] && !self.oversized[r].contains(&ki[r]))
+        // Same key, so the same block: oversized for both or for neither.
+        let small = !self.oversized[i as usize];
+        (0..rule).any(|r| ki[r] != 0 && ki[r] == kj[r] && small & (1 << r) != 0)
     }
 
     /// Number of work units (for progress).

@@ -413,25 +413,42 @@ pub fn deduplicate(
 
     // Term-frequency adjustment (as Splink's): agreeing on a common name ("Hồ Thị Hoa") is
     // weaker evidence than agreeing on a rare one. For the name levels "identical", "without
-    // diacritics" and "by sound", and for "same guardian", the level's average u is replaced by
-    // the frequency of the name itself: adjustment = log2(u_level / frequency).
-    let nf = n.max(1) as f64;
+    // diacritics", "by sound" and "a middle name dropped" (Hồ Văn Quang / Hồ Quang: many boys
+    // are written Hồ Quang without a dropped middle name), and for "same guardian", the level's
+    // average u is replaced by the frequency of the (more common) name itself — for a dropped
+    // middle name, of its family and given name with any middle name:
+    // adjustment = log2(u_level / frequency).
+    // log2 of the frequencies, once per record (the adjustment is computed for every pair).
+    let log2n = (n.max(1) as f64).log2();
+    let log2_of = |v: &[u32]| -> Vec<f32> {
+        v.iter()
+            .map(|&c| (f64::from(c.max(1)).log2() - log2n) as f32)
+            .collect()
+    };
+    let (lf_name, lf_fg, lf_guardian) = (
+        log2_of(&blocking.name_freq),
+        log2_of(&blocking.family_given_freq),
+        log2_of(&blocking.guardian_freq),
+    );
+    let log2_u_name: Vec<f64> = u_name.iter().map(|u| u.log2()).collect();
+    let log2_u_guardian: Vec<f64> = u_guardian.iter().map(|u| u.log2()).collect();
     let tf_adjust = |i: usize, j: usize, v: &ComparisonVector| -> (f64, f64) {
         let nl = v.levels[Field::Name as usize];
-        let name = if nl != NULL_LEVEL && nl >= name_level::PHONETIC {
-            let f = f64::from(blocking.name_freq[i].max(blocking.name_freq[j]).max(1)) / nf;
-            (u_name[usize::from(nl)] / f).log2().clamp(-8.0, 8.0)
+        let name = if nl != NULL_LEVEL && nl >= name_level::MIDDLE_DROPPED {
+            let lf = if nl == name_level::MIDDLE_DROPPED {
+                &lf_fg
+            } else {
+                &lf_name
+            };
+            let f = f64::from(lf[i].max(lf[j]));
+            (log2_u_name[usize::from(nl)] - f).clamp(-8.0, 8.0)
         } else {
             0.0
         };
         let gl = v.levels[Field::Guardian as usize];
         let guardian = if gl == guardian_level::SAME && !model::siblings(v) {
-            let f = f64::from(
-                blocking.guardian_freq[i]
-                    .max(blocking.guardian_freq[j])
-                    .max(1),
-            ) / nf;
-            (u_guardian[usize::from(gl)] / f).log2().clamp(-8.0, 8.0)
+            let f = f64::from(lf_guardian[i].max(lf_guardian[j]));
+            (log2_u_guardian[usize::from(gl)] - f).clamp(-8.0, 8.0)
         } else {
             0.0
         };
