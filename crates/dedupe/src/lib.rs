@@ -416,8 +416,7 @@ pub fn deduplicate(
     // diacritics", "by sound" and "a middle name dropped" (Hồ Văn Quang / Hồ Quang: many boys
     // are written Hồ Quang without a dropped middle name), and for "same guardian", the level's
     // average u is replaced by the frequency of the (more common) name itself — for a dropped
-    // middle name, of its family and given name with any middle name:
-    // adjustment = log2(u_level / frequency).
+    // middle name, of its family and given name with any middle name.
     // log2 of the frequencies, once per record (the adjustment is computed for every pair).
     let log2n = (n.max(1) as f64).log2();
     let log2_of = |v: &[u32]| -> Vec<f32> {
@@ -430,8 +429,8 @@ pub fn deduplicate(
         log2_of(&blocking.family_given_freq),
         log2_of(&blocking.guardian_freq),
     );
-    let log2_u_name: Vec<f64> = u_name.iter().map(|u| u.log2()).collect();
     let log2_u_guardian: Vec<f64> = u_guardian.iter().map(|u| u.log2()).collect();
+    let log2_u_name: Vec<f64> = u_name.iter().map(|u| u.log2()).collect();
     let tf_adjust = |i: usize, j: usize, v: &ComparisonVector| -> (f64, f64) {
         let nl = v.levels[Field::Name as usize];
         let name = if nl != NULL_LEVEL && nl >= name_level::MIDDLE_DROPPED {
@@ -560,17 +559,18 @@ pub fn deduplicate(
     }
 
     // Pass 3: every candidate pair inside a component.
-    let mut inner: Vec<PairEntry> = blocking.fold_pairs(
+    let mut inner: Vec<PairEntry> = blocking.fold_pairs_where(
         block::ALL_RULES,
         true,
+        |i, j| {
+            let c = comp[i as usize];
+            c == comp[j as usize] && comp_size[c as usize] > 1
+        },
         Vec::new,
         |acc, _, i, j| {
-            let c = comp[i as usize];
-            if c == comp[j as usize] && comp_size[c as usize] > 1 {
-                let v = set.compare(i as usize, j as usize);
-                let w = score(i as usize, j as usize, &v);
-                acc.push((i, j, w as f32, veto_of(&v, ids_reliable).is_some()));
-            }
+            let v = set.compare(i as usize, j as usize);
+            let w = score(i as usize, j as usize, &v);
+            acc.push((i, j, w as f32, veto_of(&v, ids_reliable).is_some()));
         },
         |mut a, mut b| {
             a.append(&mut b);
