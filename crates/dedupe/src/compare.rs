@@ -44,6 +44,9 @@ pub const FIELDS: [Field; NUM_FIELDS] = [
 pub const LEVELS: [u8; NUM_FIELDS] = [7, DateLevel::COUNT, 2, 2, 2, 3, PidLevel::COUNT];
 /// Level of a field when either side is missing: it carries no evidence.
 pub const NULL_LEVEL: u8 = u8::MAX;
+/// Guardian level not computed yet ([`PreparedSet::compare_but_guardian`]); never in a
+/// finished comparison vector.
+pub const GUARDIAN_PENDING: u8 = u8::MAX - 1;
 
 /// How two names agree, from worst to best (values are the level indices).
 pub mod name_level {
@@ -205,6 +208,10 @@ pub struct PName {
     pub letters: u64,
     /// [`flat_key`] of the name (interned).
     pub flat: u32,
+    /// Bit `i` set: token `i` comes after a middle-name marker (Văn, Thị), so it belongs to the
+    /// given name (Hồ Văn **Kăn Pỉ**), and a name without it is another given name, not the same
+    /// name with a middle name dropped.
+    pub given_part: u16,
 }
 
 impl PName {
@@ -386,11 +393,22 @@ impl PreparedSet {
                 };
                 let name_of = |i: u32| names.get(i as usize).cloned().unwrap_or_default();
                 let place_of = |i: u32| places.get(i as usize).copied().unwrap_or(0);
+                // The personal ID encodes the sex and the birth year (Circular 07/2016/TT-BCA):
+                // they stand in for a missing sex or birth date.
+                let dob = parse_date(&r.birth_date).or_else(|| {
+                    pid.map(|p| p.birth_year())
+                        .filter(|y| (1900..=2100).contains(y))
+                        .map(|year| PartialDate {
+                            year,
+                            month: None,
+                            day: None,
+                        })
+                });
                 Prepared {
                     name: name_of(k[0]),
                     guardian: name_of(k[1]),
-                    dob: parse_date(&r.birth_date),
-                    sex: r.sex,
+                    dob,
+                    sex: r.sex.or_else(|| pid.map(|p| p.sex())),
                     commune: place_of(k[2]),
                     village: place_of(k[3]),
                     pid,
@@ -423,6 +441,17 @@ impl PreparedSet {
 
     /// Compares records `a` and `b`. Symmetric in its levels.
     pub fn compare(&self, a: usize, b: usize) -> ComparisonVector {
+        let mut v = self.compare_but_guardian(a, b);
+        if v.levels[Field::Guardian as usize] == GUARDIAN_PENDING {
+            v.levels[Field::Guardian as usize] = self.guardian_level(a, b);
+        }
+        v
+    }
+
+    /// [`PreparedSet::compare`] without the guardian's name comparison: the guardian's level is
+    /// [`NULL_LEVEL`] when either side has no guardian, else [`GUARDIAN_PENDING`] (to be
+    /// computed by [`PreparedSet::guardian_level`] if the other fields leave the pair a chance).
+    pub fn compare_but_guardian(&self, a: usize, b: usize) -> ComparisonVector {
         let (ra, rb) = (&self.records[a], &self.records[b]);
         let mut levels = [NULL_LEVEL; NUM_FIELDS];
         let (nl, notes) = compare_names(&ra.name, &rb.name, &self.interner, &self.common_given);
@@ -439,17 +468,25 @@ impl PreparedSet {
         if ra.village != 0 && rb.village != 0 {
             levels[Field::Village as usize] = u8::from(ra.village == rb.village);
         }
-        let (gl, _) = compare_names(&ra.guardian, &rb.guardian, &self.interner, &[]);
-        levels[Field::Guardian as usize] = match gl {
-            NULL_LEVEL => NULL_LEVEL,
-            l if l >= name_level::PHONETIC => guardian_level::SAME,
-            l if l >= name_level::TYPO => guardian_level::SIMILAR,
-            _ => guardian_level::DIFFERENT,
-        };
+        if !ra.guardian.is_empty() && !rb.guardian.is_empty() {
+            levels[Field::Guardian as usize] = GUARDIAN_PENDING;
+        }
         if let (Some(x), Some(y)) = (&ra.pid, &rb.pid) {
             levels[Field::PersonalId as usize] = compare_pids(x, y) as u8;
         }
         ComparisonVector { levels, notes }
+    }
+
+    /// Guardian level of records `a` and `b` ([`NULL_LEVEL`] when either has none).
+    pub fn guardian_level(&self, a: usize, b: usize) -> u8 {
+        let (ra, rb) = (&self.records[a], &self.records[b]);
+        let (gl, _) = compare_names(&ra.guardian, &rb.guardian, &self.interner, &[]);
+        match gl {
+            NULL_LEVEL => NULL_LEVEL,
+            l if l >= name_level::PHONETIC => guardian_level::SAME,
+            l if l >= name_level::TYPO => guardian_level::SIMILAR,
+            _ => guardian_level::DIFFERENT,
+        }
     }
 
     /// Ids of the middle-name markers `van` and `thi` (phonetic).
@@ -489,6 +526,16 @@ fn intern_name(int: &mut Interner, r: RawName, markers: &[u32; 2]) -> PName {
         }
         _ => toks.len().saturating_sub(1),
     };
+    let mut given_part = 0u16;
+    if given + 1 == toks.len()
+        && let Some(m) = toks[..given]
+            .iter()
+            .rposition(|t| markers.contains(&t.phon))
+    {
+        for i in m + 1..toks.len().min(16) {
+            given_part |= 1 << i;
+        }
+    }
     PName {
         toks: toks.into_boxed_slice(),
         sorted_phon: sorted_phon.into_boxed_slice(),
@@ -497,6 +544,7 @@ fn intern_name(int: &mut Interner, r: RawName, markers: &[u32; 2]) -> PName {
         written: r.written,
         letters: r.letters,
         flat: int.intern(r.flat),
+        given_part,
     }
 }
 
@@ -516,39 +564,66 @@ pub fn osa_chars(a: &[char], b: &[char], cap: usize) -> usize {
         return cap + 1;
     }
     if a.len() <= N && b.len() <= N {
-        let mut rows = [[0usize; N + 1]; 3];
+        let mut rows = [[0u8; N + 1]; 3];
         let [r0, r1, r2] = &mut rows;
         return osa_rows(a, b, cap, &mut r0[..], &mut r1[..], &mut r2[..]);
     }
-    let mut rows = vec![vec![0usize; b.len() + 1]; 3];
+    let mut rows = vec![vec![0u32; b.len() + 1]; 3];
     let (r0, rest) = rows.split_at_mut(1);
     let (r1, r2) = rest.split_at_mut(1);
     osa_rows(a, b, cap, &mut r0[0], &mut r1[0], &mut r2[0])
 }
 
-fn osa_rows(
+/// A cell of the distance rows: `u8` for short strings (no wider than their length), `u32`
+/// otherwise.
+trait Cell: Copy + Ord + Default {
+    fn of(x: usize) -> Self;
+    fn get(self) -> usize;
+}
+
+impl Cell for u8 {
+    fn of(x: usize) -> Self {
+        u8::try_from(x).unwrap_or(u8::MAX)
+    }
+    fn get(self) -> usize {
+        usize::from(self)
+    }
+}
+
+impl Cell for u32 {
+    fn of(x: usize) -> Self {
+        u32::try_from(x).unwrap_or(u32::MAX)
+    }
+    fn get(self) -> usize {
+        self as usize
+    }
+}
+
+fn osa_rows<C: Cell>(
     a: &[char],
     b: &[char],
     cap: usize,
-    prev2: &mut [usize],
-    prev: &mut [usize],
-    cur: &mut [usize],
+    prev2: &mut [C],
+    prev: &mut [C],
+    cur: &mut [C],
 ) -> usize {
     let (n, m) = (a.len(), b.len());
     let (mut prev2, mut prev, mut cur) = (prev2, prev, cur);
     for (j, x) in prev.iter_mut().enumerate().take(m + 1) {
-        *x = j;
+        *x = C::of(j);
     }
     for i in 1..=n {
-        cur[0] = i;
-        let mut row_min = cur[0];
+        cur[0] = C::of(i);
+        let mut row_min = i;
         for j in 1..=m {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            let mut v = (prev[j].get() + 1)
+                .min(cur[j - 1].get() + 1)
+                .min(prev[j - 1].get() + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(prev2[j - 2] + 1);
+                v = v.min(prev2[j - 2].get() + 1);
             }
-            cur[j] = v;
+            cur[j] = C::of(v);
             row_min = row_min.min(v);
         }
         if row_min > cap {
@@ -557,7 +632,7 @@ fn osa_rows(
         std::mem::swap(&mut prev2, &mut prev);
         std::mem::swap(&mut prev, &mut cur);
     }
-    prev[m].min(cap + 1)
+    prev[m].get().min(cap + 1)
 }
 
 /// A small inline list of token ids (names have few tokens; extra tokens beyond 16 are ignored).
@@ -720,10 +795,17 @@ pub fn compare_names(
     }
     // A token present on one side only, which is not the given name of the longer name
     // (a dropped middle name, or a dropped surname).
+    // A token after Văn/Thị is part of the given name (Hồ Văn Kăn Pỉ / Hồ Văn Pi: two names).
+    let in_given = |n: &PName, t: u32| {
+        n.toks
+            .iter()
+            .position(|x| x.phon == t)
+            .is_some_and(|i| i < 16 && n.given_part & (1 << i) != 0)
+    };
     let dropped = match (oa.as_slice(), ob.as_slice()) {
         ([], []) => Some(false),
-        ([x], []) if a.toks.len() >= 3 && a.given_phon() != *x => Some(true),
-        ([], [y]) if b.toks.len() >= 3 && b.given_phon() != *y => Some(true),
+        ([x], []) if a.toks.len() >= 3 && a.given_phon() != *x && !in_given(a, *x) => Some(true),
+        ([], [y]) if b.toks.len() >= 3 && b.given_phon() != *y && !in_given(b, *y) => Some(true),
         _ => None,
     };
     match (typos, dropped) {
@@ -789,6 +871,18 @@ mod tests {
         assert_eq!(
             name_level_of("Hồ Thị Hoa", "Hồ Thị Lan"),
             name_level::DIFFERENT
+        );
+    }
+
+    #[test]
+    fn a_dropped_part_of_the_given_name_is_not_a_dropped_middle_name() {
+        assert_eq!(
+            name_level_of("Hồ Văn Kăn Pỉ", "Hồ Văn Pỉ"),
+            name_level::SAME_GIVEN
+        );
+        assert_eq!(
+            name_level_of("Hồ Văn Kăn Pỉ", "Hồ Kăn Pỉ"),
+            name_level::MIDDLE_DROPPED
         );
     }
 

@@ -118,21 +118,25 @@ pub enum DateLevel {
     Different = 0,
     /// At least one is partial and the years differ by one.
     PartialYearOffByOne = 1,
-    /// At least one is partial (year or month/year) and they are consistent.
+    /// At least one is year-only, and the years are equal.
     PartialConsistent = 2,
+    /// At least one is month/year, both have a month, and year and month agree (or the month
+    /// agrees with the other's day, a day/month swap): one chance in about 180 for two
+    /// children of the same age band, against one in 15 for a year alone.
+    PartialMonthConsistent = 3,
     /// Both full, same day and month, years differ by one.
-    YearOffByOne = 3,
+    YearOffByOne = 4,
     /// Both full, same year and month, days at most 2 apart.
-    FewDaysApart = 4,
+    FewDaysApart = 5,
     /// Both full and equal once day and month are swapped.
-    DayMonthSwapped = 5,
+    DayMonthSwapped = 6,
     /// Both full and equal.
-    Exact = 6,
+    Exact = 7,
 }
 
 impl DateLevel {
     /// Number of levels.
-    pub const COUNT: u8 = 7;
+    pub const COUNT: u8 = 8;
 
     /// Level from its index.
     pub fn from_index(i: u8) -> Option<Self> {
@@ -140,10 +144,11 @@ impl DateLevel {
             0 => Self::Different,
             1 => Self::PartialYearOffByOne,
             2 => Self::PartialConsistent,
-            3 => Self::YearOffByOne,
-            4 => Self::FewDaysApart,
-            5 => Self::DayMonthSwapped,
-            6 => Self::Exact,
+            3 => Self::PartialMonthConsistent,
+            4 => Self::YearOffByOne,
+            5 => Self::FewDaysApart,
+            6 => Self::DayMonthSwapped,
+            7 => Self::Exact,
             _ => return None,
         })
     }
@@ -167,13 +172,15 @@ pub fn compare_dates(a: &PartialDate, b: &PartialDate) -> DateLevel {
             }
         }
         _ => {
-            let months_ok = match (a.month, b.month) {
+            let months = match (a.month, b.month) {
                 (Some(x), Some(y)) => {
-                    x == y || (a.day.is_some_and(|d| d == y) || b.day.is_some_and(|d| d == x))
+                    Some(x == y || (a.day.is_some_and(|d| d == y) || b.day.is_some_and(|d| d == x)))
                 }
-                _ => true,
+                _ => None,
             };
-            if dy == 0 && months_ok {
+            if dy == 0 && months == Some(true) {
+                DateLevel::PartialMonthConsistent
+            } else if dy == 0 && months.is_none() {
                 DateLevel::PartialConsistent
             } else if dy == 1 {
                 DateLevel::PartialYearOffByOne
@@ -263,6 +270,14 @@ mod tests {
         assert_eq!(
             compare_dates(&d("04/2017"), &d("05/03/2017")),
             DateLevel::Different
+        );
+        assert_eq!(
+            compare_dates(&d("03/2017"), &d("05/03/2017")),
+            DateLevel::PartialMonthConsistent
+        );
+        assert_eq!(
+            compare_dates(&d("05/2017"), &d("05/03/2017")),
+            DateLevel::PartialMonthConsistent
         );
     }
 }

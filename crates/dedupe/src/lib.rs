@@ -35,8 +35,8 @@ use rayon::prelude::*;
 
 use crate::block::Blocking;
 use crate::compare::{
-    ComparisonVector, Field, LEVELS, NULL_LEVEL, NUM_FIELDS, PreparedSet, guardian_level,
-    name_level, pattern_count,
+    ComparisonVector, Field, GUARDIAN_PENDING, LEVELS, NULL_LEVEL, NUM_FIELDS, PreparedSet,
+    guardian_level, name_level, pattern_count,
 };
 use crate::date::DateLevel;
 pub use crate::explain::Veto;
@@ -221,6 +221,10 @@ type PairEntry = (u32, u32, f32, bool);
 
 /// Largest plausible prior probability that two random records are the same child.
 const LAMBDA_MAX: f64 = 1e-3;
+
+/// A candidate pair whose best possible weight, at the largest prior, stays this many bits
+/// under the review threshold is not compared further (its guardian) nor counted for λ.
+const HOPELESS_MARGIN: f64 = 10.0;
 
 /// EM for λ alone: m and u fixed, `weights[p]` the prior-free weight of pattern `p`.
 fn refine_lambda(counts: &[u64], weights: &[f64], start: f64, total_pairs: f64) -> f64 {
@@ -409,25 +413,41 @@ pub fn deduplicate(
 
     // Term-frequency adjustment (as Splink's): agreeing on a common name ("Hồ Thị Hoa") is
     // weaker evidence than agreeing on a rare one. For the name levels "identical", "without
-    // diacritics" and "by sound", and for "same guardian", the level's average u is replaced by
-    // the frequency of the name itself: adjustment = log2(u_level / frequency).
-    let nf = n.max(1) as f64;
+    // diacritics", "by sound" and "a middle name dropped" (Hồ Văn Quang / Hồ Quang: many boys
+    // are written Hồ Quang without a dropped middle name), and for "same guardian", the level's
+    // average u is replaced by the frequency of the (more common) name itself — for a dropped
+    // middle name, of its family and given name with any middle name.
+    // log2 of the frequencies, once per record (the adjustment is computed for every pair).
+    let log2n = (n.max(1) as f64).log2();
+    let log2_of = |v: &[u32]| -> Vec<f32> {
+        v.iter()
+            .map(|&c| (f64::from(c.max(1)).log2() - log2n) as f32)
+            .collect()
+    };
+    let (lf_name, lf_fg, lf_guardian) = (
+        log2_of(&blocking.name_freq),
+        log2_of(&blocking.family_given_freq),
+        log2_of(&blocking.guardian_freq),
+    );
+    let log2_u_guardian: Vec<f64> = u_guardian.iter().map(|u| u.log2()).collect();
+    let log2_u_name: Vec<f64> = u_name.iter().map(|u| u.log2()).collect();
     let tf_adjust = |i: usize, j: usize, v: &ComparisonVector| -> (f64, f64) {
         let nl = v.levels[Field::Name as usize];
-        let name = if nl != NULL_LEVEL && nl >= name_level::PHONETIC {
-            let f = f64::from(blocking.name_freq[i].max(blocking.name_freq[j]).max(1)) / nf;
-            (u_name[usize::from(nl)] / f).log2().clamp(-8.0, 8.0)
+        let name = if nl != NULL_LEVEL && nl >= name_level::MIDDLE_DROPPED {
+            let lf = if nl == name_level::MIDDLE_DROPPED {
+                &lf_fg
+            } else {
+                &lf_name
+            };
+            let f = f64::from(lf[i].max(lf[j]));
+            (log2_u_name[usize::from(nl)] - f).clamp(-8.0, 8.0)
         } else {
             0.0
         };
         let gl = v.levels[Field::Guardian as usize];
         let guardian = if gl == guardian_level::SAME && !model::siblings(v) {
-            let f = f64::from(
-                blocking.guardian_freq[i]
-                    .max(blocking.guardian_freq[j])
-                    .max(1),
-            ) / nf;
-            (u_guardian[usize::from(gl)] / f).log2().clamp(-8.0, 8.0)
+            let f = f64::from(lf_guardian[i].max(lf_guardian[j]));
+            (log2_u_guardian[usize::from(gl)] - f).clamp(-8.0, 8.0)
         } else {
             0.0
         };
@@ -460,30 +480,53 @@ pub fn deduplicate(
     let review_w = weight_of_probability(config.review_probability).min(link_w);
     let max_prior = weight_of_probability(LAMBDA_MAX);
     done.store(0, Ordering::Relaxed);
-    let (mut high, all_counts): (Vec<PairEntry>, Vec<u64>) = blocking.fold_pairs(
-        block::ALL_RULES,
-        true,
-        || (Vec::new(), vec![0u64; np]),
-        |acc, _, i, j| {
-            let v = set.compare(i as usize, j as usize);
-            let p = v.pattern();
-            acc.1[p] += 1;
-            let w = score(i as usize, j as usize, &v);
-            if w + max_prior >= review_w {
-                acc.0
-                    .push((i, j, w as f32, veto_of(&v, ids_reliable).is_some()));
-            }
-        },
-        |mut a, mut b| {
-            a.0.append(&mut b.0);
-            for (x, y) in a.1.iter_mut().zip(b.1) {
-                *x += y;
-            }
-            a
-        },
-        || tick(Stage::Score),
-    );
-    let candidate_pairs: u64 = all_counts.iter().sum();
+    let (mut high, all_counts, candidate_pairs): (Vec<PairEntry>, Vec<u64>, u64) = blocking
+        .fold_pairs(
+            block::ALL_RULES,
+            true,
+            || (Vec::new(), vec![0u64; np], 0u64),
+            |acc, _, i, j| {
+                acc.2 += 1;
+                let (i_, j_) = (i as usize, j as usize);
+                let mut v = set.compare_but_guardian(i_, j_);
+                if v.levels[Field::Guardian as usize] == GUARDIAN_PENDING {
+                    // The guardian's name is compared only when the best guardian level could lift
+                    // the pair near the review threshold. A pair left out is also left out of
+                    // λ's pattern counts: its posterior there is below 2^-10 even at the largest λ.
+                    let best = [
+                        guardian_level::SAME,
+                        guardian_level::SIMILAR,
+                        guardian_level::DIFFERENT,
+                    ]
+                    .iter()
+                    .map(|&g| {
+                        v.levels[Field::Guardian as usize] = g;
+                        score(i_, j_, &v)
+                    })
+                    .fold(f64::NEG_INFINITY, f64::max);
+                    if best + max_prior < review_w - HOPELESS_MARGIN {
+                        return;
+                    }
+                    v.levels[Field::Guardian as usize] = set.guardian_level(i_, j_);
+                }
+                let p = v.pattern();
+                acc.1[p] += 1;
+                let w = score(i_, j_, &v);
+                if w + max_prior >= review_w {
+                    acc.0
+                        .push((i, j, w as f32, veto_of(&v, ids_reliable).is_some()));
+                }
+            },
+            |mut a, mut b| {
+                a.0.append(&mut b.0);
+                for (x, y) in a.1.iter_mut().zip(b.1) {
+                    *x += y;
+                }
+                a.2 += b.2;
+                a
+            },
+            || tick(Stage::Score),
+        );
     // λ: the share of matches among all pairs, by EM over the pattern counts of all candidate
     // pairs with m and u fixed (pairs outside the blocks are taken as non-matches).
     model.lambda = refine_lambda(&all_counts, &weights, model.lambda, total_pairs);
@@ -516,17 +559,18 @@ pub fn deduplicate(
     }
 
     // Pass 3: every candidate pair inside a component.
-    let mut inner: Vec<PairEntry> = blocking.fold_pairs(
+    let mut inner: Vec<PairEntry> = blocking.fold_pairs_where(
         block::ALL_RULES,
         true,
+        |i, j| {
+            let c = comp[i as usize];
+            c == comp[j as usize] && comp_size[c as usize] > 1
+        },
         Vec::new,
         |acc, _, i, j| {
-            let c = comp[i as usize];
-            if c == comp[j as usize] && comp_size[c as usize] > 1 {
-                let v = set.compare(i as usize, j as usize);
-                let w = score(i as usize, j as usize, &v);
-                acc.push((i, j, w as f32, veto_of(&v, ids_reliable).is_some()));
-            }
+            let v = set.compare(i as usize, j as usize);
+            let w = score(i as usize, j as usize, &v);
+            acc.push((i, j, w as f32, veto_of(&v, ids_reliable).is_some()));
         },
         |mut a, mut b| {
             a.append(&mut b);

@@ -56,7 +56,7 @@ pub struct Model {
 fn prior_m(field: Field) -> Vec<f64> {
     match field {
         Field::Name => vec![0.01, 0.02, 0.06, 0.06, 0.1, 0.15, 0.6],
-        Field::BirthDate => vec![0.02, 0.02, 0.15, 0.02, 0.03, 0.04, 0.72],
+        Field::BirthDate => vec![0.02, 0.02, 0.1, 0.05, 0.02, 0.03, 0.04, 0.72],
         Field::Sex | Field::Commune | Field::Village => vec![0.03, 0.97],
         Field::Guardian => vec![0.05, 0.1, 0.85],
         Field::PersonalId => vec![0.01, 0.01, 0.03, 0.95],
@@ -68,7 +68,7 @@ fn prior_m(field: Field) -> Vec<f64> {
 fn prior_u(field: Field) -> Vec<f64> {
     match field {
         Field::Name => vec![0.97, 0.02, 0.005, 0.002, 0.0015, 0.0008, 0.0007],
-        Field::BirthDate => vec![0.95, 0.035, 0.0136, 0.0003, 0.0006, 0.0001, 0.0004],
+        Field::BirthDate => vec![0.95, 0.035, 0.0126, 0.001, 0.0003, 0.0006, 0.0001, 0.0004],
         Field::Sex => vec![0.5, 0.5],
         Field::Commune | Field::Village => vec![0.95, 0.05],
         Field::Guardian => vec![0.99, 0.006, 0.004],
