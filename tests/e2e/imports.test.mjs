@@ -64,7 +64,7 @@ test('a commune officer imports need lines from a file: bad rows named and nothi
     HEADER,
     `th-20056,,DEMO-AM-TH,${period},25,Áo ấm`,
     `th-20056,,DEMO-YT-TH,${period},-3,`,
-    `th-20047,,DEMO-AM-TH,${period},12,xã khác`,
+    `th-20164,,DEMO-AM-TH,${period},12,xã ở Nam Đông`,
   ].join('\n') + '\n';
   await page.setInputFiles('#file', { name: 'nhu-cau.csv', mimeType: 'text/csv', buffer: Buffer.from(bad, 'utf8') });
   let resp = await submit(page, '[data-testid=import-submit]');
