@@ -225,8 +225,9 @@ fn windows_1252_byte(c: char) -> Option<u8> {
 /// - UTF-8 misread as Windows-1252: mapping every character back to its
 ///   Windows-1252 byte gives valid UTF-8 with non-ASCII letters;
 /// - TCVN3: a character from `¡`…`¿` (`¸` á, `µ` à, `¨` ă, `©` â, `®` đ,
-///   `ª` ê, `«` ô, `¬` ơ, the soft hyphen ư), which Vietnamese text never
-///   contains;
+///   `ª` ê, `«` ô, `¬` ơ, the soft hyphen ư) in text made only of
+///   Windows-1252 characters (a Unicode Vietnamese letter such as ậ or đ
+///   means the `·` or `°` beside it is meant);
 /// - VNI: a vowel followed by `ø û ï ä ë` (VNI's tone marks), `ö` next to a
 ///   vowel, or `ñ` starting a word (VNI's đ). Foreign names such as
 ///   `Jørgensen`, `Müller` or `Peña` are not flagged.
@@ -235,14 +236,17 @@ pub fn legacy_encoding(text: &str) -> Option<Legacy> {
         return None;
     }
     let bytes: Option<Vec<u8>> = text.chars().map(windows_1252_byte).collect();
-    if let Some(bytes) = bytes
-        && let Ok(decoded) = std::str::from_utf8(&bytes)
+    if let Some(bytes) = &bytes
+        && let Ok(decoded) = std::str::from_utf8(bytes)
         && !decoded.is_ascii()
         && decoded != text
     {
         return Some(Legacy::Utf8AsWindows1252);
     }
-    if text.chars().any(|c| ('\u{a1}'..='\u{bf}').contains(&c)) {
+    // TCVN3 read as Unicode is all Windows-1252 characters: text with a
+    // Unicode Vietnamese letter (ă, ơ, đ, ậ …) is Unicode, whatever `·` or
+    // `°` it also holds.
+    if bytes.is_some() && text.chars().any(|c| ('\u{a1}'..='\u{bf}').contains(&c)) {
         return Some(Legacy::Tcvn3);
     }
     let chars: Vec<char> = text.chars().flat_map(char::to_lowercase).collect();
@@ -360,6 +364,9 @@ mod tests {
             "Société Générale",
             "Björk",
             "Quỹ Bảo trợ trẻ em",
+            "Hè 2031 · E2E nhập",
+            "Mùa đông 2026–2027 · đợt 2",
+            "Nhiệt độ dưới 10°C",
         ] {
             assert_eq!(legacy_encoding(s), None, "{s}");
         }

@@ -197,35 +197,36 @@ pub async fn list(db: &Db, search: Option<&str>) -> Result<Vec<Donor>, StorageEr
 /// a very similar name (`domain::donor_names`: legal forms such as "Cty" /
 /// "Công ty TNHH" brought to one spelling, then Jaro–Winkler).
 pub async fn likely_duplicates(db: &Db, d: &Donor) -> Result<Vec<Donor>, StorageError> {
-    let mut found = exact_duplicates(db, d).await?;
     let all = list(db, None).await?;
-    for other in all {
-        if other.id != d.id
-            && !found.iter().any(|f| f.id == other.id)
-            && domain::donor_names::very_similar(&d.name, &other.name)
-        {
-            found.push(other);
-        }
-    }
-    Ok(found)
+    Ok(likely_duplicates_among(d, &all)
+        .into_iter()
+        .cloned()
+        .collect())
 }
 
-async fn exact_duplicates(db: &Db, d: &Donor) -> Result<Vec<Donor>, StorageError> {
+/// [`likely_duplicates`] among donors already loaded (an import checks
+/// every row against one list): the exact matches first, then the very
+/// similar names, each in the list's order.
+pub fn likely_duplicates_among<'a>(d: &Donor, all: &'a [Donor]) -> Vec<&'a Donor> {
     let key = domain::text::search_key(&d.name);
-    let rows = db_run!(db, |pool| {
-        sqlx::query_as::<_, Donor>(sqlx::AssertSqlSafe(format!(
-            "{DONOR_COLUMNS} WHERE id <> $1 AND (search_key = $2 OR ($3 IS NOT NULL AND tax_code = $3) \
-             OR ($4 IS NOT NULL AND phone = $4) OR ($5 IS NOT NULL AND email = $5))"
-        )))
-        .bind(&d.id)
-        .bind(&key)
-        .bind(&d.tax_code)
-        .bind(&d.phone)
-        .bind(&d.email)
-        .fetch_all(pool)
-        .await?
-    });
-    Ok(rows)
+    let same = |a: &Option<String>, b: &Option<String>| a.is_some() && a == b;
+    let others = || all.iter().filter(|o| o.id != d.id);
+    let mut found: Vec<&Donor> = others()
+        .filter(|o| {
+            domain::text::search_key(&o.name) == key
+                || same(&d.tax_code, &o.tax_code)
+                || same(&d.phone, &o.phone)
+                || same(&d.email, &o.email)
+        })
+        .collect();
+    let similar: Vec<&Donor> = others()
+        .filter(|o| {
+            !found.iter().any(|f| f.id == o.id)
+                && domain::donor_names::very_similar(&d.name, &o.name)
+        })
+        .collect();
+    found.extend(similar);
+    found
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

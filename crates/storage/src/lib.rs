@@ -24,6 +24,7 @@ pub mod deliveries;
 pub mod donors;
 pub mod flows;
 pub mod gifts;
+pub mod import;
 pub mod instalments;
 pub mod ledger;
 pub mod needs;

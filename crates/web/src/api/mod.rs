@@ -6,6 +6,7 @@ mod catalogue;
 mod children;
 mod flows;
 mod gifts;
+mod imports;
 mod instalments;
 mod ledger;
 mod me;
@@ -67,6 +68,8 @@ pub fn router() -> Router<AppState> {
             get(needs::donors).post(needs::create_donor),
         )
         .route("/api/v1/donors/{id}/gifts", get(gifts::donor))
+        .route("/api/v1/imports/needs", post(imports::needs))
+        .route("/api/v1/imports/donors", post(imports::donors))
         .route(
             "/api/v1/pledges",
             get(needs::pledges).post(needs::create_pledge),

@@ -29,6 +29,8 @@ pub const PATHS: &[&str] = &[
     "/api/v1/catalogue/packages",
     "/api/v1/donors",
     "/api/v1/donors/{id}/gifts",
+    "/api/v1/imports/needs",
+    "/api/v1/imports/donors",
     "/api/v1/pledges",
     "/api/v1/pledges/{id}/commit",
     "/api/v1/receipts",
@@ -301,6 +303,42 @@ fn proposal_paths(err: &Value) -> Value {
     })
 }
 
+/// Imports of need lines and donors from a file (kept apart: `json!` has a
+/// recursion limit).
+fn import_paths(err: &Value) -> Value {
+    let problem = json!({"type": "object", "required": ["row","column","message_vi","message_en"],
+        "properties": {"row": {"type": "integer", "description": "spreadsheet row (the header is row 1); 0 for the file as a whole"},
+            "column": {"type": ["string","null"], "description": "the column's letter and header, e.g. \"A (Mã điểm hỗ trợ)\""},
+            "message_vi": {"type": "string", "description": "what is wrong and what is expected, in Vietnamese"},
+            "message_en": {"type": "string"}}});
+    let body = json!({"required": true, "description": "the file itself (not multipart): CSV (UTF-8 or UTF-16 with BOM; comma, semicolon or tab) or XLSX (the first sheet), with the headers of the template under /templates/",
+        "content": {"text/csv": {"schema": {"type": "string"}},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}});
+    let dry_run = json!({"name": "dry_run", "in": "query", "required": false, "schema": {"type": "string", "enum": ["1","0"]},
+        "description": "1: check every row and write nothing"});
+    let ok = json!({"type": "object", "properties": {"dry_run": {"type": "boolean"}, "valid": {"type": "integer"},
+        "written": {"type": "integer"}, "rows": {"type": "array", "items": {"type": "object", "properties": {"row": {"type": "integer"}, "id": {"type": "string", "description": "when written"}}}},
+        "warnings": {"type": "array", "items": problem}}});
+    let refused = json!({"description": "a row is wrong: nothing was written. {error: import_refused, message, dry_run, written: 0, problems: [{row, column, message_vi, message_en}], warnings}",
+        "content": {"application/json": {"schema": {"type": "object", "properties": {
+            "error": {"type": "string"}, "message": {"type": "string"}, "dry_run": {"type": "boolean"}, "written": {"type": "integer"},
+            "problems": {"type": "array", "items": problem}, "warnings": {"type": "array", "items": problem}}}}}});
+    json!({
+        "/api/v1/imports/needs": {"post": {"summary": "Import need lines (status assessed) from a file, all rows or none: sites by id or name (in force, in the caller's scope — EditUnitData), package codes (latest version), periods by id or name, number of children (1.200 or 1,200 accepted); a line that already exists is refused. Columns: Mã điểm hỗ trợ or Tên điểm hỗ trợ, Mã gói, Đợt, Số trẻ, Độ tuổi (optional), Ghi chú",
+            "security": [{"bearer": []}], "parameters": [dry_run], "requestBody": body,
+            "responses": {"200": {"description": "dry run: every row valid, nothing written", "content": {"application/json": {"schema": ok}}},
+                "201": {"description": "every row written in one transaction", "content": {"application/json": {"schema": ok}}},
+                "400": {"description": "the content type is neither text/csv nor the XLSX type", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "401": err, "403": err, "422": refused}}},
+        "/api/v1/imports/donors": {"post": {"summary": "Import donors from a file, all rows or none (ManageDonors). Likely duplicates of stored donors (same tax code, phone or e-mail, the same or a very similar name) are warnings, not refusals. Columns: Tên, Loại, Trong nước/Nước ngoài, Nhóm, Mã số thuế, Điện thoại, Email, Đồng ý công khai tên, Ẩn danh",
+            "security": [{"bearer": []}], "parameters": [dry_run], "requestBody": body,
+            "responses": {"200": {"description": "dry run: every row valid, nothing written", "content": {"application/json": {"schema": ok}}},
+                "201": {"description": "every row written in one transaction", "content": {"application/json": {"schema": ok}}},
+                "400": {"description": "the content type is neither text/csv nor the XLSX type", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "401": err, "403": err, "422": refused}}}
+    })
+}
+
 pub async fn document() -> Json<Value> {
     let on = json!({"name": "on", "in": "query", "required": false,
         "schema": {"type": "string", "format": "date"}, "description": "YYYY-MM-DD; default today"});
@@ -309,6 +347,7 @@ pub async fn document() -> Json<Value> {
     let flows = flow_paths(&err);
     let money = money_paths(&err);
     let proposals = proposal_paths(&err);
+    let imports = import_paths(&err);
     let mut doc = json!({
         "openapi": "3.1.0",
         "info": {"title": "Chung Tay API", "version": "1",
@@ -442,6 +481,9 @@ pub async fn document() -> Json<Value> {
         paths.extend(more);
     }
     if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), proposals) {
+        paths.extend(more);
+    }
+    if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), imports) {
         paths.extend(more);
     }
     Json(doc)

@@ -15,6 +15,7 @@ pub(crate) mod flows;
 pub(crate) mod gifts;
 mod giving;
 mod home;
+pub(crate) mod imports;
 mod ledger;
 pub(crate) mod login;
 mod minutes;
@@ -93,6 +94,10 @@ pub fn router() -> Router<AppState> {
         .route("/children/{id}/withdraw", post(children::withdraw))
         .route("/needs", get(needs::list).post(needs::create))
         .route("/needs/new", get(needs::new_form))
+        .route(
+            "/needs/import",
+            get(imports::needs_form).post(imports::needs),
+        )
         .route("/needs.csv", get(exports::needs_csv))
         .route("/needs/rollup", get(rollup::page))
         .route("/exports/{file}", get(tables::download_table))
@@ -123,6 +128,10 @@ pub fn router() -> Router<AppState> {
             get(propose::show).post(propose::accept),
         )
         .route("/donors", get(donors::list).post(donors::create))
+        .route(
+            "/donors/import",
+            get(imports::donors_form).post(imports::donors),
+        )
         .route("/donors/{id}", get(donors::detail))
         .route("/donors/{id}/gifts", get(gifts::donor))
         .route("/pledges/{id}/instalments", post(gifts::set_instalments))
