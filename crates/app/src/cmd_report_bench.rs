@@ -263,10 +263,10 @@ fn queries(
     if let Some(q) = report_data::line_groups_summary_query(&unit.filter, period) {
         out.push((format!("{}:summaries-0014:line_groups", unit.code), q));
     }
-    if line_summaries {
-        if let Some(q) = report_data::line_groups_line_summary_query(&unit.filter, period) {
-            out.push((format!("{summary}:line_groups"), q));
-        }
+    if line_summaries
+        && let Some(q) = report_data::line_groups_line_summary_query(&unit.filter, period)
+    {
+        out.push((format!("{summary}:line_groups"), q));
     }
     if let Some(q) = report_data::sources_summary_query(&unit.filter, period, budget) {
         out.push((format!("{summary}:sources"), q));
