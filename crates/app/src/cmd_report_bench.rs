@@ -159,6 +159,10 @@ const TABLES: &[(&str, &[(&str, CsvType)])] = &[
         ],
     ),
     (
+        "reversals",
+        &[("kind", CsvType::Text), ("target_id", CsvType::Text)],
+    ),
+    (
         "organisations",
         &[("id", CsvType::Text), ("unit_code", CsvType::Text)],
     ),
