@@ -49,6 +49,13 @@ def main():
             f"columns = {{{cols}}}, nullstr = '', quote = '\"', escape = '\"')"
         )
         load[t["name"]] = time.perf_counter() - started
+    # The rows that still count (migration 0012_reversals), as on the database.
+    for view, table, kind in (("live_receipts", "receipts", "receipt"),
+                              ("live_allocations", "allocations", "allocation")):
+        con.execute(
+            f"CREATE VIEW {view} AS SELECT * FROM {table} x WHERE NOT EXISTS "
+            f"(SELECT 1 FROM reversals v WHERE v.kind = '{kind}' AND v.target_id = x.id)"
+        )
     results = []
     for q in spec["queries"]:
         params = [param(p) for p in q["params"]]

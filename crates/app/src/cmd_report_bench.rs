@@ -12,8 +12,9 @@
 //!    whole XLSX, median of `--runs`.
 //! 2. The report's four queries (line groups, sources, money in, money out)
 //!    run one after the other on the database, median of `--runs`: live
-//!    (every delivery and receipt read) and on the summaries of migration
-//!    0014 (what `annual_figures` uses for a year).
+//!    (every delivery and receipt read) and on the summaries of migrations
+//!    0014 and 0015 (what `annual_figures` uses for a year; the line groups
+//!    also on 0014's pledge summaries alone, for comparison).
 //! 3. The tables they read exported as CSV (not timed in the ratio), loaded
 //!    into DuckDB by `scripts/bench_report_duckdb.py`, and the same four
 //!    queries run there; every row must be equal, else the bench fails.
@@ -158,6 +159,10 @@ const TABLES: &[(&str, &[(&str, CsvType)])] = &[
         ],
     ),
     (
+        "reversals",
+        &[("kind", CsvType::Text), ("target_id", CsvType::Text)],
+    ),
+    (
         "organisations",
         &[("id", CsvType::Text), ("unit_code", CsvType::Text)],
     ),
@@ -202,6 +207,16 @@ const TABLES: &[(&str, &[(&str, CsvType)])] = &[
             ("goods", CsvType::Int),
         ],
     ),
+    (
+        "report_line_received",
+        &[
+            ("pledge_id", CsvType::Text),
+            ("need_line_id", CsvType::Text),
+            ("year", CsvType::Int),
+            ("committed", CsvType::Int),
+            ("received", CsvType::Int),
+        ],
+    ),
 ];
 
 fn type_name(t: CsvType) -> &'static str {
@@ -225,8 +240,14 @@ fn param_json(p: &Param) -> serde_json::Value {
 }
 
 /// The four queries of one unit, named: live (every delivery and receipt
-/// read), then on the summaries of migration 0014 where they answer.
-fn queries(unit: &ReportUnit, period: &Period, budget: &[String]) -> Vec<(String, Query)> {
+/// read), then on the summaries of migrations 0014 and 0015 where they
+/// answer (`line_summaries`: no allocation made after the cut-off).
+fn queries(
+    unit: &ReportUnit,
+    period: &Period,
+    budget: &[String],
+    line_summaries: bool,
+) -> Vec<(String, Query)> {
     let (qi, qo) = report_data::months_queries(&unit.filter, period, budget);
     let mut out = vec![
         (
@@ -241,7 +262,14 @@ fn queries(unit: &ReportUnit, period: &Period, budget: &[String]) -> Vec<(String
         (format!("{}:live:money_out", unit.code), qo),
     ];
     let summary = format!("{}:summaries", unit.code);
+    // The line groups on the pledge summaries of 0014 (allocations still
+    // filled in order), for comparison; then on the per-line ones of 0015.
     if let Some(q) = report_data::line_groups_summary_query(&unit.filter, period) {
+        out.push((format!("{}:summaries-0014:line_groups", unit.code), q));
+    }
+    if line_summaries
+        && let Some(q) = report_data::line_groups_line_summary_query(&unit.filter, period)
+    {
         out.push((format!("{summary}:line_groups"), q));
     }
     if let Some(q) = report_data::sources_summary_query(&unit.filter, period, budget) {
@@ -348,9 +376,10 @@ pub async fn run(args: &BenchArgs) -> Result<(), BenchError> {
     }
 
     // 2. The same queries one after the other, on the database.
+    let line_summaries = !report_data::allocations_after_cut_off(&db, &period).await?;
     let mut all: Vec<(String, Query)> = Vec::new();
     for unit in &units {
-        all.extend(queries(unit, &period, &budget));
+        all.extend(queries(unit, &period, &budget, line_summaries));
     }
     let mut ours = Vec::new();
     for (name, q) in &all {

@@ -241,6 +241,9 @@ macro_rules! decide_and_write {
             .bind(now)
             .execute(&mut *$tx)
             .await?;
+            // What the pledge's receipts fill, per line (report summaries).
+            crate::summaries::SummaryConn::recompute_line_received(&mut *$tx, &req.pledge_id)
+                .await?;
             let rec = AuditRecord {
                 actor: actor.clone(),
                 at: now,

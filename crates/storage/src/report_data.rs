@@ -358,7 +358,7 @@ macro_rules! bind_all {
 /// (the oracle the summaries are checked against, and the query for a
 /// cut-off that is not the end of a year).
 pub fn line_groups_query(filter: &UnitFilter, period: &Period) -> Query {
-    line_groups_sql(filter, period, None)
+    line_groups_sql(filter, period, Source::Live)
 }
 
 /// The year whose end is the period's last counted day, if it is one: then
@@ -368,26 +368,68 @@ fn summary_year(period: &Period) -> Option<i32> {
     (last.month() == 12 && last.day() == 31).then_some(last.year())
 }
 
-/// The query of [`line_groups`] on the summaries of migration 0014
-/// (`report_pledge_received`, `report_line_delivered`): `None` when the
-/// last counted day is not the end of a year.
-pub fn line_groups_summary_query(filter: &UnitFilter, period: &Period) -> Option<Query> {
-    summary_year(period).map(|y| line_groups_sql(filter, period, Some(y)))
+/// Where [`line_groups_sql`] reads what was received and delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// Every allocation, receipt and delivery.
+    Live,
+    /// The allocations filled in order with `report_pledge_received` up to
+    /// this year (migration 0014), delivered from `report_line_delivered`.
+    PledgeYear(i32),
+    /// `report_line_received` (migration 0015) and `report_line_delivered`
+    /// up to this year: no allocation or receipt read.
+    LineYear(i32),
 }
 
-fn line_groups_sql(filter: &UnitFilter, period: &Period, year: Option<i32>) -> Query {
+/// The query of [`line_groups`] on the summaries of migration 0014
+/// (`report_pledge_received`, `report_line_delivered`; the allocations
+/// still filled in order): `None` when the last counted day is not the end
+/// of a year.
+pub fn line_groups_summary_query(filter: &UnitFilter, period: &Period) -> Option<Query> {
+    summary_year(period).map(|y| line_groups_sql(filter, period, Source::PledgeYear(y)))
+}
+
+/// The query of [`line_groups`] on the per-line summaries
+/// (`report_line_received` of migration 0015, `report_line_delivered`):
+/// `None` when the last counted day is not the end of a year. It counts
+/// every live allocation as made before the cut-off, so it answers only
+/// when [`allocations_after_cut_off`] is false.
+pub fn line_groups_line_summary_query(filter: &UnitFilter, period: &Period) -> Option<Query> {
+    summary_year(period).map(|y| line_groups_sql(filter, period, Source::LineYear(y)))
+}
+
+/// Whether any allocation (reversed ones too) was made at or after the end
+/// of the period's cut-off day: then the per-line summaries, which count
+/// every allocation, do not answer for it.
+pub async fn allocations_after_cut_off(db: &Db, period: &Period) -> Result<bool, StorageError> {
+    let end = period.end_instant();
+    let row: Option<(String,)> = db_run!(db, |pool| {
+        sqlx::query_as("SELECT id FROM allocations WHERE created_at >= $1 LIMIT 1")
+            .bind(end)
+            .fetch_optional(pool)
+            .await?
+    });
+    Ok(row.is_some())
+}
+
+fn line_groups_sql(filter: &UnitFilter, period: &Period, source: Source) -> Query {
     // Live: $1 from, $2 to, $3 last counted day, $4 end instant, unit values
-    // from $5. On the summaries: no $3 (the year is written in), $3 end
-    // instant, unit values from $4.
-    let (end, first_unit) = if year.is_some() { (3, 4) } else { (4, 5) };
+    // from $5. On the pledge summaries: no $3 (the year is written in), $3
+    // end instant, unit values from $4. On the line summaries: unit values
+    // from $3.
+    let (end, first_unit) = match source {
+        Source::Live => (4, 5),
+        Source::PledgeYear(_) => (3, 4),
+        Source::LineYear(_) => (0, 3),
+    };
     let (unit_sql, unit_values) = filter.clause("n", "unit_code", first_unit);
     // For part of the country, only the pledges that fund its lines: their
     // allocations elsewhere still come first in the order of receipt.
     // For the whole country, no `IN (SELECT id FROM lines)` either: every
     // line counts, and scanning the covering indexes in order beats 300,000
     // index probes (measured: the national line groups on SQLite).
-    let (alloc_scope, got_scope, line_scope) = if *filter == UnitFilter::All {
-        (String::new(), String::new(), String::new())
+    let (alloc_scope, got_scope, line_scope, received_scope) = if *filter == UnitFilter::All {
+        (String::new(), String::new(), String::new(), String::new())
     } else {
         (
             " AND a.pledge_id IN (SELECT a2.pledge_id FROM live_allocations a2 \
@@ -395,17 +437,49 @@ fn line_groups_sql(filter: &UnitFilter, period: &Period, year: Option<i32>) -> Q
                 .to_owned(),
             " AND pledge_id IN (SELECT pledge_id FROM alloc)".to_owned(),
             "d.need_line_id IN (SELECT id FROM lines) AND ".to_owned(),
+            "r.need_line_id IN (SELECT id FROM lines) AND ".to_owned(),
         )
     };
-    let (got_from, dl_select, dl_where) = match year {
-        Some(y) => (
-            format!("report_pledge_received WHERE year <= {y}"),
+    let by_line = match source {
+        Source::LineYear(y) => format!(
+            "by_line AS ( \
+               SELECT r.need_line_id, SUM(r.committed) AS committed, SUM(r.received) AS received \
+               FROM report_line_received r WHERE {received_scope}r.year <= {y} \
+               GROUP BY r.need_line_id \
+             )"
+        ),
+        Source::Live | Source::PledgeYear(_) => {
+            let got_from = match source {
+                Source::PledgeYear(y) => format!("report_pledge_received WHERE year <= {y}"),
+                _ => "live_receipts WHERE received_on <= $3".to_owned(),
+            };
+            format!(
+                "alloc AS ( \
+                   SELECT a.need_line_id, a.pledge_id, a.amount, \
+                   SUM(a.amount) OVER (PARTITION BY a.pledge_id ORDER BY a.created_at, a.id \
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - a.amount AS a_start \
+                   FROM live_allocations a WHERE a.created_at < ${end}{alloc_scope} \
+                 ), got AS ( \
+                   SELECT pledge_id, SUM(amount) AS got FROM {got_from}{got_scope} \
+                   GROUP BY pledge_id \
+                 ), by_line AS ( \
+                   SELECT x.need_line_id, SUM(x.amount) AS committed, \
+                   SUM(CASE WHEN COALESCE(g.got, 0) - x.a_start >= x.amount THEN x.amount \
+                            WHEN COALESCE(g.got, 0) - x.a_start > 0 THEN COALESCE(g.got, 0) - x.a_start \
+                            ELSE 0 END) AS received \
+                   FROM alloc x LEFT JOIN got g ON g.pledge_id = x.pledge_id \
+                   GROUP BY x.need_line_id \
+                 )"
+            )
+        }
+    };
+    let (dl_select, dl_where) = match source {
+        Source::PledgeYear(y) | Source::LineYear(y) => (
             "SELECT d.need_line_id, SUM(d.delivered) AS delivered, SUM(d.children) AS served \
              FROM report_line_delivered d WHERE",
             format!("d.year <= {y}"),
         ),
-        None => (
-            "live_receipts WHERE received_on <= $3".to_owned(),
+        Source::Live => (
             "SELECT d.need_line_id, SUM(d.value) AS delivered, SUM(d.children_served) AS served \
              FROM deliveries d WHERE",
             format!("d.status IN {DELIVERED} AND d.handed_over_on <= $3"),
@@ -418,22 +492,7 @@ fn line_groups_sql(filter: &UnitFilter, period: &Period, year: Option<i32>) -> Q
            JOIN packages k ON k.id = n.package_id \
            WHERE n.status IN ('verified', 'published') \
            AND p.starts_on >= $1 AND p.starts_on <= $2{unit_sql} \
-         ), alloc AS ( \
-           SELECT a.need_line_id, a.pledge_id, a.amount, \
-           SUM(a.amount) OVER (PARTITION BY a.pledge_id ORDER BY a.created_at, a.id \
-             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - a.amount AS a_start \
-           FROM live_allocations a WHERE a.created_at < ${end}{alloc_scope} \
-         ), got AS ( \
-           SELECT pledge_id, SUM(amount) AS got FROM {got_from}{got_scope} \
-           GROUP BY pledge_id \
-         ), by_line AS ( \
-           SELECT x.need_line_id, SUM(x.amount) AS committed, \
-           SUM(CASE WHEN COALESCE(g.got, 0) - x.a_start >= x.amount THEN x.amount \
-                    WHEN COALESCE(g.got, 0) - x.a_start > 0 THEN COALESCE(g.got, 0) - x.a_start \
-                    ELSE 0 END) AS received \
-           FROM alloc x LEFT JOIN got g ON g.pledge_id = x.pledge_id \
-           GROUP BY x.need_line_id \
-         ), dl AS ( \
+         ), {by_line}, dl AS ( \
            {dl_select} {line_scope}{dl_where} \
            GROUP BY d.need_line_id \
          ) \
@@ -454,24 +513,33 @@ fn line_groups_sql(filter: &UnitFilter, period: &Period, year: Option<i32>) -> Q
          ORDER BY l.province, l.unit_code, l.category, l.age_band"
     );
     let mut params = vec![Param::Date(period.from), Param::Date(period.to)];
-    if year.is_none() {
-        params.push(Param::Date(period.last_counted()));
+    match source {
+        Source::Live => {
+            params.push(Param::Date(period.last_counted()));
+            params.push(Param::Instant(period.end_instant()));
+        }
+        Source::PledgeYear(_) => params.push(Param::Instant(period.end_instant())),
+        Source::LineYear(_) => {}
     }
-    params.push(Param::Instant(period.end_instant()));
     params.extend(unit_values.into_iter().map(Param::Text));
     Query { sql, params }
 }
 
 /// Need, committed, received and delivered per unit code, category and
-/// age band, for the need lines of the period (one SQL statement; on the
-/// summaries when the period ends a year).
+/// age band, for the need lines of the period (one SQL statement): on the
+/// per-line summaries when the period ends a year and no allocation was
+/// made after its cut-off, else on the yearly pledge summaries when it
+/// ends a year, else live.
 pub async fn line_groups(
     db: &Db,
     filter: &UnitFilter,
     period: &Period,
 ) -> Result<Vec<LineGroup>, StorageError> {
-    let q = line_groups_summary_query(filter, period)
-        .unwrap_or_else(|| line_groups_query(filter, period));
+    let q = match line_groups_line_summary_query(filter, period) {
+        Some(q) if !allocations_after_cut_off(db, period).await? => q,
+        _ => line_groups_summary_query(filter, period)
+            .unwrap_or_else(|| line_groups_query(filter, period)),
+    };
     line_groups_of(db, &q).await
 }
 

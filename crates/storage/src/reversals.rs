@@ -442,9 +442,21 @@ pub async fn reverse(
                 after: Some(json!({"kind": reversal.kind, "target_id": reversal.target_id,
                     "reason": reversal.reason, "statement_lines_unmatched": freed})),
             };
-            if kind == ReversalKind::Receipt {
-                // The report summaries add up live receipts only.
-                crate::summaries::receipt_in_tx!(tx, target_id, -1)?;
+            match kind {
+                // The report summaries add up live receipts only (and
+                // recompute what the pledge's receipts fill per line).
+                ReversalKind::Receipt => crate::summaries::receipt_in_tx!(tx, target_id, -1)?,
+                // What the pledge's receipts fill, per line, without it.
+                ReversalKind::Allocation => {
+                    let (pledge,): (String,) =
+                        sqlx::query_as("SELECT pledge_id FROM allocations WHERE id = $1")
+                            .bind(target_id)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    crate::summaries::SummaryConn::recompute_line_received(&mut *tx, &pledge)
+                        .await?;
+                }
+                ReversalKind::Transfer | ReversalKind::Expenditure => {}
             }
             (*tx).append_reversal(&reversal.id, now).await?;
             (*tx).append(&rec).await?;

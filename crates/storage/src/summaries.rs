@@ -1,8 +1,9 @@
-//! Summaries for the yearly report (migration `0014_report_summaries`,
-//! issue 6 item 9): what the report's figures add up over millions of
-//! deliveries and receipts, kept per need line × year, per pledge × year and
-//! per month × province (× account × kind of source for money in), so that
-//! the national roll-up reads a few hundred thousand rows.
+//! Summaries for the yearly report (migrations `0014_report_summaries` and
+//! `0015_report_line_received`, issue 6 item 9): what the report's figures
+//! add up over millions of deliveries and receipts, kept per need line ×
+//! year, per pledge × year and per month × province (× account × kind of
+//! source for money in), and what each need line received from each pledge
+//! per year, so that the national roll-up reads a few hundred thousand rows.
 //!
 //! **Kept in the same transaction as the write.** Every writer that changes
 //! what a summary adds up calls the row's function here inside its own
@@ -15,14 +16,23 @@
 //! which add a signed delta. Rows whose count falls to zero stay (with
 //! zeros) and are ignored by the report and by [`check`].
 //!
+//! `report_line_received` is not added to but recomputed: a pledge's
+//! receipts fill its allocations in order, so one receipt or allocation can
+//! move what several lines received. [`SummaryConn::recompute_line_received`]
+//! deletes the pledge's rows and recomputes them from its live allocations
+//! and receipts; it runs after a receipt is recorded or reversed (inside
+//! [`receipt_in_tx!`]), after an allocation is made (`storage::allocations`)
+//! and after one is reversed (`storage::reversals`).
+//!
 //! **What they assume.** A receipt's pledge, that pledge's donor and the
 //! donor's origin and type do not change after the receipt is recorded, and
-//! neither do a delivery's need line, province, value and children served
-//! (no storage function changes them). A bulk loader (`chungtay demo --scale`)
-//! writes rows directly and then calls [`rebuild`].
+//! neither do a delivery's need line, province, value and children served,
+//! nor an allocation's pledge, line, amount and time (no storage function
+//! changes them). A bulk loader (`chungtay demo --scale`) writes rows
+//! directly and then calls [`rebuild`].
 //!
 //! **Checked.** [`check`] recomputes every summary from the rows (the same
-//! SQL as the migration's backfill) and reports the keys that differ;
+//! SQL as the migrations' backfill) and reports the keys that differ;
 //! `chungtay report check-summaries` runs it.
 
 use chrono::{Datelike, NaiveDate};
@@ -33,11 +43,12 @@ use crate::{Backend, Db, StorageError, db_run, db_tx};
 pub const DELIVERED: &str = "('handed_over', 'site_signed', 'accepted', 'accepted_with_issues')";
 
 /// The summary tables, in the order [`check`] reports them.
-pub const TABLES: [&str; 4] = [
+pub const TABLES: [&str; 5] = [
     "report_line_delivered",
     "report_money_out",
     "report_pledge_received",
     "report_money_in",
+    "report_line_received",
 ];
 
 /// The year of a day, as the summaries key it.
@@ -222,6 +233,7 @@ macro_rules! receipt_in_tx {
                     money,
                     goods
                 )?;
+                $crate::summaries::SummaryConn::recompute_line_received(&mut *$tx, &pledge).await?;
             }
             Ok::<(), $crate::StorageError>(())
         }
@@ -230,16 +242,113 @@ macro_rules! receipt_in_tx {
 }
 pub(crate) use receipt_in_tx;
 
-/// One summary: its table, key and value columns, the column whose zero
-/// marks an empty row, and the recomputation from the rows (per backend).
+/// The year of a receipt (`received_on`), per backend.
+fn receipt_year(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "CAST(strftime('%Y', received_on) AS BIGINT)",
+        Backend::Postgres => "CAST(EXTRACT(YEAR FROM received_on) AS BIGINT)",
+    }
+}
+
+/// The rows of `report_line_received` recomputed from the live allocations
+/// and receipts (the query of migration `0015_report_line_received`), for
+/// every pledge or, with `one_pledge`, for the pledge bound to `$1`.
+fn line_received_sql(backend: Backend, one_pledge: bool) -> String {
+    let year = receipt_year(backend);
+    let (alloc_scope, receipt_scope) = if one_pledge {
+        (" WHERE a.pledge_id = $1", " WHERE pledge_id = $1")
+    } else {
+        ("", "")
+    };
+    format!(
+        "WITH al AS ( \
+           SELECT a.pledge_id, a.need_line_id, a.amount, \
+           SUM(a.amount) OVER (PARTITION BY a.pledge_id ORDER BY a.created_at, a.id \
+             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - a.amount AS a_start \
+           FROM live_allocations a{alloc_scope} \
+         ), rc AS ( \
+           SELECT pledge_id, {year} AS year, SUM(amount) AS amount \
+           FROM live_receipts{receipt_scope} GROUP BY pledge_id, {year} \
+         ), got AS ( \
+           SELECT y.pledge_id, y.year, SUM(r.amount) AS got \
+           FROM rc y JOIN rc r ON r.pledge_id = y.pledge_id AND r.year <= y.year \
+           GROUP BY y.pledge_id, y.year \
+         ), filled AS ( \
+           SELECT x.pledge_id, x.need_line_id, g.year, \
+           SUM(CASE WHEN g.got - x.a_start >= x.amount THEN x.amount \
+                    WHEN g.got - x.a_start > 0 THEN g.got - x.a_start ELSE 0 END) AS received \
+           FROM al x JOIN got g ON g.pledge_id = x.pledge_id \
+           GROUP BY x.pledge_id, x.need_line_id, g.year \
+         ), delta AS ( \
+           SELECT pledge_id, need_line_id, year, received - COALESCE(LAG(received) OVER \
+             (PARTITION BY pledge_id, need_line_id ORDER BY year), 0) AS received \
+           FROM filled \
+         ) \
+         SELECT pledge_id, need_line_id, CAST(0 AS BIGINT), CAST(SUM(amount) AS BIGINT), \
+         CAST(0 AS BIGINT) FROM al GROUP BY pledge_id, need_line_id \
+         UNION ALL \
+         SELECT pledge_id, need_line_id, CAST(year AS BIGINT), CAST(0 AS BIGINT), \
+         CAST(received AS BIGINT) FROM delta WHERE received <> 0"
+    )
+}
+
+/// The statements that recompute one pledge's rows of
+/// `report_line_received` (delete, then insert; `$1` the pledge).
+fn line_received_of_pledge(backend: Backend) -> [String; 2] {
+    [
+        "DELETE FROM report_line_received WHERE pledge_id = $1".to_owned(),
+        format!(
+            "INSERT INTO report_line_received (pledge_id, need_line_id, year, committed, received) {}",
+            line_received_sql(backend, true)
+        ),
+    ]
+}
+
+/// Recomputing a pledge's rows of `report_line_received` inside an open
+/// transaction of either backend.
+pub trait SummaryConn {
+    /// Deletes and recomputes the pledge's rows: call after anything about
+    /// its live receipts or allocations changed (a receipt recorded or
+    /// reversed, an allocation made or reversed), in the same transaction.
+    fn recompute_line_received(
+        &mut self,
+        pledge_id: &str,
+    ) -> impl std::future::Future<Output = Result<(), StorageError>> + Send;
+}
+
+macro_rules! impl_summary_conn {
+    ($conn:ty, $backend:expr) => {
+        impl SummaryConn for $conn {
+            async fn recompute_line_received(
+                &mut self,
+                pledge_id: &str,
+            ) -> Result<(), StorageError> {
+                for sql in line_received_of_pledge($backend) {
+                    sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(pledge_id)
+                        .execute(&mut *self)
+                        .await?;
+                }
+                Ok(())
+            }
+        }
+    };
+}
+
+impl_summary_conn!(sqlx::sqlite::SqliteConnection, Backend::Sqlite);
+impl_summary_conn!(sqlx::postgres::PgConnection, Backend::Postgres);
+
+/// One summary: its table, key and value columns, the condition a row of
+/// the table must meet to count (rows added to until zero stay), and the
+/// recomputation from the rows (per backend).
 struct Summary {
     table: &'static str,
     columns: &'static str,
-    count: &'static str,
+    kept: &'static str,
     live: String,
 }
 
-fn summaries(backend: Backend) -> [Summary; 4] {
+fn summaries(backend: Backend) -> [Summary; 5] {
     let (year_d, month_d, year_r, month_r) = match backend {
         Backend::Sqlite => (
             "CAST(strftime('%Y', handed_over_on) AS BIGINT)",
@@ -258,7 +367,7 @@ fn summaries(backend: Backend) -> [Summary; 4] {
         Summary {
             table: "report_line_delivered",
             columns: "need_line_id, year, delivered, children, deliveries",
-            count: "deliveries",
+            kept: "deliveries <> 0",
             live: format!(
                 "SELECT need_line_id, {year_d}, CAST(SUM(value) AS BIGINT), \
                  CAST(SUM(children_served) AS BIGINT), CAST(COUNT(*) AS BIGINT) FROM deliveries \
@@ -269,7 +378,7 @@ fn summaries(backend: Backend) -> [Summary; 4] {
         Summary {
             table: "report_money_out",
             columns: "month, province, delivered, deliveries",
-            count: "deliveries",
+            kept: "deliveries <> 0",
             live: format!(
                 "SELECT {month_d}, province, CAST(SUM(value) AS BIGINT), CAST(COUNT(*) AS BIGINT) \
                  FROM deliveries WHERE status IN {DELIVERED} AND handed_over_on IS NOT NULL \
@@ -279,7 +388,7 @@ fn summaries(backend: Backend) -> [Summary; 4] {
         Summary {
             table: "report_pledge_received",
             columns: "pledge_id, year, amount, receipts",
-            count: "receipts",
+            kept: "receipts <> 0",
             live: format!(
                 "SELECT pledge_id, {year_r}, CAST(SUM(amount) AS BIGINT), CAST(COUNT(*) AS BIGINT) \
                  FROM live_receipts GROUP BY pledge_id, {year_r}"
@@ -288,7 +397,7 @@ fn summaries(backend: Backend) -> [Summary; 4] {
         Summary {
             table: "report_money_in",
             columns: "month, province, account, origin, donor_type, receipts, money, goods",
-            count: "receipts",
+            kept: "receipts <> 0",
             live: format!(
                 "SELECT {month_r}, r.province, r.account, d.origin, d.donor_type, \
                  CAST(COUNT(*) AS BIGINT), \
@@ -297,6 +406,13 @@ fn summaries(backend: Backend) -> [Summary; 4] {
                  FROM live_receipts r JOIN pledges g ON g.id = r.pledge_id JOIN donors d ON d.id = g.donor_id \
                  GROUP BY {month_r}, r.province, r.account, d.origin, d.donor_type"
             ),
+        },
+        Summary {
+            table: "report_line_received",
+            columns: "pledge_id, need_line_id, year, committed, received",
+            // Recomputed per pledge, never added to: every row counts.
+            kept: "1 = 1",
+            live: line_received_sql(backend, false),
         },
     ]
 }
@@ -349,18 +465,11 @@ pub struct Drift {
 pub async fn check(db: &Db) -> Result<Vec<Drift>, StorageError> {
     let mut out = Vec::new();
     for s in summaries(db.backend()) {
-        let kept = format!(
-            "SELECT {} FROM {} WHERE {} <> 0",
-            s.columns, s.table, s.count
-        );
-        let missing_sql = format!(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM ({} EXCEPT {kept}) x",
-            s.live
-        );
-        let extra_sql = format!(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM ({kept} EXCEPT {}) x",
-            s.live
-        );
+        let kept = format!("SELECT {} FROM {} WHERE {}", s.columns, s.table, s.kept);
+        // The recomputation may begin with WITH: a subquery of its own.
+        let live = format!("SELECT * FROM ({}) y", s.live);
+        let missing_sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM ({live} EXCEPT {kept}) x");
+        let extra_sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM ({kept} EXCEPT {live}) x");
         let (missing, extra) = db_run!(db, |pool| {
             let (m,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(missing_sql.clone()))
                 .fetch_one(pool)

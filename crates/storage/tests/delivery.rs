@@ -1795,13 +1795,115 @@ async fn report_summaries_give_the_same_figures_as_the_rows() {
         .expect("q")
         .expect("planned");
 
+    let p2 = fund_two_lines_in_order(db, &w.line).await;
+
     assert_eq!(storage::summaries::check(db).await.expect("check"), vec![]);
     let year = Period::year(2026).expect("year");
     assert!(report_data::line_groups_summary_query(&UnitFilter::All, &year).is_some());
+    assert!(report_data::line_groups_line_summary_query(&UnitFilter::All, &year).is_some());
+    // An allocation made in 2027 is after the 2026 report's cut-off: that
+    // report cannot read the per-line summaries (which count it).
+    assert!(
+        report_data::allocations_after_cut_off(db, &year)
+            .await
+            .expect("q")
+    );
+    // Receipts to the end of a year, every allocation (the cut-off of a
+    // report drawn up later): the per-line summaries answer.
+    let later =
+        |y: i32| Period::new(date(y, 1, 1), date(y, 12, 31), date(2099, 12, 31)).expect("period");
+    let mut on_line_summaries = 0;
+    for p in [later(2026), later(2027)] {
+        assert!(
+            !report_data::allocations_after_cut_off(db, &p)
+                .await
+                .expect("q")
+        );
+        for f in [
+            UnitFilter::All,
+            UnitFilter::Codes(vec!["20056".into()]),
+            UnitFilter::Province("01".into()),
+        ] {
+            let q = report_data::line_groups_line_summary_query(&f, &p).expect("a year");
+            assert_eq!(
+                report_data::line_groups_of(db, &q).await.expect("q"),
+                report_data::line_groups_live(db, &f, &p).await.expect("q"),
+                "{f:?} {p:?}"
+            );
+            on_line_summaries += 1;
+        }
+    }
+    assert_eq!(on_line_summaries, 6);
+    // What the lines received, by year: p1's 15,000,000 in 2026 and
+    // 1,500,000 in 2027 on the first line; p2's 2026 receipt fills its
+    // allocation on the first line only (the one before it was reversed),
+    // 2027 fills both.
+    let received = |groups: &[report_data::LineGroup]| {
+        groups
+            .iter()
+            .map(|g| (g.category.clone(), g.committed, g.received))
+            .collect::<Vec<_>>()
+    };
+    let g2026 = report_data::line_groups(db, &UnitFilter::All, &later(2026))
+        .await
+        .expect("q");
+    assert_eq!(
+        received(&g2026),
+        vec![
+            ("nutrition".to_owned(), 1_000_000, 0),
+            ("warm_clothing".to_owned(), 23_000_000, 17_500_000),
+        ]
+    );
+    let g2027 = report_data::line_groups(db, &UnitFilter::All, &later(2027))
+        .await
+        .expect("q");
+    // No line of 2027: the lines' period starts in 2026.
+    assert!(g2027.is_empty());
+    let both =
+        Period::new(date(2026, 1, 1), date(2027, 12, 31), date(2099, 12, 31)).expect("period");
+    assert_eq!(
+        received(
+            &report_data::line_groups(db, &UnitFilter::All, &both)
+                .await
+                .expect("q")
+        ),
+        vec![
+            ("nutrition".to_owned(), 1_000_000, 1_000_000),
+            ("warm_clothing".to_owned(), 23_000_000, 19_500_000),
+        ]
+    );
+    let sql = format!(
+        "SELECT year, committed, received FROM report_line_received WHERE pledge_id = '{p2}' \
+         ORDER BY CASE WHEN need_line_id = '{}' THEN 1 ELSE 0 END, year",
+        w.line
+    );
+    let rows: Vec<(i64, i64, i64)> = match db {
+        Db::Sqlite(p) => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_all(p)
+            .await
+            .expect("q"),
+        Db::Postgres(p) => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_all(p)
+            .await
+            .expect("q"),
+    };
+    assert_eq!(
+        rows,
+        vec![
+            (0, 1_000_000, 0),
+            (2027, 0, 1_000_000),
+            (0, 3_000_000, 0),
+            (2026, 0, 2_500_000),
+            (2027, 0, 500_000),
+        ],
+        "per line: committed in year 0, what each year's receipts added"
+    );
     assert!(report_data::sources_summary_query(&UnitFilter::All, &year, &[]).is_some());
     let periods = [
         year,
         Period::year(2027).expect("year"),
+        later(2026),
+        both,
         // A cut-off inside the year (live) and a period of whole months.
         Period::new(date(2026, 1, 1), date(2026, 12, 31), date(2026, 12, 10)).expect("period"),
         Period::new(date(2026, 11, 1), date(2027, 1, 31), date(2027, 1, 31)).expect("period"),
@@ -1860,6 +1962,160 @@ async fn report_summaries_give_the_same_figures_as_the_rows() {
     );
     storage::summaries::rebuild(db).await.expect("rebuild");
     assert_eq!(storage::summaries::check(db).await.expect("check"), vec![]);
+    // So is an allocation changed behind their back.
+    storage::testing::execute(
+        db,
+        &format!("UPDATE allocations SET amount = amount - 1 WHERE pledge_id = '{p2}'"),
+    )
+    .await
+    .expect("tamper");
+    let drift = storage::summaries::check(db).await.expect("check");
+    assert_eq!(
+        drift.iter().map(|d| d.table).collect::<Vec<_>>(),
+        vec!["report_line_received"]
+    );
+    storage::summaries::rebuild(db).await.expect("rebuild");
+    assert_eq!(storage::summaries::check(db).await.expect("check"), vec![]);
+}
+
+/// A second pledge funding two lines in order, with receipts on two years
+/// and reversals, for [`report_summaries_give_the_same_figures_as_the_rows`]:
+/// a nutrition line of 5,000,000 at the same school; pledge `p2` allocates
+/// 2,000,000 to it (1 June 2026), 3,000,000 to `line` (2 June 2026) and
+/// 1,000,000 to it again (1 February 2027); receives 2,500,000 on
+/// 15 December 2026, 2,000,000 and 4,000,000 in 2027; then the first
+/// allocation and the last receipt are reversed. Returns the pledge.
+async fn fund_two_lines_in_order(db: &Db, line: &str) -> String {
+    let at = |y: i32, m: u32, d: u32| date(y, m, d).and_hms_opt(3, 0, 0).expect("t").and_utc();
+    let pkg = PackageVersion {
+        code: "DD-01".into(),
+        version: 0,
+        name: "Gói dinh dưỡng tiểu học".into(),
+        category: Category::Nutrition,
+        age_band: AgeBand::PRIMARY,
+        items: vec![PackageItem {
+            name: "Sữa".into(),
+            unit: "thùng".into(),
+            quantity: 1,
+            unit_value: 500_000,
+        }],
+    };
+    let pkg = storage::catalogue::add_package_version(db, &pkg, false, &giver(), Utc::now())
+        .await
+        .expect("package");
+    let second = storage::needs::create(
+        db,
+        &storage::needs::NewNeedLine {
+            site_id: "th-hong-kim".into(),
+            period_id: "dong-2026".into(),
+            package_id: pkg.id.clone(),
+            quantity: 10,
+            note: String::new(),
+            is_demo: false,
+        },
+        &giver(),
+        Utc::now(),
+    )
+    .await
+    .expect("q")
+    .expect("line");
+    for (from, to) in [
+        (NeedStatus::Assessed, NeedStatus::Verified),
+        (NeedStatus::Verified, NeedStatus::Published),
+    ] {
+        assert!(
+            storage::needs::set_status(db, &second, from, to, None, &giver(), Utc::now())
+                .await
+                .expect("q")
+        );
+    }
+    storage::donors::create_pledge(
+        db,
+        &storage::donors::Pledge {
+            id: "p2".into(),
+            donor_id: "d1".into(),
+            kind: "money".into(),
+            amount: 10_000_000,
+            status: "committed".into(),
+            categories: None,
+            unit_codes: None,
+            age_bands: None,
+            period_id: None,
+            due_on: None,
+            origin: "officer".into(),
+            need_line_id: None,
+            note: String::new(),
+            is_demo: false,
+            number: None,
+        },
+        &giver(),
+        Utc::now(),
+    )
+    .await
+    .expect("pledge");
+    let mut allocations = Vec::new();
+    for (to, amount, when) in [
+        (second.as_str(), 2_000_000, at(2026, 6, 1)),
+        (line, 3_000_000, at(2026, 6, 2)),
+        (second.as_str(), 1_000_000, at(2027, 2, 1)),
+    ] {
+        let (id, _) = allocate(
+            db,
+            &AllocationRequest {
+                need_line_id: to.into(),
+                pledge_id: "p2".into(),
+                amount,
+                override_reason: None,
+                may_override: false,
+                is_demo: false,
+            },
+            &giver(),
+            when,
+        )
+        .await
+        .expect("q")
+        .expect("allocated");
+        allocations.push(id);
+    }
+    let mut receipts = Vec::new();
+    for (amount, on) in [
+        (2_500_000, date(2026, 12, 15)),
+        (2_000_000, date(2027, 2, 10)),
+        (4_000_000, date(2027, 3, 1)),
+    ] {
+        let r = storage::receipts::create(
+            db,
+            &storage::receipts::NewReceipt {
+                pledge_id: "p2".into(),
+                kind: "money".into(),
+                amount,
+                method: "bank".into(),
+                account: "0071000123456".into(),
+                receiver_id: "quy-btte".into(),
+                received_on: on,
+                is_demo: false,
+            },
+            &giver(),
+            Utc::now(),
+        )
+        .await
+        .expect("q")
+        .expect("received");
+        receipts.push(r.id);
+    }
+    assert_eq!(storage::summaries::check(db).await.expect("check"), vec![]);
+    use storage::reversals::ReversalKind;
+    for (kind, id) in [
+        (ReversalKind::Allocation, &allocations[0]),
+        (ReversalKind::Receipt, &receipts[2]),
+    ] {
+        storage::reversals::reverse(db, kind, id, "Nhập nhầm", &giver(), Utc::now())
+            .await
+            .expect("q")
+            .expect("reversed");
+        assert_eq!(storage::summaries::check(db).await.expect("check"), vec![]);
+    }
+    "p2".to_owned()
 }
 
 #[tokio::test]
