@@ -259,16 +259,12 @@ mod tests {
             .expect("a primary warm-clothing package")
     }
 
-    #[tokio::test]
-    async fn a_file_with_one_bad_row_writes_nothing_and_a_good_one_writes_every_row() {
-        let db = database().await;
-        let before = count(&db).await;
-        let code = package_code(&db).await;
-        let head = "Mã điểm hỗ trợ,Mã gói,Đợt,Số trẻ,Ghi chú\n";
-        // A new period makes these lines new (the demo already covers the winter).
-        let db_conn = Db::connect(&DbUrl::new(db.clone())).await.expect("db");
+    /// The period "Mùa đông 2026–2027" (1 Nov 2026 – 1 Mar 2027), which the
+    /// demo does not cover.
+    async fn add_winter_2026(db: &str) {
+        let conn = Db::connect(&DbUrl::new(db.to_owned())).await.expect("db");
         storage::catalogue::create_period(
-            &db_conn,
+            &conn,
             &storage::catalogue::Period {
                 id: "dong-2026".into(),
                 name: "Mùa đông 2026–2027".into(),
@@ -281,7 +277,17 @@ mod tests {
         )
         .await
         .expect("period");
-        db_conn.close().await;
+        conn.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_file_with_one_bad_row_writes_nothing_and_a_good_one_writes_every_row() {
+        let db = database().await;
+        let before = count(&db).await;
+        let code = package_code(&db).await;
+        let head = "Mã điểm hỗ trợ,Mã gói,Đợt,Số trẻ,Ghi chú\n";
+        // A new period makes these lines new (the demo already covers the winter).
+        add_winter_2026(&db).await;
         let bad = file(&format!(
             "{head}th-20056,{code},Mùa đông 2026–2027,12,\nth-20056,{code},Mùa đông 2026–2027,-4,\n"
         ));
@@ -348,22 +354,7 @@ mod tests {
         let db = database().await;
         let before = count(&db).await;
         let code = package_code(&db).await;
-        let conn = Db::connect(&DbUrl::new(db.clone())).await.expect("db");
-        storage::catalogue::create_period(
-            &conn,
-            &storage::catalogue::Period {
-                id: "dong-2026".into(),
-                name: "Mùa đông 2026–2027".into(),
-                starts_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).expect("d"),
-                ends_on: chrono::NaiveDate::from_ymd_opt(2027, 3, 1).expect("d"),
-                is_demo: false,
-            },
-            &storage::audit::AuditActor::system("t"),
-            chrono::Utc::now(),
-        )
-        .await
-        .expect("period");
-        conn.close().await;
+        add_winter_2026(&db).await;
         let head = "Mã điểm hỗ trợ,Mã gói,Đợt,Số trẻ,Độ tuổi,Ghi chú\n";
         let args = |f: PathBuf| ImportArgs {
             what: ImportKind::Needs { file: f },

@@ -170,17 +170,6 @@ impl AgeBand {
             _ => AgeBand::OTHER,
         }
     }
-
-    /// The band as the allocation optimiser knows it (its instance format
-    /// has only `preschool`, `primary` and `other`): any added band is
-    /// `other` there.
-    pub fn for_optimiser(self) -> &'static str {
-        match self {
-            AgeBand::PRESCHOOL => "preschool",
-            AgeBand::PRIMARY => "primary",
-            _ => "other",
-        }
-    }
 }
 
 impl fmt::Debug for AgeBand {
@@ -324,10 +313,8 @@ mod tests {
     }
 
     #[test]
-    fn an_added_band_is_other_to_the_optimiser_and_must_not_overlap() {
+    fn an_added_band_is_not_built_in_and_must_not_overlap() {
         let thcs: AgeBand = "thcs".parse().expect("a valid code");
-        assert_eq!(thcs.for_optimiser(), "other");
-        assert_eq!(AgeBand::PRIMARY.for_optimiser(), "primary");
         assert!(!thcs.is_built_in());
         let existing = vec![
             ("preschool".to_owned(), Some((3, 5))),

@@ -185,10 +185,8 @@ pub async fn age_bands(
 #[derive(Deserialize)]
 struct BandIn {
     code: String,
-    name_vi: String,
-    name_en: String,
-    min_age: i64,
-    max_age: i64,
+    #[serde(flatten)]
+    band: BandEditIn,
 }
 
 /// `POST /api/v1/catalogue/age-bands`: a band the plan did not name (e.g.
@@ -200,13 +198,7 @@ pub async fn create_age_band(
 ) -> Result<Response, AppError> {
     require(&ctx, Action::Allocate, Target::Anywhere)?;
     let input: BandIn = body(&bytes)?;
-    let spec = BandSpec {
-        code: input.code,
-        name_vi: input.name_vi,
-        name_en: input.name_en,
-        min_age: input.min_age,
-        max_age: input.max_age,
-    };
+    let spec = input.band.spec(input.code);
     match storage::age_bands::create(&state.db, &spec, &actor_of(&ctx), Utc::now()).await? {
         Ok(b) => Ok((StatusCode::CREATED, Json(band_json(&b))).into_response()),
         Err(e) => {
@@ -231,6 +223,18 @@ struct BandEditIn {
     name_en: String,
     min_age: i64,
     max_age: i64,
+}
+
+impl BandEditIn {
+    fn spec(self, code: String) -> BandSpec {
+        BandSpec {
+            code,
+            name_vi: self.name_vi,
+            name_en: self.name_en,
+            min_age: self.min_age,
+            max_age: self.max_age,
+        }
+    }
 }
 
 /// The API's answer to a refused change of a band: 404 unknown, 409 built
@@ -280,13 +284,7 @@ pub async fn update_age_band(
 ) -> Result<Response, AppError> {
     require(&ctx, Action::Allocate, Target::Anywhere)?;
     let input: BandEditIn = body(&bytes)?;
-    let spec = BandSpec {
-        code: code.clone(),
-        name_vi: input.name_vi,
-        name_en: input.name_en,
-        min_age: input.min_age,
-        max_age: input.max_age,
-    };
+    let spec = input.spec(code.clone());
     match storage::age_bands::update(&state.db, &code, &spec, &actor_of(&ctx), Utc::now()).await? {
         Ok(b) => Ok(Json(band_json(&b)).into_response()),
         Err(e) => Ok(band_change_refusal(ctx.lang, &code, &e)),
