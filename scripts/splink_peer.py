@@ -7,7 +7,9 @@ benchmark in docs/benchmarks.md ("as well as a skilled user would"):
 * `--blocking tight` replaces `given+birth_year` by `given+dob` and `given+commune+birth_year`:
   at 10^6 records `given+birth_year` alone yields hundreds of millions of pairs (perf-anchors.md
   §A.5: 85 M of 107 M pairs at 474 k records), which a skilled user would not accept;
-* the link threshold is a parameter, tuned on the 100 k file (the same protocol as ours).
+* the link threshold is a parameter, tuned on the 100 k file (the same protocol as ours);
+* the record's source is compared (exact match, m and u by EM), as `chungtay dedupe` does: one
+  source seldom lists the same child twice.
 
 Input: CSV with header record_id,source,full_name,birth_date,sex,commune_code,village,guardian_name,personal_id
 Output: CSV record_id,cluster_id for every input record, like `chungtay dedupe`.
@@ -81,7 +83,8 @@ def standardise(r):
                 sex=sex_of(r["sex"]), dob=dob, birth_year=year,
                 commune=(r["commune_code"] or "").strip() or None,
                 guardian=fold(norm_name(r["guardian_name"])),
-                pid=(r["personal_id"] or "").strip() or None)
+                pid=(r["personal_id"] or "").strip() or None,
+                source=(r.get("source") or "").strip() or None)
 
 
 def main():
@@ -128,6 +131,7 @@ def main():
             cl.ExactMatch("village"),
             cl.JaroWinklerAtThresholds("guardian", [0.9]),
             cl.LevenshteinAtThresholds("pid", [1]),
+            cl.ExactMatch("source"),
         ],
         retain_intermediate_calculation_columns=False,
         retain_matching_columns=False,

@@ -246,7 +246,7 @@ pub fn read_records(path: &Path) -> Result<(Vec<String>, Vec<Record>), DedupeCmd
         rows.push(row);
         ids.push(id.to_string());
         records.push(Record {
-            source: String::new(),
+            source: fields[1].to_string(),
             full_name: fields[2].to_string(),
             birth_date: fields[3].to_string(),
             sex,

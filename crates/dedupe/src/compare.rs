@@ -26,10 +26,12 @@ pub enum Field {
     Guardian = 5,
     /// Personal ID.
     PersonalId = 6,
+    /// Source (school, health station, …): one source seldom lists the same child twice.
+    Source = 7,
 }
 
 /// Number of comparison fields.
-pub const NUM_FIELDS: usize = 7;
+pub const NUM_FIELDS: usize = 8;
 /// All fields in order.
 pub const FIELDS: [Field; NUM_FIELDS] = [
     Field::Name,
@@ -39,9 +41,10 @@ pub const FIELDS: [Field; NUM_FIELDS] = [
     Field::Village,
     Field::Guardian,
     Field::PersonalId,
+    Field::Source,
 ];
 /// Number of levels of each field (the value [`NULL_LEVEL`] is "missing on either side").
-pub const LEVELS: [u8; NUM_FIELDS] = [7, DateLevel::COUNT, 2, 2, 2, 3, PidLevel::COUNT];
+pub const LEVELS: [u8; NUM_FIELDS] = [7, DateLevel::COUNT, 2, 2, 2, 3, PidLevel::COUNT, 2];
 /// Level of a field when either side is missing: it carries no evidence.
 pub const NULL_LEVEL: u8 = u8::MAX;
 /// Guardian level not computed yet ([`PreparedSet::compare_but_guardian`]); never in a
@@ -145,6 +148,8 @@ pub struct Interner {
     map: HashMap<String, u32>,
     strings: Vec<String>,
     chars: Vec<Box<[char]>>,
+    /// [`char_mask`] of every string.
+    masks: Vec<u64>,
 }
 
 impl Interner {
@@ -160,6 +165,7 @@ impl Interner {
         }
         let id = u32::try_from(self.strings.len()).unwrap_or(u32::MAX);
         self.chars.push(s.chars().collect());
+        self.masks.push(char_mask(&s));
         self.strings.push(s.clone());
         self.map.insert(s, id);
         id
@@ -170,6 +176,11 @@ impl Interner {
         self.chars.get(id as usize).map_or(&[], |c| &c[..])
     }
 
+    /// The [`char_mask`] of an id's string.
+    pub fn mask(&self, id: u32) -> u64 {
+        self.masks.get(id as usize).copied().unwrap_or(0)
+    }
+
     /// The string of an id.
     pub fn get(&self, id: u32) -> &str {
         self.strings.get(id as usize).map_or("", String::as_str)
@@ -178,6 +189,19 @@ impl Interner {
     fn lookup(&self, s: &str) -> u32 {
         self.map.get(s).copied().unwrap_or(u32::MAX)
     }
+}
+
+/// The set of characters of a string as 64 bits (character code modulo 64; distinct lower-case
+/// ASCII letters get distinct bits). Every character of `a` missing from `b` needs its own edit,
+/// so [`edit_lower_bound`] of two masks never exceeds their edit distance.
+pub fn char_mask(s: &str) -> u64 {
+    s.chars().fold(0u64, |m, c| m | 1u64 << (u32::from(c) % 64))
+}
+
+/// A lower bound of the edit distance (with transpositions) of two strings, from their
+/// [`char_mask`]s: the larger number of characters present on one side only.
+pub fn edit_lower_bound(a: u64, b: u64) -> usize {
+    (a & !b).count_ones().max((b & !a).count_ones()) as usize
 }
 
 /// One interned name token.
@@ -254,6 +278,8 @@ pub struct Prepared {
     pub commune: u32,
     /// Village key id (0 = missing).
     pub village: u32,
+    /// Source key id (0 = missing).
+    pub source: u32,
     /// Guardian's name.
     pub guardian: PName,
     /// Valid personal ID.
@@ -277,7 +303,7 @@ fn slot<'a>(s: &'a str, index: &mut HashMap<&'a str, u32>, distinct: &mut Vec<&'
     if let Some(&k) = index.get(s) {
         return k;
     }
-    // At most 4 distinct strings per record: far below u32::MAX for any input that fits in
+    // At most 5 distinct strings per record: far below u32::MAX for any input that fits in
     // memory.
     let k = u32::try_from(distinct.len()).unwrap_or(u32::MAX);
     index.insert(s, k);
@@ -361,6 +387,7 @@ impl PreparedSet {
                 slot(&r.guardian_name, &mut index, &mut distinct),
                 slot(&r.commune_code, &mut pindex, &mut pdistinct),
                 slot(&r.village, &mut pindex, &mut pdistinct),
+                slot(&r.source, &mut pindex, &mut pdistinct),
             ]);
         }
         drop(index);
@@ -411,6 +438,7 @@ impl PreparedSet {
                     sex: r.sex.or_else(|| pid.map(|p| p.sex())),
                     commune: place_of(k[2]),
                     village: place_of(k[3]),
+                    source: place_of(k[4]),
                     pid,
                     pid_invalid,
                 }
@@ -467,6 +495,9 @@ impl PreparedSet {
         }
         if ra.village != 0 && rb.village != 0 {
             levels[Field::Village as usize] = u8::from(ra.village == rb.village);
+        }
+        if ra.source != 0 && rb.source != 0 {
+            levels[Field::Source as usize] = u8::from(ra.source == rb.source);
         }
         if !ra.guardian.is_empty() && !rb.guardian.is_empty() {
             levels[Field::Guardian as usize] = GUARDIAN_PENDING;
@@ -781,7 +812,10 @@ pub fn compare_names(
                 let (sx, sy) = (int.chars(tx), int.chars(ty));
                 let len = sx.len().min(sy.len());
                 let cap = typo_cap(len);
-                if osa_chars(sx, sy, cap) <= cap {
+                if sx.len().abs_diff(sy.len()) <= cap
+                    && edit_lower_bound(int.mask(tx), int.mask(ty)) <= cap
+                    && osa_chars(sx, sy, cap) <= cap
+                {
                     short_typo |= len < 5;
                     found = Some((x, y));
                     break 'search;
@@ -931,6 +965,15 @@ mod tests {
     }
 
     #[test]
+    fn the_character_bound_skips_names_with_different_letters() {
+        let b = |x: &str, y: &str| edit_lower_bound(char_mask(x), char_mask(y));
+        assert_eq!(b("hoa", "lan"), 2);
+        assert_eq!(b("hoang", "hoagn"), 0);
+        assert_eq!(b("thuy", "thuyy"), 0);
+        assert_eq!(b("pi", "pix"), 1);
+    }
+
+    #[test]
     fn transposed_letters_count_as_one_typo() {
         assert_eq!(osa_distance("hoang", "hoagn", 2), 1);
         assert_eq!(osa_distance("abc", "xyz", 1), 2);
@@ -939,7 +982,7 @@ mod tests {
     #[test]
     fn patterns_round_trip() {
         let v = ComparisonVector {
-            levels: [6, NULL_LEVEL, 1, 0, NULL_LEVEL, 2, 3],
+            levels: [6, NULL_LEVEL, 1, 0, NULL_LEVEL, 2, 3, 0],
             notes: NameNotes::default(),
         };
         assert_eq!(decode_pattern(v.pattern()), v.levels);

@@ -33,6 +33,8 @@ pub fn level_label_vi(field: Field, level: u8) -> &'static str {
         (Field::PersonalId, 2) => "mã định danh khác 1 chữ số",
         (Field::PersonalId, 1) => "mã định danh đảo 2 chữ số liền nhau",
         (Field::PersonalId, _) => "mã định danh khác nhau",
+        (Field::Source, 1) => "cùng nguồn",
+        (Field::Source, _) => "khác nguồn",
     }
 }
 
@@ -67,6 +69,8 @@ pub fn level_label_en(field: Field, level: u8) -> &'static str {
         (Field::PersonalId, 2) => "personal ID differs in one digit",
         (Field::PersonalId, 1) => "personal ID with two adjacent digits swapped",
         (Field::PersonalId, _) => "different personal IDs",
+        (Field::Source, 1) => "same source",
+        (Field::Source, _) => "different sources",
     }
 }
 

@@ -72,7 +72,8 @@ pub fn parse_sex(s: &str) -> Result<Option<Sex>, SexError> {
 /// One input record. Only `full_name` is needed; every other field may be empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Record {
-    /// Source (school, health station, …); not used for matching.
+    /// Source (school, health station, …): compared like the other fields, because one source
+    /// seldom lists the same child twice (the weight of "same source" is learnt from the data).
     pub source: String,
     /// Full name as written.
     pub full_name: String,
@@ -480,9 +481,10 @@ pub fn deduplicate(
     let review_w = weight_of_probability(config.review_probability).min(link_w);
     let max_prior = weight_of_probability(LAMBDA_MAX);
     done.store(0, Ordering::Relaxed);
+    let score_rules = block::ALL_RULES;
     let (mut high, all_counts, candidate_pairs): (Vec<PairEntry>, Vec<u64>, u64) = blocking
         .fold_pairs(
-            block::ALL_RULES,
+            score_rules,
             true,
             || (Vec::new(), vec![0u64; np], 0u64),
             |acc, _, i, j| {
@@ -560,7 +562,7 @@ pub fn deduplicate(
 
     // Pass 3: every candidate pair inside a component.
     let mut inner: Vec<PairEntry> = blocking.fold_pairs_where(
-        block::ALL_RULES,
+        score_rules,
         true,
         |i, j| {
             let c = comp[i as usize];

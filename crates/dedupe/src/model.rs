@@ -60,6 +60,7 @@ fn prior_m(field: Field) -> Vec<f64> {
         Field::Sex | Field::Commune | Field::Village => vec![0.03, 0.97],
         Field::Guardian => vec![0.05, 0.1, 0.85],
         Field::PersonalId => vec![0.01, 0.01, 0.03, 0.95],
+        Field::Source => vec![0.9, 0.1],
     }
 }
 
@@ -73,6 +74,7 @@ fn prior_u(field: Field) -> Vec<f64> {
         Field::Commune | Field::Village => vec![0.95, 0.05],
         Field::Guardian => vec![0.99, 0.006, 0.004],
         Field::PersonalId => vec![0.99997, 0.00001, 0.00001, 0.00001],
+        Field::Source => vec![0.7, 0.3],
     }
 }
 

@@ -1,7 +1,7 @@
 //! Property tests: normalisation is idempotent, comparison is symmetric, every record is in
 //! exactly one cluster, and a run is deterministic.
 
-use dedupe::compare::PreparedSet;
+use dedupe::compare::{PreparedSet, char_mask, edit_lower_bound, osa_distance};
 use dedupe::date::{compare_dates, parse_date};
 use dedupe::normalize::{canonical_name, fold, phonetic_name};
 use dedupe::{Config, Record, Sex, deduplicate};
@@ -64,6 +64,20 @@ fn record_strategy() -> impl Strategy<Value = Record> {
 }
 
 proptest! {
+    /// The character-set bound that skips most edit distances never skips a pair within reach:
+    /// it is at most the distance, whatever the strings (small alphabets make near pairs common).
+    #[test]
+    fn the_character_bound_never_exceeds_the_edit_distance(
+        a in "[abcdhoăơđ]{0,9}",
+        b in "[abcdhoăơđ]{0,9}",
+        x in "\\PC{0,12}",
+    ) {
+        let d = osa_distance(&a, &b, 20);
+        prop_assert!(edit_lower_bound(char_mask(&a), char_mask(&b)) <= d, "{a} / {b}: {d}");
+        let d = osa_distance(&a, &x, 30);
+        prop_assert!(edit_lower_bound(char_mask(&a), char_mask(&x)) <= d, "{a} / {x}: {d}");
+    }
+
     #[test]
     fn canonical_name_is_idempotent(s in name_strategy()) {
         let once = canonical_name(&s);

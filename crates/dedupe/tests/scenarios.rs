@@ -279,3 +279,43 @@ fn a_single_record_is_its_own_cluster() {
     );
     assert_eq!(out.cluster_of, vec![0]);
 }
+
+/// One source seldom lists a child twice: the same two records weigh less as evidence when
+/// they come from one source than from two, and the explanation says so.
+#[test]
+fn two_records_from_one_source_weigh_less_than_from_two_sources() {
+    let pair = |a: &str, b: &str| {
+        let mut x = rec("Kăn Lịch", "2016", M, "20056", "Kăn Văn Ra", "");
+        x.source = a.to_string();
+        let mut y = rec("Căn Lịch", "2016", M, "20056", "", "");
+        y.source = b.to_string();
+        let mut records = background(400);
+        for (i, r) in records.iter_mut().enumerate() {
+            r.source = ["school", "health_station", "womens_union", "commune"][i % 4].to_string();
+        }
+        let base = records.len() as u32;
+        records.extend([x, y]);
+        let config = Config {
+            review_probability: 0.0,
+            ..Config::default()
+        };
+        let out = deduplicate(&records, &config, &|_, _, _| {});
+        out.pairs
+            .into_iter()
+            .find(|p| p.a == base && p.b == base + 1)
+            .expect("the pair is scored")
+    };
+    let two = pair("school", "health_station");
+    let one = pair("school", "school");
+    assert!(one.weight < two.weight, "{} vs {}", one.weight, two.weight);
+    assert!(
+        one.explanation_vi.contains("cùng nguồn"),
+        "{}",
+        one.explanation_vi
+    );
+    assert!(
+        two.explanation_en.contains("different sources"),
+        "{}",
+        two.explanation_en
+    );
+}
