@@ -74,6 +74,8 @@ pub const RULE_NAMES: [&str; NUM_RULES] = [
 const LETTERS_RULE: usize = 7;
 /// The rule of all name tokens.
 const NAME_TOKENS_RULE: usize = 3;
+/// The rule of the guardian's name.
+const GUARDIAN_RULE: usize = 4;
 
 fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -193,91 +195,154 @@ pub struct Blocking {
     pub family_given_freq: Vec<u32>,
 }
 
+/// The blocks of one rule, built independently of the other rules.
+struct RuleBlocks {
+    /// Record indices sorted by key.
+    members: Vec<u32>,
+    /// Sorted-neighbourhood orders of the oversized blocks (offsets local to this rule).
+    windows: Vec<u32>,
+    work: Vec<Work>,
+    /// Records of the oversized blocks.
+    oversized: Vec<u32>,
+    blocks: usize,
+    oversized_blocks: usize,
+    /// Per record, the size of its block (rules 3 and 4 only: name and guardian frequencies).
+    freq: Option<Vec<u32>>,
+}
+
+/// The two sort keys of the sorted neighbourhoods, per record: (birth date, commune, name) and
+/// (guardian, commune, name, birth date).
+type OrderKeys = ((u64, u32, u32), (u32, u32, u32, u64));
+
+fn rule_blocks(
+    rule: usize,
+    keys: &[[u64; NUM_RULES]],
+    order_keys: &[OrderKeys],
+    max_block_size: usize,
+) -> RuleBlocks {
+    let n = keys.len();
+    let mut v: Vec<(u64, u32)> = (0..n)
+        .filter(|&i| keys[i][rule] != 0)
+        .map(|i| (keys[i][rule], i as u32))
+        .collect();
+    v.par_sort_unstable();
+    let mut out = RuleBlocks {
+        members: Vec::new(),
+        windows: Vec::new(),
+        work: Vec::new(),
+        oversized: Vec::new(),
+        blocks: 0,
+        oversized_blocks: 0,
+        freq: (rule == NAME_TOKENS_RULE || rule == GUARDIAN_RULE).then(|| vec![0u32; n]),
+    };
+    let mut start = 0usize;
+    while start < v.len() {
+        let k = v[start].0;
+        let mut end = start + 1;
+        while end < v.len() && v[end].0 == k {
+            end += 1;
+        }
+        let len = end - start;
+        if let Some(f) = &mut out.freq {
+            for &(_, i) in &v[start..end] {
+                f[i as usize] = len as u32;
+            }
+        }
+        if len >= 2 {
+            out.blocks += 1;
+            if len <= max_block_size {
+                out.work.push(Work::Full {
+                    rule: rule as u8,
+                    start: start as u32,
+                    len: len as u32,
+                });
+            } else {
+                out.oversized.extend(v[start..end].iter().map(|&(_, i)| i));
+                out.oversized_blocks += 1;
+                if WINDOWED[rule] {
+                    let mut by_date: Vec<((u64, u32, u32), u32)> = v[start..end]
+                        .iter()
+                        .map(|&(_, i)| (order_keys[i as usize].0, i))
+                        .collect();
+                    by_date.sort_unstable();
+                    let mut by_guardian: Vec<((u32, u32, u32, u64), u32)> = v[start..end]
+                        .iter()
+                        .map(|&(_, i)| (order_keys[i as usize].1, i))
+                        .collect();
+                    by_guardian.sort_unstable();
+                    for order in [
+                        by_date.iter().map(|x| x.1).collect::<Vec<u32>>(),
+                        by_guardian.iter().map(|x| x.1).collect(),
+                    ] {
+                        out.work.push(Work::Window {
+                            rule: rule as u8,
+                            start: out.windows.len() as u32,
+                            len: order.len() as u32,
+                        });
+                        out.windows.extend(order);
+                    }
+                }
+            }
+        }
+        start = end;
+    }
+    out.members = v.into_iter().map(|(_, i)| i).collect();
+    out
+}
+
 impl Blocking {
-    /// Builds the blocks of all rules.
+    /// Builds the blocks of all rules (the rules in parallel).
     pub fn new(set: &PreparedSet, max_block_size: usize, window: usize) -> Self {
         let keys = record_keys(set);
         let n = keys.len();
+        let max_block_size = max_block_size.max(2);
+        // Ties are broken by the record index, so every order is deterministic.
+        let order_keys: Vec<OrderKeys> = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let r = &set.records[i];
+                let d = date_code(set, i);
+                (
+                    (d, r.commune, r.name.joined),
+                    (r.guardian.joined, r.commune, r.name.joined, d),
+                )
+            })
+            .collect();
+        let per_rule: Vec<RuleBlocks> = (0..NUM_RULES)
+            .into_par_iter()
+            .map(|rule| rule_blocks(rule, &keys, &order_keys, max_block_size))
+            .collect();
+        drop(order_keys);
         let mut members = Vec::with_capacity(NUM_RULES);
         let mut windows: Vec<u32> = Vec::new();
         let mut oversized = vec![0u16; n];
         let mut work = Vec::new();
         let mut blocks_per_rule = [0usize; NUM_RULES];
         let mut oversized_per_rule = [0usize; NUM_RULES];
-        let max_block_size = max_block_size.max(2);
-        let mut name_freq = vec![0u32; n];
-        let mut guardian_freq = vec![0u32; n];
-        for rule in 0..NUM_RULES {
-            let mut v: Vec<(u64, u32)> = (0..n)
-                .filter(|&i| keys[i][rule] != 0)
-                .map(|i| (keys[i][rule], i as u32))
-                .collect();
-            v.par_sort_unstable();
-            let mut start = 0usize;
-            while start < v.len() {
-                let k = v[start].0;
-                let mut end = start + 1;
-                while end < v.len() && v[end].0 == k {
-                    end += 1;
-                }
-                let len = end - start;
-                if rule == 3 || rule == 4 {
-                    let f = if rule == 3 {
-                        &mut name_freq
-                    } else {
-                        &mut guardian_freq
-                    };
-                    for &(_, i) in &v[start..end] {
-                        f[i as usize] = len as u32;
-                    }
-                }
-                if len >= 2 {
-                    blocks_per_rule[rule] += 1;
-                    if len <= max_block_size {
-                        work.push(Work::Full {
-                            rule: rule as u8,
-                            start: start as u32,
-                            len: len as u32,
-                        });
-                    } else {
-                        for &(_, i) in &v[start..end] {
-                            oversized[i as usize] |= 1 << rule;
-                        }
-                        oversized_per_rule[rule] += 1;
-                        if !WINDOWED[rule] {
-                            start = end;
-                            continue;
-                        }
-                        let ids: Vec<u32> = v[start..end].iter().map(|&(_, i)| i).collect();
-                        let mut by_date = ids.clone();
-                        by_date.sort_by_key(|&i| {
-                            let r = &set.records[i as usize];
-                            (date_code(set, i as usize), r.commune, r.name.joined, i)
-                        });
-                        let mut by_guardian = ids;
-                        by_guardian.sort_by_key(|&i| {
-                            let r = &set.records[i as usize];
-                            (
-                                r.guardian.joined,
-                                r.commune,
-                                r.name.joined,
-                                date_code(set, i as usize),
-                                i,
-                            )
-                        });
-                        for order in [by_date, by_guardian] {
-                            work.push(Work::Window {
-                                rule: rule as u8,
-                                start: windows.len() as u32,
-                                len: order.len() as u32,
-                            });
-                            windows.extend(order);
-                        }
-                    }
-                }
-                start = end;
+        let mut name_freq = Vec::new();
+        let mut guardian_freq = Vec::new();
+        for (rule, rb) in per_rule.into_iter().enumerate() {
+            let base = windows.len() as u32;
+            work.extend(rb.work.into_iter().map(|w| match w {
+                Work::Window { rule, start, len } => Work::Window {
+                    rule,
+                    start: start + base,
+                    len,
+                },
+                full => full,
+            }));
+            windows.extend(rb.windows);
+            for i in rb.oversized {
+                oversized[i as usize] |= 1 << rule;
             }
-            members.push(v.into_iter().map(|(_, i)| i).collect::<Vec<u32>>());
+            blocks_per_rule[rule] = rb.blocks;
+            oversized_per_rule[rule] = rb.oversized_blocks;
+            match (rule, rb.freq) {
+                (NAME_TOKENS_RULE, Some(f)) => name_freq = f,
+                (GUARDIAN_RULE, Some(f)) => guardian_freq = f,
+                _ => {}
+            }
+            members.push(rb.members);
         }
         let mut fg: HashMap<(u32, u32), u32> = HashMap::new();
         for r in &set.records {
