@@ -220,6 +220,9 @@ pub struct Outcome {
 /// A scored pair kept for clustering: (a, b, weight, vetoed).
 type PairEntry = (u32, u32, f32, bool);
 
+/// Slots of the per-field level-weight table (more than the levels of any field).
+const LEVEL_SLOTS: usize = 16;
+
 /// Largest plausible prior probability that two random records are the same child.
 const LAMBDA_MAX: f64 = 1e-3;
 
@@ -432,9 +435,9 @@ pub fn deduplicate(
     );
     let log2_u_guardian: Vec<f64> = u_guardian.iter().map(|u| u.log2()).collect();
     let log2_u_name: Vec<f64> = u_name.iter().map(|u| u.log2()).collect();
-    let tf_adjust = |i: usize, j: usize, v: &ComparisonVector| -> (f64, f64) {
+    let name_tf = |i: usize, j: usize, v: &ComparisonVector| -> f64 {
         let nl = v.levels[Field::Name as usize];
-        let name = if nl != NULL_LEVEL && nl >= name_level::MIDDLE_DROPPED {
+        if nl != NULL_LEVEL && nl >= name_level::MIDDLE_DROPPED {
             let lf = if nl == name_level::MIDDLE_DROPPED {
                 &lf_fg
             } else {
@@ -444,7 +447,10 @@ pub fn deduplicate(
             (log2_u_name[usize::from(nl)] - f).clamp(-8.0, 8.0)
         } else {
             0.0
-        };
+        }
+    };
+    let tf_adjust = |i: usize, j: usize, v: &ComparisonVector| -> (f64, f64) {
+        let name = name_tf(i, j, v);
         let gl = v.levels[Field::Guardian as usize];
         let guardian = if gl == guardian_level::SAME && !model::siblings(v) {
             let f = f64::from(lf_guardian[i].max(lf_guardian[j]));
@@ -461,18 +467,51 @@ pub fn deduplicate(
     let sibling_similar = model
         .level_weight(Field::Guardian as usize, guardian_level::SIMILAR)
         .max(0.0);
-    let score = |i: usize, j: usize, v: &ComparisonVector| -> f64 {
-        let (a, b) = tf_adjust(i, j, v);
-        let sibling = if model::siblings(v) {
-            match v.levels[Field::Guardian as usize] {
-                guardian_level::SAME => sibling_guardian,
-                guardian_level::SIMILAR => sibling_similar,
-                _ => 0.0,
+    // The model is additive: a pair's weight is the sum of its levels' weights (a table per
+    // field, small enough to stay in the first-level cache), plus the name's frequency
+    // adjustment, plus the guardian's part.
+    let mut level_w = [[0.0f64; LEVEL_SLOTS]; NUM_FIELDS];
+    for f in 0..NUM_FIELDS {
+        for l in 0..usize::from(LEVELS[f]).min(LEVEL_SLOTS) {
+            level_w[f][l] = model.level_weight(f, l as u8);
+        }
+    }
+    // Weight of every field but the guardian, with the name's frequency adjustment.
+    let but_guardian = |i: usize, j: usize, v: &ComparisonVector| -> f64 {
+        let mut w = name_tf(i, j, v);
+        for f in 0..NUM_FIELDS {
+            let l = usize::from(v.levels[f]);
+            if f != Field::Guardian as usize && l < LEVEL_SLOTS {
+                w += level_w[f][l];
             }
+        }
+        w
+    };
+    // The guardian's part at level `g`: its level weight, the frequency adjustment of a same
+    // guardian, and for siblings (Model::field_weight) no positive weight at all.
+    let guardian_part = |i: usize, j: usize, v: &ComparisonVector, g: u8| -> f64 {
+        let gw = level_w[Field::Guardian as usize][usize::from(g).min(LEVEL_SLOTS - 1)];
+        if model::siblings(v) {
+            match g {
+                guardian_level::SAME => gw - sibling_guardian,
+                guardian_level::SIMILAR => gw - sibling_similar,
+                _ => gw,
+            }
+        } else if g == guardian_level::SAME {
+            let f = f64::from(lf_guardian[i].max(lf_guardian[j]));
+            gw + (log2_u_guardian[usize::from(g)] - f).clamp(-8.0, 8.0)
         } else {
-            0.0
-        };
-        weights[v.pattern()] + a + b - sibling
+            gw
+        }
+    };
+    let score = |i: usize, j: usize, v: &ComparisonVector| -> f64 {
+        let g = v.levels[Field::Guardian as usize];
+        but_guardian(i, j, v)
+            + if usize::from(g) < LEVEL_SLOTS {
+                guardian_part(i, j, v, g)
+            } else {
+                0.0
+            }
     };
 
     // Pass 2: score every candidate pair. Keep the pairs that may reach the review
@@ -491,7 +530,9 @@ pub fn deduplicate(
                 acc.2 += 1;
                 let (i_, j_) = (i as usize, j as usize);
                 let mut v = set.compare_but_guardian(i_, j_);
-                if v.levels[Field::Guardian as usize] == GUARDIAN_PENDING {
+                let base = but_guardian(i_, j_, &v);
+                let g = v.levels[Field::Guardian as usize];
+                let w = if g == GUARDIAN_PENDING {
                     // The guardian's name is compared only when the best guardian level could lift
                     // the pair near the review threshold. A pair left out is also left out of
                     // λ's pattern counts: its posterior there is below 2^-10 even at the largest λ.
@@ -501,19 +542,25 @@ pub fn deduplicate(
                         guardian_level::DIFFERENT,
                     ]
                     .iter()
-                    .map(|&g| {
-                        v.levels[Field::Guardian as usize] = g;
-                        score(i_, j_, &v)
-                    })
+                    .map(|&g| guardian_part(i_, j_, &v, g))
                     .fold(f64::NEG_INFINITY, f64::max);
-                    if best + max_prior < review_w - HOPELESS_MARGIN {
+                    if base + best + max_prior < review_w - HOPELESS_MARGIN {
                         return;
                     }
-                    v.levels[Field::Guardian as usize] = set.guardian_level(i_, j_);
-                }
+                    let g = set.guardian_level(i_, j_);
+                    v.levels[Field::Guardian as usize] = g;
+                    base + if g == NULL_LEVEL {
+                        0.0
+                    } else {
+                        guardian_part(i_, j_, &v, g)
+                    }
+                } else if g == NULL_LEVEL {
+                    base
+                } else {
+                    base + guardian_part(i_, j_, &v, g)
+                };
                 let p = v.pattern();
                 acc.1[p] += 1;
-                let w = score(i_, j_, &v);
                 if w + max_prior >= review_w {
                     acc.0
                         .push((i, j, w as f32, veto_of(&v, ids_reliable).is_some()));
