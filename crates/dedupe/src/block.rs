@@ -23,7 +23,7 @@
 //! earlier rule r < k already put both records in the same (not oversized) block, as Splink does;
 //! the letters rule skips pairs with the same name tokens (the name-tokens rule's pairs).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use rayon::prelude::*;
 
@@ -344,7 +344,7 @@ impl Blocking {
             }
             members.push(rb.members);
         }
-        let mut fg: HashMap<(u32, u32), u32> = HashMap::new();
+        let mut fg: HashMap<(u32, u32), u32> = HashMap::default();
         for r in &set.records {
             if !r.name.is_empty() {
                 *fg.entry((r.name.family_phon(), r.name.given_phon()))

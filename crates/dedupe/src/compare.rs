@@ -1,6 +1,6 @@
 //! Prepared (normalised, interned) records and the pairwise comparison vector.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use rayon::prelude::*;
 
