@@ -480,10 +480,17 @@ impl PreparedSet {
     /// [`NULL_LEVEL`] when either side has no guardian, else [`GUARDIAN_PENDING`] (to be
     /// computed by [`PreparedSet::guardian_level`] if the other fields leave the pair a chance).
     pub fn compare_but_guardian(&self, a: usize, b: usize) -> ComparisonVector {
+        let mut v = self.compare_cheap(a, b);
+        self.compare_names_into(a, b, &mut v);
+        v
+    }
+
+    /// The levels of the fields that cost no string comparison: birth date, sex, commune,
+    /// village, personal ID and source. The name is left missing, the guardian pending (when
+    /// both have one): see [`PreparedSet::compare_names_into`].
+    pub fn compare_cheap(&self, a: usize, b: usize) -> ComparisonVector {
         let (ra, rb) = (&self.records[a], &self.records[b]);
         let mut levels = [NULL_LEVEL; NUM_FIELDS];
-        let (nl, notes) = compare_names(&ra.name, &rb.name, &self.interner, &self.common_given);
-        levels[Field::Name as usize] = nl;
         if let (Some(x), Some(y)) = (&ra.dob, &rb.dob) {
             levels[Field::BirthDate as usize] = compare_dates(x, y) as u8;
         }
@@ -505,7 +512,23 @@ impl PreparedSet {
         if let (Some(x), Some(y)) = (&ra.pid, &rb.pid) {
             levels[Field::PersonalId as usize] = compare_pids(x, y) as u8;
         }
-        ComparisonVector { levels, notes }
+        ComparisonVector {
+            levels,
+            notes: NameNotes::default(),
+        }
+    }
+
+    /// Sets the name level and notes of `v` (a vector of [`PreparedSet::compare_cheap`]).
+    pub fn compare_names_into(&self, a: usize, b: usize, v: &mut ComparisonVector) {
+        let (ra, rb) = (&self.records[a], &self.records[b]);
+        let (nl, notes) = compare_names(&ra.name, &rb.name, &self.interner, &self.common_given);
+        v.levels[Field::Name as usize] = nl;
+        v.notes = notes;
+    }
+
+    /// Whether both records have a name (else the name level is missing).
+    pub fn both_named(&self, a: usize, b: usize) -> bool {
+        !self.records[a].name.is_empty() && !self.records[b].name.is_empty()
     }
 
     /// Guardian level of records `a` and `b` ([`NULL_LEVEL`] when either has none).

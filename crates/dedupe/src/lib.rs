@@ -504,6 +504,46 @@ pub fn deduplicate(
             gw
         }
     };
+    // Upper bounds of the name's and the guardian's parts of a pair's weight, from the records'
+    // name frequencies alone (no string comparison).
+    let name_levels_tf = [
+        name_level::MIDDLE_DROPPED,
+        name_level::PHONETIC,
+        name_level::FOLDED,
+        name_level::EXACT,
+    ];
+    let name_plain_best = [
+        name_level::DIFFERENT,
+        name_level::SAME_GIVEN,
+        name_level::TYPO,
+    ]
+    .iter()
+    .map(|&l| level_w[Field::Name as usize][usize::from(l)])
+    .fold(f64::NEG_INFINITY, f64::max);
+    let name_bound = |i: usize, j: usize| -> f64 {
+        let f_name = f64::from(lf_name[i].max(lf_name[j]));
+        let f_fg = f64::from(lf_fg[i].max(lf_fg[j]));
+        name_levels_tf
+            .iter()
+            .map(|&l| {
+                let f = if l == name_level::MIDDLE_DROPPED {
+                    f_fg
+                } else {
+                    f_name
+                };
+                level_w[Field::Name as usize][usize::from(l)]
+                    + (log2_u_name[usize::from(l)] - f).clamp(-8.0, 8.0)
+            })
+            .fold(name_plain_best, f64::max)
+    };
+    let guardian_bound = |i: usize, j: usize| -> f64 {
+        let gw = &level_w[Field::Guardian as usize];
+        let f = f64::from(lf_guardian[i].max(lf_guardian[j]));
+        let same = usize::from(guardian_level::SAME);
+        (gw[same] + (log2_u_guardian[same] - f).clamp(-8.0, 8.0))
+            .max(gw[usize::from(guardian_level::SIMILAR)])
+            .max(gw[usize::from(guardian_level::DIFFERENT)])
+    };
     let score = |i: usize, j: usize, v: &ComparisonVector| -> f64 {
         let g = v.levels[Field::Guardian as usize];
         but_guardian(i, j, v)
@@ -529,7 +569,26 @@ pub fn deduplicate(
             |acc, _, i, j| {
                 acc.2 += 1;
                 let (i_, j_) = (i as usize, j as usize);
-                let mut v = set.compare_but_guardian(i_, j_);
+                let mut v = set.compare_cheap(i_, j_);
+                // Before comparing any name: could the best name and guardian levels, with
+                // their frequency adjustments, lift the pair near the review threshold? Most
+                // candidate pairs (two namesakes born years apart in other communes) cannot.
+                let name_best = if set.both_named(i_, j_) {
+                    name_bound(i_, j_)
+                } else {
+                    0.0
+                };
+                let guardian_best = if v.levels[Field::Guardian as usize] == GUARDIAN_PENDING {
+                    guardian_bound(i_, j_)
+                } else {
+                    0.0
+                };
+                if but_guardian(i_, j_, &v) + name_best + guardian_best + max_prior
+                    < review_w - HOPELESS_MARGIN
+                {
+                    return;
+                }
+                set.compare_names_into(i_, j_, &mut v);
                 let base = but_guardian(i_, j_, &v);
                 let g = v.levels[Field::Guardian as usize];
                 let w = if g == GUARDIAN_PENDING {
