@@ -266,26 +266,38 @@ impl PName {
 }
 
 /// A normalised record ready for comparison.
+///
+/// The fields compared for every candidate pair without a string comparison come first, in
+/// the first 64 bytes (`repr(C)`, aligned to a cache line): most candidate pairs are settled
+/// from them and the name frequencies alone, and the pass over 10⁸ pairs is bound by memory.
 #[derive(Debug, Clone, Default)]
+#[repr(C, align(64))]
 pub struct Prepared {
-    /// Child's name.
-    pub name: PName,
     /// Birth date.
     pub dob: Option<PartialDate>,
     /// Sex.
     pub sex: Option<Sex>,
+    /// A personal ID was given but is structurally invalid.
+    pub pid_invalid: bool,
+    /// The name has at least one token.
+    pub has_name: bool,
+    /// The guardian's name has at least one token.
+    pub has_guardian: bool,
     /// Commune key id (0 = missing).
     pub commune: u32,
     /// Village key id (0 = missing).
     pub village: u32,
     /// Source key id (0 = missing).
     pub source: u32,
-    /// Guardian's name.
-    pub guardian: PName,
     /// Valid personal ID.
     pub pid: Option<PersonalId>,
-    /// A personal ID was given but is structurally invalid.
-    pub pid_invalid: bool,
+    /// log2 of the shares of records with the same name, the same family and given name, and
+    /// the same guardian ([`PreparedSet::set_log_frequencies`]; 0 until then).
+    pub log_freq: [f32; 3],
+    /// Child's name.
+    pub name: PName,
+    /// Guardian's name.
+    pub guardian: PName,
 }
 
 struct RawName {
@@ -431,9 +443,13 @@ impl PreparedSet {
                             day: None,
                         })
                 });
+                let (name, guardian) = (name_of(k[0]), name_of(k[1]));
                 Prepared {
-                    name: name_of(k[0]),
-                    guardian: name_of(k[1]),
+                    has_name: !name.is_empty(),
+                    has_guardian: !guardian.is_empty(),
+                    log_freq: [0.0; 3],
+                    name,
+                    guardian,
                     dob,
                     sex: r.sex.or_else(|| pid.map(|p| p.sex())),
                     commune: place_of(k[2]),
@@ -506,7 +522,7 @@ impl PreparedSet {
         if ra.source != 0 && rb.source != 0 {
             levels[Field::Source as usize] = u8::from(ra.source == rb.source);
         }
-        if !ra.guardian.is_empty() && !rb.guardian.is_empty() {
+        if ra.has_guardian && rb.has_guardian {
             levels[Field::Guardian as usize] = GUARDIAN_PENDING;
         }
         if let (Some(x), Some(y)) = (&ra.pid, &rb.pid) {
@@ -526,9 +542,18 @@ impl PreparedSet {
         v.notes = notes;
     }
 
+    /// Stores every record's log-frequencies (see [`Prepared::log_freq`]): `of(i)` gives record
+    /// `i`'s name, family + given name and guardian frequencies.
+    pub fn set_log_frequencies(&mut self, of: impl Fn(usize) -> [f32; 3] + Sync) {
+        self.records
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(i, r)| r.log_freq = of(i));
+    }
+
     /// Whether both records have a name (else the name level is missing).
     pub fn both_named(&self, a: usize, b: usize) -> bool {
-        !self.records[a].name.is_empty() && !self.records[b].name.is_empty()
+        self.records[a].has_name && self.records[b].has_name
     }
 
     /// Guardian level of records `a` and `b` ([`NULL_LEVEL`] when either has none).

@@ -324,13 +324,27 @@ pub fn deduplicate(
 ) -> Outcome {
     let n = records.len();
     progress(Stage::Normalise, 0, n as u64);
-    let set = PreparedSet::new(records);
+    let mut set = PreparedSet::new(records);
     progress(Stage::Normalise, n as u64, n as u64);
 
     progress(Stage::Block, 0, 1);
     let blocking = Blocking::new(&set, config.max_block_size, config.window);
     progress(Stage::Block, 1, 1);
     let units = blocking.work_units() as u64;
+    // log2 of the name, family + given name and guardian frequencies, once per record (the
+    // term-frequency adjustments below use them for every pair).
+    let log2n = (n.max(1) as f64).log2();
+    {
+        let lf = |c: u32| (f64::from(c.max(1)).log2() - log2n) as f32;
+        set.set_log_frequencies(|i| {
+            [
+                lf(blocking.name_freq[i]),
+                lf(blocking.family_given_freq[i]),
+                lf(blocking.guardian_freq[i]),
+            ]
+        });
+    }
+    let set = set;
 
     // u initialisation from random pairs.
     let mut random_counts: Vec<Vec<u64>> =
@@ -422,28 +436,14 @@ pub fn deduplicate(
     // average u is replaced by the frequency of the (more common) name itself — for a dropped
     // middle name, of its family and given name with any middle name.
     // log2 of the frequencies, once per record (the adjustment is computed for every pair).
-    let log2n = (n.max(1) as f64).log2();
-    let log2_of = |v: &[u32]| -> Vec<f32> {
-        v.iter()
-            .map(|&c| (f64::from(c.max(1)).log2() - log2n) as f32)
-            .collect()
-    };
-    let (lf_name, lf_fg, lf_guardian) = (
-        log2_of(&blocking.name_freq),
-        log2_of(&blocking.family_given_freq),
-        log2_of(&blocking.guardian_freq),
-    );
+    let lf = |i: usize| set.records[i].log_freq;
     let log2_u_guardian: Vec<f64> = u_guardian.iter().map(|u| u.log2()).collect();
     let log2_u_name: Vec<f64> = u_name.iter().map(|u| u.log2()).collect();
     let name_tf = |i: usize, j: usize, v: &ComparisonVector| -> f64 {
         let nl = v.levels[Field::Name as usize];
         if nl != NULL_LEVEL && nl >= name_level::MIDDLE_DROPPED {
-            let lf = if nl == name_level::MIDDLE_DROPPED {
-                &lf_fg
-            } else {
-                &lf_name
-            };
-            let f = f64::from(lf[i].max(lf[j]));
+            let k = usize::from(nl == name_level::MIDDLE_DROPPED);
+            let f = f64::from(lf(i)[k].max(lf(j)[k]));
             (log2_u_name[usize::from(nl)] - f).clamp(-8.0, 8.0)
         } else {
             0.0
@@ -453,7 +453,7 @@ pub fn deduplicate(
         let name = name_tf(i, j, v);
         let gl = v.levels[Field::Guardian as usize];
         let guardian = if gl == guardian_level::SAME && !model::siblings(v) {
-            let f = f64::from(lf_guardian[i].max(lf_guardian[j]));
+            let f = f64::from(lf(i)[2].max(lf(j)[2]));
             (log2_u_guardian[usize::from(gl)] - f).clamp(-8.0, 8.0)
         } else {
             0.0
@@ -498,7 +498,7 @@ pub fn deduplicate(
                 _ => gw,
             }
         } else if g == guardian_level::SAME {
-            let f = f64::from(lf_guardian[i].max(lf_guardian[j]));
+            let f = f64::from(lf(i)[2].max(lf(j)[2]));
             gw + (log2_u_guardian[usize::from(g)] - f).clamp(-8.0, 8.0)
         } else {
             gw
@@ -521,8 +521,8 @@ pub fn deduplicate(
     .map(|&l| level_w[Field::Name as usize][usize::from(l)])
     .fold(f64::NEG_INFINITY, f64::max);
     let name_bound = |i: usize, j: usize| -> f64 {
-        let f_name = f64::from(lf_name[i].max(lf_name[j]));
-        let f_fg = f64::from(lf_fg[i].max(lf_fg[j]));
+        let f_name = f64::from(lf(i)[0].max(lf(j)[0]));
+        let f_fg = f64::from(lf(i)[1].max(lf(j)[1]));
         name_levels_tf
             .iter()
             .map(|&l| {
@@ -538,7 +538,7 @@ pub fn deduplicate(
     };
     let guardian_bound = |i: usize, j: usize| -> f64 {
         let gw = &level_w[Field::Guardian as usize];
-        let f = f64::from(lf_guardian[i].max(lf_guardian[j]));
+        let f = f64::from(lf(i)[2].max(lf(j)[2]));
         let same = usize::from(guardian_level::SAME);
         (gw[same] + (log2_u_guardian[same] - f).clamp(-8.0, 8.0))
             .max(gw[usize::from(guardian_level::SIMILAR)])
