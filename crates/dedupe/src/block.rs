@@ -162,6 +162,19 @@ pub fn record_keys(set: &PreparedSet) -> Vec<[u64; NUM_RULES]> {
         .collect()
 }
 
+/// A record's keys, shortened to 32 bits (0 = no key; a shortened key is confirmed on the
+/// full one), and bit `r` of `oversized` set when its block of rule `r` is oversized.
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(C, align(64))]
+struct SeenKeys {
+    short: [u32; NUM_RULES],
+    oversized: u16,
+}
+
+fn short_key(k: u64) -> u32 {
+    if k == 0 { 0 } else { ((k >> 32) as u32).max(1) }
+}
+
 /// One unit of comparison work.
 #[derive(Debug, Clone, Copy)]
 enum Work {
@@ -177,8 +190,9 @@ pub struct Blocking {
     keys: Vec<[u64; NUM_RULES]>,
     members: Vec<Vec<u32>>,
     windows: Vec<u32>,
-    /// Per record, bit `r` set when its block of rule `r` is oversized.
-    oversized: Vec<u16>,
+    /// Per record, what [`Blocking::seen_before`] reads for every candidate pair, in one cache
+    /// line.
+    seen: Vec<SeenKeys>,
     work: Vec<Work>,
     window: usize,
     /// Number of blocks per rule.
@@ -344,6 +358,15 @@ impl Blocking {
             }
             members.push(rb.members);
         }
+        let seen: Vec<SeenKeys> = keys
+            .par_iter()
+            .zip(oversized.par_iter())
+            .map(|(k, &o)| SeenKeys {
+                short: k.map(short_key),
+                oversized: o,
+            })
+            .collect();
+        drop(oversized);
         let mut fg: HashMap<(u32, u32), u32> = HashMap::default();
         for r in &set.records {
             if !r.name.is_empty() {
@@ -364,7 +387,7 @@ impl Blocking {
             keys,
             members,
             windows,
-            oversized,
+            seen,
             work,
             window: window.max(1),
             blocks_per_rule,
@@ -377,13 +400,16 @@ impl Blocking {
 
     /// Whether an earlier rule than `rule` already compared `i` and `j`.
     fn seen_before(&self, rule: usize, i: u32, j: u32) -> bool {
-        let (ki, kj) = (&self.keys[i as usize], &self.keys[j as usize]);
-        if rule == LETTERS_RULE && ki[NAME_TOKENS_RULE] == kj[NAME_TOKENS_RULE] {
+        let (si, sj) = (&self.seen[i as usize], &self.seen[j as usize]);
+        let same = |r: usize| {
+            si.short[r] == sj.short[r] && self.keys[i as usize][r] == self.keys[j as usize][r]
+        };
+        if rule == LETTERS_RULE && same(NAME_TOKENS_RULE) {
             return true;
         }
         // Same key, so the same block: oversized for both or for neither.
-        let small = !self.oversized[i as usize];
-        (0..rule).any(|r| ki[r] != 0 && ki[r] == kj[r] && small & (1 << r) != 0)
+        let small = !si.oversized;
+        (0..rule).any(|r| si.short[r] != 0 && small & (1 << r) != 0 && same(r))
     }
 
     /// Number of work units (for progress).
