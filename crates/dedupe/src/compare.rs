@@ -222,6 +222,8 @@ pub struct PName {
     pub toks: Box<[Tok]>,
     /// Phonetic tokens sorted (order-insensitive comparison).
     pub sorted_phon: Box<[u32]>,
+    /// Hash of `sorted_phon`: different hashes, different sorted tokens.
+    pub sorted_key: u64,
     /// All phonetic tokens joined without spaces.
     pub joined: u32,
     /// Index of the given name in `toks`.
@@ -556,6 +558,19 @@ impl PreparedSet {
         self.records[a].has_name && self.records[b].has_name
     }
 
+    /// Which name levels records `a` and `b` can reach at best, from their names' keys alone
+    /// (no string comparison): `(equal, dropped)` — whether "identical", "without diacritics"
+    /// or "by sound" is possible (same sorted tokens, or the same letters joined), and whether
+    /// "a middle name dropped" is (one token more on one side). "A typo", "only the given name"
+    /// and "different" are always possible.
+    pub fn name_reach(&self, a: usize, b: usize) -> (bool, bool) {
+        let (x, y) = (&self.records[a].name, &self.records[b].name);
+        (
+            x.sorted_key == y.sorted_key || x.joined == y.joined || x.flat == y.flat,
+            x.sorted_phon.len().abs_diff(y.sorted_phon.len()) == 1,
+        )
+    }
+
     /// Guardian level of records `a` and `b` ([`NULL_LEVEL`] when either has none).
     pub fn guardian_level(&self, a: usize, b: usize) -> u8 {
         let (ra, rb) = (&self.records[a], &self.records[b]);
@@ -615,9 +630,13 @@ fn intern_name(int: &mut Interner, r: RawName, markers: &[u32; 2]) -> PName {
             given_part |= 1 << i;
         }
     }
+    let sorted_key = sorted_phon.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &t| {
+        (h ^ u64::from(t)).wrapping_mul(0x0000_0100_0000_01B3)
+    });
     PName {
         toks: toks.into_boxed_slice(),
         sorted_phon: sorted_phon.into_boxed_slice(),
+        sorted_key,
         joined,
         given,
         written: r.written,

@@ -521,10 +521,18 @@ pub fn deduplicate(
     .map(|&l| level_w[Field::Name as usize][usize::from(l)])
     .fold(f64::NEG_INFINITY, f64::max);
     let name_bound = |i: usize, j: usize| -> f64 {
+        let (equal, dropped) = set.name_reach(i, j);
         let f_name = f64::from(lf(i)[0].max(lf(j)[0]));
         let f_fg = f64::from(lf(i)[1].max(lf(j)[1]));
         name_levels_tf
             .iter()
+            .filter(|&&l| {
+                if l == name_level::MIDDLE_DROPPED {
+                    dropped
+                } else {
+                    equal
+                }
+            })
             .map(|&l| {
                 let f = if l == name_level::MIDDLE_DROPPED {
                     f_fg
