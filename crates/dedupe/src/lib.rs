@@ -226,13 +226,17 @@ const LEVEL_SLOTS: usize = 16;
 /// Largest plausible prior probability that two random records are the same child.
 const LAMBDA_MAX: f64 = 1e-3;
 
+/// The prior refined after scoring stays within this factor of the training sessions' estimate
+/// (on every file measured it was within 4×; beyond, it is capped there).
+const LAMBDA_FACTOR: f64 = 100.0;
+
 /// A candidate pair whose best possible weight, at the largest prior, stays this many bits
 /// under the review threshold is not compared further (its guardian) nor counted for λ.
 const HOPELESS_MARGIN: f64 = 10.0;
 
 /// EM for λ alone: m and u fixed, `weights[p]` the prior-free weight of pattern `p`.
-fn refine_lambda(counts: &[u64], weights: &[f64], start: f64, total_pairs: f64) -> f64 {
-    let mut lambda = start.clamp(1e-12, LAMBDA_MAX);
+fn refine_lambda(counts: &[u64], weights: &[f64], start: f64, total_pairs: f64, max: f64) -> f64 {
+    let mut lambda = start.clamp(1e-12, max);
     if total_pairs < 1.0 {
         return lambda;
     }
@@ -247,7 +251,7 @@ fn refine_lambda(counts: &[u64], weights: &[f64], start: f64, total_pairs: f64) 
                 c as f64 * o / (1.0 + o)
             })
             .sum();
-        let next = (expected / total_pairs).clamp(1e-12, LAMBDA_MAX);
+        let next = (expected / total_pairs).clamp(1e-12, max);
         if (next - lambda).abs() <= 1e-6 * lambda {
             lambda = next;
             break;
@@ -563,10 +567,13 @@ pub fn deduplicate(
     };
 
     // Pass 2: score every candidate pair. Keep the pairs that may reach the review
-    // probability whatever λ turns out to be (λ ≤ 10⁻³), and count agreement patterns.
+    // probability whatever λ turns out to be (λ ≤ `lambda_max`), and count agreement patterns.
     let link_w = weight_of_probability(config.link_probability);
     let review_w = weight_of_probability(config.review_probability).min(link_w);
-    let max_prior = weight_of_probability(LAMBDA_MAX);
+    // The largest prior λ can take after its refinement: pairs that cannot come near the
+    // review threshold even then are settled early.
+    let lambda_max = (model.lambda * LAMBDA_FACTOR).clamp(1e-12, LAMBDA_MAX);
+    let max_prior = weight_of_probability(lambda_max);
     done.store(0, Ordering::Relaxed);
     let score_rules = block::ALL_RULES;
     let (mut high, all_counts, candidate_pairs): (Vec<PairEntry>, Vec<u64>, u64) = blocking
@@ -645,7 +652,7 @@ pub fn deduplicate(
         );
     // λ: the share of matches among all pairs, by EM over the pattern counts of all candidate
     // pairs with m and u fixed (pairs outside the blocks are taken as non-matches).
-    model.lambda = refine_lambda(&all_counts, &weights, model.lambda, total_pairs);
+    model.lambda = refine_lambda(&all_counts, &weights, model.lambda, total_pairs, lambda_max);
     let prior_w = model.prior_weight();
     for e in &mut high {
         e.2 += prior_w as f32;
