@@ -386,17 +386,23 @@ pub fn deduplicate(
         false,
         || [vec![0u64; np], vec![0u64; np]],
         |acc, rule, i, j| {
-            let v = set.compare(i as usize, j as usize);
+            let (i, j) = (i as usize, j as usize);
             let session = block::SESSION_OF_RULE[rule];
-            // Session 2 (same name tokens) keeps only pairs that also share the guardian:
-            // namesakes of other families would otherwise pass for duplicates with wrong
-            // birth dates and IDs, and teach EM that those disagreements are normal.
-            if session == 1
-                && !(v.levels[Field::Guardian as usize] != NULL_LEVEL
-                    && v.levels[Field::Guardian as usize] >= guardian_level::SIMILAR)
-            {
-                return;
-            }
+            let v = if session == 1 {
+                // Session 2 (same name tokens) keeps only pairs that also share the guardian:
+                // namesakes of other families would otherwise pass for duplicates with wrong
+                // birth dates and IDs, and teach EM that those disagreements are normal. The
+                // guardian is compared first: most pairs stop there.
+                let g = set.guardian_level(i, j);
+                if g == NULL_LEVEL || g < guardian_level::SIMILAR {
+                    return;
+                }
+                let mut v = set.compare_but_guardian(i, j);
+                v.levels[Field::Guardian as usize] = g;
+                v
+            } else {
+                set.compare(i, j)
+            };
             acc[session][v.pattern()] += 1;
         },
         |mut a, b| {
