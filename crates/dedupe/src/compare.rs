@@ -553,6 +553,13 @@ impl PreparedSet {
             .for_each(|(i, r)| r.log_freq = of(i));
     }
 
+    /// Whether the guardians of records `a` and `b` can be "the same guardian" at all (same
+    /// sorted tokens, or the same letters joined), from their keys alone.
+    pub fn guardian_reach(&self, a: usize, b: usize) -> bool {
+        let (x, y) = (&self.records[a].guardian, &self.records[b].guardian);
+        x.sorted_key == y.sorted_key || x.joined == y.joined || x.flat == y.flat
+    }
+
     /// Whether both records have a name (else the name level is missing).
     pub fn both_named(&self, a: usize, b: usize) -> bool {
         self.records[a].has_name && self.records[b].has_name

@@ -558,9 +558,13 @@ pub fn deduplicate(
         let gw = &level_w[Field::Guardian as usize];
         let f = f64::from(lf(i)[2].max(lf(j)[2]));
         let same = usize::from(guardian_level::SAME);
-        (gw[same] + (log2_u_guardian[same] - f).clamp(-8.0, 8.0))
-            .max(gw[usize::from(guardian_level::SIMILAR)])
-            .max(gw[usize::from(guardian_level::DIFFERENT)])
+        let other = gw[usize::from(guardian_level::SIMILAR)]
+            .max(gw[usize::from(guardian_level::DIFFERENT)]);
+        if set.guardian_reach(i, j) {
+            other.max(gw[same] + (log2_u_guardian[same] - f).clamp(-8.0, 8.0))
+        } else {
+            other
+        }
     };
     let score = |i: usize, j: usize, v: &ComparisonVector| -> f64 {
         let g = v.levels[Field::Guardian as usize];
@@ -616,12 +620,14 @@ pub fn deduplicate(
                     // The guardian's name is compared only when the best guardian level could lift
                     // the pair near the review threshold. A pair left out is also left out of
                     // λ's pattern counts: its posterior there is below 2^-10 even at the largest λ.
+                    let reach = set.guardian_reach(i_, j_);
                     let best = [
                         guardian_level::SAME,
                         guardian_level::SIMILAR,
                         guardian_level::DIFFERENT,
                     ]
                     .iter()
+                    .filter(|&&g| reach || g != guardian_level::SAME)
                     .map(|&g| guardian_part(i_, j_, &v, g))
                     .fold(f64::NEG_INFINITY, f64::max);
                     if base + best + max_prior < review_w - HOPELESS_MARGIN {
