@@ -5,7 +5,9 @@ use rustc_hash::FxHashMap as HashMap;
 use rayon::prelude::*;
 
 use crate::date::{DateLevel, PartialDate, compare_dates, parse_date};
-use crate::normalize::{name_keys, phonetic_key, place_key};
+use crate::normalize::{
+    fold, join_minor_syllables, phonetic_key, place_key, raw_tokens, toned_key,
+};
 use crate::pid::{PersonalId, PidLevel, compare_pids, parse_personal_id};
 use crate::{Record, Sex};
 
@@ -302,15 +304,6 @@ pub struct Prepared {
     pub guardian: PName,
 }
 
-struct RawName {
-    toned: Vec<String>,
-    folded: Vec<String>,
-    phon: Vec<String>,
-    written: usize,
-    letters: u64,
-    flat: String,
-}
-
 /// Index of a distinct (trimmed) string, adding it if new.
 fn slot<'a>(s: &'a str, index: &mut HashMap<&'a str, u32>, distinct: &mut Vec<&'a str>) -> u32 {
     let s = s.trim();
@@ -355,20 +348,6 @@ fn letters_of_flat(flat: &str) -> u64 {
     h.max(1)
 }
 
-fn raw_name(s: &str) -> RawName {
-    let k = name_keys(s);
-    let flat = flat_key(&k.folded);
-    let letters = letters_of_flat(&flat);
-    RawName {
-        toned: k.toned,
-        folded: k.folded,
-        phon: k.phonetic,
-        written: k.written_tokens,
-        letters,
-        flat,
-    }
-}
-
 /// All prepared records with their interner.
 #[derive(Debug)]
 pub struct PreparedSet {
@@ -406,15 +385,7 @@ impl PreparedSet {
         }
         drop(index);
         drop(pindex);
-        // Names in parallel (in chunks, so that the temporary strings of one chunk only are
-        // alive at a time), interned sequentially.
-        let mut names: Vec<PName> = Vec::with_capacity(distinct.len());
-        for chunk in distinct.chunks(1 << 15) {
-            let raw: Vec<RawName> = chunk.par_iter().map(|s| raw_name(s)).collect();
-            for name in raw {
-                names.push(intern_name(&mut interner, name, &middle_markers));
-            }
-        }
+        let names = prepare_names(&distinct, &mut interner, &middle_markers);
         let places: Vec<u32> = pdistinct
             .iter()
             .map(|s| interner.intern(place_key(s)))
@@ -602,19 +573,108 @@ impl PreparedSet {
     }
 }
 
-fn intern_name(int: &mut Interner, r: RawName, markers: &[u32; 2]) -> PName {
-    let toks: Vec<Tok> = r
-        .toned
-        .into_iter()
-        .zip(r.folded)
-        .zip(r.phon.iter().cloned())
-        .map(|((t, f), p)| Tok {
-            toned: int.intern(t),
-            folded: int.intern(f),
-            phon: int.intern(p),
+/// The keys of one distinct token ([`crate::normalize::name_keys`] token by token, and the token's part of
+/// [`flat_key`]).
+struct TokenKeys {
+    toned: String,
+    folded: String,
+    phon: String,
+    flat: String,
+}
+
+/// Prepares every distinct name. Names share their tokens (a few tens of thousands of distinct
+/// tokens for hundreds of thousands of distinct names), so each distinct token is normalised
+/// once, in parallel; the strings are interned in the same order as name by name (every
+/// token's toned, folded and phonetic keys of [`crate::normalize::name_keys`], then the joined and flat keys),
+/// so the ids, and every order built on them, do not depend on how the work was shared out.
+fn prepare_names(distinct: &[&str], int: &mut Interner, markers: &[u32; 2]) -> Vec<PName> {
+    let tokenised: Vec<(Vec<String>, usize)> = distinct
+        .par_iter()
+        .map(|s| {
+            let raw = raw_tokens(s);
+            let written = raw.len();
+            (join_minor_syllables(raw), written)
         })
         .collect();
-    let joined = int.intern(r.phon.concat());
+    let mut index: HashMap<&str, u32> = HashMap::default();
+    let mut tokens: Vec<&str> = Vec::new();
+    let name_toks: Vec<Vec<u32>> = tokenised
+        .iter()
+        .map(|(ts, _)| {
+            ts.iter()
+                .map(|t| {
+                    *index.entry(t.as_str()).or_insert_with(|| {
+                        tokens.push(t.as_str());
+                        u32::try_from(tokens.len() - 1).unwrap_or(u32::MAX)
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    drop(index);
+    let keys: Vec<TokenKeys> = tokens
+        .par_iter()
+        .map(|t| {
+            let folded = fold(t);
+            TokenKeys {
+                toned: toned_key(t),
+                phon: phonetic_key(t),
+                flat: phonetic_key(&folded),
+                folded,
+            }
+        })
+        .collect();
+    let key = |t: u32| &keys[t as usize];
+    // Per name: the joined phonetic keys and the flat key (in parallel).
+    let joined: Vec<(String, String)> = name_toks
+        .par_iter()
+        .map(|ts| {
+            (
+                ts.iter().map(|&t| key(t).phon.as_str()).collect(),
+                ts.iter().map(|&t| key(t).flat.as_str()).collect(),
+            )
+        })
+        .collect();
+    let mut interned: Vec<Option<Tok>> = vec![None; tokens.len()];
+    let mut names = Vec::with_capacity(distinct.len());
+    for ((ts, (_, written)), (phon_joined, flat)) in name_toks.iter().zip(&tokenised).zip(joined) {
+        let toks: Vec<Tok> = ts
+            .iter()
+            .map(|&t| {
+                *interned[t as usize].get_or_insert_with(|| {
+                    let k = key(t);
+                    Tok {
+                        toned: int.intern(k.toned.clone()),
+                        folded: int.intern(k.folded.clone()),
+                        phon: int.intern(k.phon.clone()),
+                    }
+                })
+            })
+            .collect();
+        let letters = letters_of_flat(&flat);
+        names.push(build_name(
+            int,
+            toks,
+            phon_joined,
+            flat,
+            *written,
+            letters,
+            markers,
+        ));
+    }
+    names
+}
+
+fn build_name(
+    int: &mut Interner,
+    toks: Vec<Tok>,
+    phon_joined: String,
+    flat: String,
+    written: usize,
+    letters: u64,
+    markers: &[u32; 2],
+) -> PName {
+    let joined = int.intern(phon_joined);
     let mut sorted_phon: Vec<u32> = toks.iter().map(|t| t.phon).collect();
     sorted_phon.sort_unstable();
     // The given name is the last token, unless the name was written given-name first
@@ -646,9 +706,9 @@ fn intern_name(int: &mut Interner, r: RawName, markers: &[u32; 2]) -> PName {
         sorted_key,
         joined,
         given,
-        written: r.written,
-        letters: r.letters,
-        flat: int.intern(r.flat),
+        written,
+        letters,
+        flat: int.intern(flat),
         given_part,
     }
 }
