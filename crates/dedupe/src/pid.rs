@@ -99,8 +99,20 @@ impl PidLevel {
 
 /// Compares two personal IDs. Symmetric.
 pub fn compare_pids(a: &PersonalId, b: &PersonalId) -> PidLevel {
-    let diff: Vec<usize> = (0..12).filter(|&i| a.0[i] != b.0[i]).collect();
-    match diff.as_slice() {
+    // The positions of the first three differing digits (no allocation: this runs for every
+    // candidate pair where both have an ID).
+    let mut diff = [0usize; 3];
+    let mut count = 0usize;
+    for i in 0..12 {
+        if a.0[i] != b.0[i] {
+            if count == 3 {
+                return PidLevel::Different;
+            }
+            diff[count] = i;
+            count += 1;
+        }
+    }
+    match &diff[..count] {
         [] => PidLevel::Exact,
         [_] => PidLevel::OneDigit,
         // Two adjacent digits transposed; two independent substitutions are rarer than two
