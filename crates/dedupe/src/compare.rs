@@ -926,7 +926,7 @@ pub fn compare_names(
         notes.spacing = true;
         return (name_level::PHONETIC, notes);
     }
-    if a.sorted_phon == b.sorted_phon {
+    if a.sorted_key == b.sorted_key && a.sorted_phon == b.sorted_phon {
         notes.reordered = true;
         return (name_level::PHONETIC, notes);
     }
