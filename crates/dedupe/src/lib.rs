@@ -694,13 +694,20 @@ pub fn deduplicate(
     }
 
     // Pass 3: every candidate pair inside a component.
+    let group: Vec<u32> = comp
+        .iter()
+        .map(|&c| {
+            if comp_size[c as usize] > 1 {
+                c
+            } else {
+                block::NO_GROUP
+            }
+        })
+        .collect();
     let mut inner: Vec<PairEntry> = blocking.fold_pairs_where(
         score_rules,
         true,
-        |i, j| {
-            let c = comp[i as usize];
-            c == comp[j as usize] && comp_size[c as usize] > 1
-        },
+        Some(&group),
         Vec::new,
         |acc, _, i, j| {
             let v = set.compare(i as usize, j as usize);
