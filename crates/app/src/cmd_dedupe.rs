@@ -13,6 +13,7 @@ use std::io::{self, BufReader, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use dedupe::{Config, Decision, Record, Stage};
+use rayon::prelude::*;
 
 /// Arguments of `chungtay dedupe`.
 #[derive(clap::Args, Debug, Clone)]
@@ -155,6 +156,44 @@ fn csv_row(e: &csv::Error) -> u64 {
     e.position().map_or(0, csv::Position::line)
 }
 
+/// Checks one row (its fields in [`COLUMNS`] order) and builds its record: `None` for a
+/// completely blank line.
+fn record_of(row: u64, fields: &[&str; 9]) -> Result<Option<(String, Record)>, DedupeCmdError> {
+    if fields.iter().all(|f| f.trim().is_empty()) {
+        return Ok(None);
+    }
+    let id = fields[0].trim();
+    if id.is_empty() {
+        return Err(DedupeCmdError::EmptyField {
+            row,
+            column: "record_id",
+        });
+    }
+    if fields[2].trim().is_empty() {
+        return Err(DedupeCmdError::EmptyField {
+            row,
+            column: "full_name",
+        });
+    }
+    let sex = dedupe::parse_sex(fields[4]).map_err(|_| DedupeCmdError::BadSex {
+        row,
+        record_id: id.to_string(),
+    })?;
+    Ok(Some((
+        id.to_string(),
+        Record {
+            source: fields[1].to_string(),
+            full_name: fields[2].to_string(),
+            birth_date: fields[3].to_string(),
+            sex,
+            commune_code: fields[5].to_string(),
+            village: fields[6].to_string(),
+            guardian_name: fields[7].to_string(),
+            personal_id: fields[8].to_string(),
+        },
+    )))
+}
+
 /// Reads and validates the input file: record ids and records, in file order.
 pub fn read_records(path: &Path) -> Result<(Vec<String>, Vec<Record>), DedupeCmdError> {
     let file = File::open(path).map_err(|source| DedupeCmdError::Open {
@@ -199,69 +238,71 @@ pub fn read_records(path: &Path) -> Result<(Vec<String>, Vec<Record>), DedupeCmd
             .position(|h| h == name)
             .ok_or(DedupeCmdError::MissingColumn { column: name })?;
     }
-    let mut ids: Vec<String> = Vec::new();
-    let mut rows: Vec<u64> = Vec::new();
-    let mut records: Vec<Record> = Vec::new();
+    // The file is split into records sequentially (cheap: the raw fields are copied into one
+    // buffer), then every record is checked and built in parallel; the first problem in file
+    // order is reported, as a reader going row by row would.
+    let mut arena: Vec<u8> = Vec::new();
+    let mut raw: Vec<(u64, usize, [u32; 9])> = Vec::new();
+    let mut csv_error: Option<DedupeCmdError> = None;
     loop {
         match rdr.read_byte_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                return Err(DedupeCmdError::Csv {
+                csv_error = Some(DedupeCmdError::Csv {
                     row: csv_row(&e),
                     detail: csv_detail(&e),
                 });
+                break;
             }
         }
         let row = rec.position().map_or(0, csv::Position::line);
-        let mut fields: [&str; 9] = [""; 9];
+        let start = arena.len();
+        let mut lens = [0u32; 9];
         for (c, &k) in idx.iter().enumerate() {
-            let raw = rec.get(k).unwrap_or(b"");
-            fields[c] = std::str::from_utf8(raw).map_err(|_| DedupeCmdError::BadUtf8 {
-                row,
-                column: COLUMNS[c].to_string(),
-            })?;
+            let field = rec.get(k).unwrap_or(b"");
+            arena.extend_from_slice(field);
+            lens[c] = u32::try_from(field.len()).unwrap_or(u32::MAX);
         }
-        // Skip completely blank lines.
-        if fields.iter().all(|f| f.trim().is_empty()) {
-            continue;
+        raw.push((row, start, lens));
+    }
+    let parsed: Vec<Result<Option<(String, Record)>, DedupeCmdError>> = raw
+        .par_iter()
+        .map(|&(row, start, lens)| {
+            let mut fields: [&str; 9] = [""; 9];
+            let mut at = start;
+            for (c, &len) in lens.iter().enumerate() {
+                let end = at + len as usize;
+                let bytes = arena.get(at..end).unwrap_or(b"");
+                at = end;
+                fields[c] = std::str::from_utf8(bytes).map_err(|_| DedupeCmdError::BadUtf8 {
+                    row,
+                    column: COLUMNS[c].to_string(),
+                })?;
+            }
+            record_of(row, &fields)
+        })
+        .collect();
+    drop(arena);
+    let mut ids: Vec<String> = Vec::with_capacity(parsed.len());
+    let mut rows: Vec<u64> = Vec::with_capacity(parsed.len());
+    let mut records: Vec<Record> = Vec::with_capacity(parsed.len());
+    for (p, &(row, _, _)) in parsed.into_iter().zip(&raw) {
+        if let Some((id, record)) = p? {
+            rows.push(row);
+            ids.push(id);
+            records.push(record);
         }
-        let id = fields[0].trim();
-        if id.is_empty() {
-            return Err(DedupeCmdError::EmptyField {
-                row,
-                column: "record_id",
-            });
-        }
-        if fields[2].trim().is_empty() {
-            return Err(DedupeCmdError::EmptyField {
-                row,
-                column: "full_name",
-            });
-        }
-        let sex = dedupe::parse_sex(fields[4]).map_err(|_| DedupeCmdError::BadSex {
-            row,
-            record_id: id.to_string(),
-        })?;
-        rows.push(row);
-        ids.push(id.to_string());
-        records.push(Record {
-            source: fields[1].to_string(),
-            full_name: fields[2].to_string(),
-            birth_date: fields[3].to_string(),
-            sex,
-            commune_code: fields[5].to_string(),
-            village: fields[6].to_string(),
-            guardian_name: fields[7].to_string(),
-            personal_id: fields[8].to_string(),
-        });
+    }
+    if let Some(e) = csv_error {
+        return Err(e);
     }
     if records.is_empty() {
         return Err(DedupeCmdError::NoRows);
     }
     // Duplicate record ids: sort the indices by id; report the duplicate met first in the file.
     let mut order: Vec<u32> = (0..ids.len() as u32).collect();
-    order.sort_unstable_by(|&a, &b| ids[a as usize].cmp(&ids[b as usize]).then(a.cmp(&b)));
+    order.par_sort_unstable_by(|&a, &b| ids[a as usize].cmp(&ids[b as usize]).then(a.cmp(&b)));
     let mut dup: Option<(usize, usize)> = None;
     for w in order.windows(2) {
         let (a, b) = (w[0] as usize, w[1] as usize);
