@@ -382,7 +382,7 @@ pub fn deduplicate(
     };
     let np = pattern_count();
     let sessions = blocking.fold_pairs(
-        block::TRAINING_RULES,
+        blocking.training_rules(),
         false,
         || [vec![0u64; np], vec![0u64; np]],
         |acc, rule, i, j| {

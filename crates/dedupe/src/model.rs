@@ -12,8 +12,9 @@
 //!    weak prior (10 000 pseudo-pairs) so that small inputs still get sensible values;
 //! 2. **m** by expectation–maximisation over agreement-pattern counts (a two-class latent
 //!    model, fields independent given the class; λ, m and a candidate-pair u re-estimated
-//!    together), in two sessions as Splink does: pairs sharing a personal ID or a birth date and
-//!    commune train name, sex, village and guardian; pairs sharing all name tokens and the
+//!    together), in two sessions as Splink does: pairs sharing a personal ID (or, when few
+//!    records share one, a personal ID or a birth date and commune) train name, sex, village,
+//!    guardian and source; pairs sharing all name tokens and the
 //!    guardian train birth date, commune, sex, village and personal ID. A session never trains
 //!    the fields its pairs were selected on;
 //! 3. every m is floored at 0.5 % (no single disagreement is impossible for the same child:
