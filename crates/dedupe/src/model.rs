@@ -17,7 +17,7 @@
 //!    guardian and source; pairs sharing all name tokens and the
 //!    guardian train birth date, commune, sex, village and personal ID. A session never trains
 //!    the fields its pairs were selected on;
-//! 3. every m is floored at 0.5 % (no single disagreement is impossible for the same child:
+//! 3. every m is floored at 0.2 % (no single disagreement is impossible for the same child:
 //!    typos and moves happen), so no one field vetoes a match on its own;
 //! 4. the prior λ is the share of matches among *all* pairs (EM's match count over n(n−1)/2),
 //!    so a pair's probability is what it would be for two records drawn at random – the same
@@ -83,7 +83,7 @@ fn prior_u(field: Field) -> Vec<f64> {
 const PRIOR_U_PAIRS: f64 = 10_000.0;
 
 /// Smallest m probability of any level.
-const M_FLOOR: f64 = 0.005;
+const M_FLOOR: f64 = 0.002;
 
 fn normalise(v: &mut [f64]) {
     let s: f64 = v.iter().sum();
