@@ -1132,6 +1132,46 @@ mod tests {
     }
 
     #[test]
+    fn a_name_written_given_name_first_is_recognised_from_the_whole_file() {
+        let names = [
+            "Nguyễn Văn An",
+            "Nguyễn Thị Hạnh",
+            "Nguyễn Kim Hạnh",
+            "Lê Thị Hạnh",
+            "Nguyễn Bình",
+            "Hạnh Nguyễn",
+            "Hạnh Nguyễn Kim",
+        ];
+        let records: Vec<Record> = names.iter().map(|n| rec(n, "")).collect();
+        let set = PreparedSet::new(&records);
+        let given = |i: usize| {
+            set.interner
+                .get(set.records[i].name.given_phon())
+                .to_string()
+        };
+        let family = |i: usize| {
+            set.interner
+                .get(set.records[i].name.family_phon())
+                .to_string()
+        };
+        assert_eq!((given(5).as_str(), family(5).as_str()), ("hanh", "nguien"));
+        assert_eq!((given(6).as_str(), family(6).as_str()), ("hanh", "nguien"));
+        // Written in the usual order, nothing changes.
+        assert_eq!((given(2).as_str(), family(2).as_str()), ("hanh", "nguien"));
+        assert_eq!(given(4), "binh");
+        // "Hạnh Nguyễn Kim" is "Nguyễn Kim Hạnh" with its given name first: the same name.
+        assert_eq!(
+            set.compare(2, 6).levels[Field::Name as usize],
+            name_level::PHONETIC
+        );
+        // "Hạnh Nguyễn" lacks the middle name of "Nguyễn Kim Hạnh".
+        assert_eq!(
+            set.compare(2, 5).levels[Field::Name as usize],
+            name_level::MIDDLE_DROPPED
+        );
+    }
+
+    #[test]
     fn names_are_graded_from_exact_to_different() {
         assert_eq!(name_level_of("Hồ Thị Hoà", "HỒ THỊ HÒA"), name_level::EXACT);
         assert_eq!(
