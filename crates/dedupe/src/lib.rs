@@ -113,6 +113,12 @@ pub struct Config {
     pub seed: u64,
     /// Maximum EM iterations.
     pub em_max_iterations: usize,
+    /// The scoring pass first assumes the refined prior stays within this factor of the
+    /// training estimate (pairs that could not come near the review threshold even then are
+    /// settled early); if it reaches the bound, the pass runs again with the widest one. Only
+    /// the time depends on it, and λ's estimate by the pairs left out (their match probability
+    /// stays below 2⁻¹⁰ even at the bound).
+    pub lambda_factor: f64,
 }
 
 impl Default for Config {
@@ -127,6 +133,7 @@ impl Default for Config {
             explain: true,
             seed: 0x00C4_u64,
             em_max_iterations: 200,
+            lambda_factor: LAMBDA_FACTOR,
         }
     }
 }
@@ -226,9 +233,9 @@ const LEVEL_SLOTS: usize = 16;
 /// Largest plausible prior probability that two random records are the same child.
 const LAMBDA_MAX: f64 = 1e-3;
 
-/// The prior refined after scoring stays within this factor of the training sessions' estimate
-/// (on every file measured it was within 4×; beyond, it is capped there).
-const LAMBDA_FACTOR: f64 = 100.0;
+/// Default of [`Config::lambda_factor`]: on the files measured the refined prior was within
+/// 1.1× (FEBRL) to 4.3× (10⁶ records) of the training estimate.
+const LAMBDA_FACTOR: f64 = 10.0;
 
 /// A candidate pair whose best possible weight, at the largest prior, stays this many bits
 /// under the review threshold is not compared further (its guardian) nor counted for λ.
@@ -582,12 +589,11 @@ pub fn deduplicate(
     let review_w = weight_of_probability(config.review_probability).min(link_w);
     // The largest prior λ can take after its refinement: pairs that cannot come near the
     // review threshold even then are settled early.
-    let lambda_max = (model.lambda * LAMBDA_FACTOR).clamp(1e-12, LAMBDA_MAX);
-    let max_prior = weight_of_probability(lambda_max);
-    done.store(0, Ordering::Relaxed);
     let score_rules = block::ALL_RULES;
-    let (mut high, all_counts, candidate_pairs): (Vec<PairEntry>, Vec<u64>, u64) = blocking
-        .fold_pairs(
+    let pass2 = |lambda_max: f64| -> (Vec<PairEntry>, Vec<u64>, u64) {
+        let max_prior = weight_of_probability(lambda_max);
+        done.store(0, Ordering::Relaxed);
+        blocking.fold_pairs(
             score_rules,
             true,
             || (Vec::new(), vec![0u64; np], 0u64),
@@ -661,10 +667,32 @@ pub fn deduplicate(
                 a
             },
             || tick(Stage::Score),
-        );
+        )
+    };
     // λ: the share of matches among all pairs, by EM over the pattern counts of all candidate
-    // pairs with m and u fixed (pairs outside the blocks are taken as non-matches).
-    model.lambda = refine_lambda(&all_counts, &weights, model.lambda, total_pairs, lambda_max);
+    // pairs with m and u fixed (pairs outside the blocks are taken as non-matches). Should it
+    // reach the bound the pass assumed, the pass is run again with the widest bound.
+    let initial_lambda = model.lambda;
+    let mut lambda_max = (initial_lambda * config.lambda_factor.max(1.0)).clamp(1e-12, LAMBDA_MAX);
+    let (mut high, mut all_counts, mut candidate_pairs) = pass2(lambda_max);
+    model.lambda = refine_lambda(
+        &all_counts,
+        &weights,
+        initial_lambda,
+        total_pairs,
+        lambda_max,
+    );
+    if model.lambda >= 0.99 * lambda_max && lambda_max < LAMBDA_MAX {
+        lambda_max = LAMBDA_MAX;
+        (high, all_counts, candidate_pairs) = pass2(lambda_max);
+        model.lambda = refine_lambda(
+            &all_counts,
+            &weights,
+            initial_lambda,
+            total_pairs,
+            lambda_max,
+        );
+    }
     let prior_w = model.prior_weight();
     for e in &mut high {
         e.2 += prior_w as f32;
