@@ -117,7 +117,7 @@ pub struct Config {
     /// training estimate (pairs that could not come near the review threshold even then are
     /// settled early); if it reaches the bound, the pass runs again with the widest one. Only
     /// the time depends on it, and λ's estimate by the pairs left out (their match probability
-    /// stays below 2⁻¹⁰ even at the bound).
+    /// stays below 2⁻⁶ even at the bound).
     pub lambda_factor: f64,
 }
 
@@ -238,8 +238,10 @@ const LAMBDA_MAX: f64 = 1e-3;
 const LAMBDA_FACTOR: f64 = 10.0;
 
 /// A candidate pair whose best possible weight, at the largest prior, stays this many bits
-/// under the review threshold is not compared further (its guardian) nor counted for λ.
-const HOPELESS_MARGIN: f64 = 10.0;
+/// under the review threshold is not compared further (its names, its guardian) nor counted
+/// for λ: its match probability there is below 2⁻⁶ (10 bits before: the same clusters at 10⁶
+/// records and on FEBRL, λ 0.3 % lower, 6 % less time).
+const HOPELESS_MARGIN: f64 = 6.0;
 
 /// EM for λ alone: m and u fixed, `weights[p]` the prior-free weight of pattern `p`.
 fn refine_lambda(counts: &[u64], weights: &[f64], start: f64, total_pairs: f64, max: f64) -> f64 {
@@ -625,7 +627,7 @@ pub fn deduplicate(
                 let w = if g == GUARDIAN_PENDING {
                     // The guardian's name is compared only when the best guardian level could lift
                     // the pair near the review threshold. A pair left out is also left out of
-                    // λ's pattern counts: its posterior there is below 2^-10 even at the largest λ.
+                    // λ's pattern counts: its posterior there is below 2^-6 even at the largest λ.
                     let reach = set.guardian_reach(i_, j_);
                     let best = [
                         guardian_level::SAME,
