@@ -227,6 +227,9 @@ pub struct Outcome {
 /// A scored pair kept for clustering: (a, b, weight, vetoed).
 type PairEntry = (u32, u32, f32, bool);
 
+/// Components of up to this many records have all their pairs scored for the clustering.
+const ALL_PAIRS_COMPONENT: usize = 64;
+
 /// Slots of the per-field level-weight table (more than the levels of any field).
 const LEVEL_SLOTS: usize = 16;
 
@@ -723,33 +726,52 @@ pub fn deduplicate(
         comp_size[c as usize] += 1;
     }
 
-    // Pass 3: every candidate pair inside a component.
+    // Pass 3: the pairs inside each component — every pair of a small component (so that the
+    // clustering sees all the evidence against a merge, not only what blocking compared), the
+    // candidate pairs of a large one.
     let group: Vec<u32> = comp
         .iter()
         .map(|&c| {
-            if comp_size[c as usize] > 1 {
+            let s = comp_size[c as usize];
+            if s > 1 && s as usize > ALL_PAIRS_COMPONENT {
                 c
             } else {
                 block::NO_GROUP
             }
         })
         .collect();
+    let scored = |i: u32, j: u32| -> PairEntry {
+        let v = set.compare(i as usize, j as usize);
+        let w = score(i as usize, j as usize, &v);
+        (i, j, w as f32, veto_of(&v, ids_reliable).is_some())
+    };
     let mut inner: Vec<PairEntry> = blocking.fold_pairs_where(
         score_rules,
         true,
         Some(&group),
         Vec::new,
-        |acc, _, i, j| {
-            let v = set.compare(i as usize, j as usize);
-            let w = score(i as usize, j as usize, &v);
-            acc.push((i, j, w as f32, veto_of(&v, ids_reliable).is_some()));
-        },
+        |acc, _, i, j| acc.push(scored(i, j)),
         |mut a, mut b| {
             a.append(&mut b);
             a
         },
         || {},
     );
+    let mut small: Vec<(u32, u32)> = (0..n as u32)
+        .filter(|&i| {
+            let s = comp_size[comp[i as usize] as usize] as usize;
+            s > 1 && s <= ALL_PAIRS_COMPONENT
+        })
+        .map(|i| (comp[i as usize], i))
+        .collect();
+    small.par_sort_unstable();
+    let runs: Vec<&[(u32, u32)]> = small.chunk_by(|x, y| x.0 == y.0).collect();
+    inner.par_extend(runs.par_iter().flat_map_iter(|run| {
+        (0..run.len())
+            .flat_map(move |a| (a + 1..run.len()).map(move |b| (run[a].1, run[b].1)))
+            .map(|(i, j)| scored(i.min(j), i.max(j)))
+            .collect::<Vec<_>>()
+    }));
     inner.par_sort_unstable_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
     inner.dedup_by(|x, y| x.0 == y.0 && x.1 == y.1);
     progress(Stage::Cluster, 1, 3);
