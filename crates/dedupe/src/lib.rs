@@ -10,11 +10,12 @@
 //!    (the many "Hồ" of A Lưới) are reduced to sorted neighbourhoods;
 //! 3. **compare** ([`compare`]): a comparison vector with graded levels per field;
 //! 4. **score** ([`model`]): Fellegi–Sunter weights, m and u estimated by EM on the data;
-//! 5. **cluster**: links above the threshold form components; inside a component, clusters are
+//! 5. **cluster**: links above the threshold form components; every pair of a small component
+//!    is scored (of a large one, the pairs blocking compared); inside a component, clusters are
 //!    merged greedily from the strongest link down, and only when no pair between them is a
 //!    veto (twins, different personal IDs) or strong evidence of different children, and the
-//!    average weight between them is positive – so chains of weak links do not glue different
-//!    children together.
+//!    average weight between them is not below [`Config::merge_average_weight`] (−1 bit) – so
+//!    chains of weak links do not glue different children together.
 //!
 //! Every scored pair can be explained in Vietnamese and English ([`explain`]).
 
@@ -101,6 +102,10 @@ pub struct Config {
     /// A pair between two clusters with a weight below this forbids merging them
     /// (strong evidence of different children).
     pub conflict_weight: f64,
+    /// Two clusters joined by a link are merged only if the average weight of the pairs between
+    /// them is at least this (bits; slightly below 0 because the clustering sees every pair of
+    /// a small component, including the weakly negative ones blocking would not have compared).
+    pub merge_average_weight: f64,
     /// Largest block compared all-against-all.
     pub max_block_size: usize,
     /// Sorted-neighbourhood window inside oversized blocks.
@@ -127,6 +132,7 @@ impl Default for Config {
             link_probability: 0.5,
             review_probability: 0.5,
             conflict_weight: -12.0,
+            merge_average_weight: -1.0,
             max_block_size: 100,
             window: 10,
             random_pairs: 300_000,
@@ -833,7 +839,7 @@ pub fn deduplicate(
                 }
             }
         }
-        if !ok || count == 0 || sum / (count as f64) < 0.0 {
+        if !ok || count == 0 || sum / (count as f64) < config.merge_average_weight {
             refused += 1;
             continue;
         }
