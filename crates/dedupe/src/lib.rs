@@ -685,25 +685,16 @@ pub fn deduplicate(
     // reach the bound the pass assumed, the pass is run again with the widest bound.
     let initial_lambda = model.lambda;
     let mut lambda_max = (initial_lambda * config.lambda_factor.max(1.0)).clamp(1e-12, LAMBDA_MAX);
-    let (mut high, mut all_counts, mut candidate_pairs) = pass2(lambda_max);
-    model.lambda = refine_lambda(
-        &all_counts,
-        &weights,
-        initial_lambda,
-        total_pairs,
-        lambda_max,
-    );
-    if model.lambda >= 0.99 * lambda_max && lambda_max < LAMBDA_MAX {
-        lambda_max = LAMBDA_MAX;
-        (high, all_counts, candidate_pairs) = pass2(lambda_max);
-        model.lambda = refine_lambda(
-            &all_counts,
-            &weights,
-            initial_lambda,
-            total_pairs,
-            lambda_max,
-        );
-    }
+    let (mut high, candidate_pairs) = loop {
+        let (high, counts, pairs) = pass2(lambda_max);
+        let lambda = refine_lambda(&counts, &weights, initial_lambda, total_pairs, lambda_max);
+        if lambda >= 0.99 * lambda_max && lambda_max < LAMBDA_MAX {
+            lambda_max = LAMBDA_MAX;
+            continue;
+        }
+        model.lambda = lambda;
+        break (high, pairs);
+    };
     let prior_w = model.prior_weight();
     for e in &mut high {
         e.2 += prior_w as f32;
