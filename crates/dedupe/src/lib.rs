@@ -598,9 +598,9 @@ pub fn deduplicate(
     // probability whatever λ turns out to be (λ ≤ `lambda_max`), and count agreement patterns.
     let link_w = weight_of_probability(config.link_probability);
     let review_w = weight_of_probability(config.review_probability).min(link_w);
-    // The largest prior λ can take after its refinement: pairs that cannot come near the
-    // review threshold even then are settled early.
     let score_rules = block::ALL_RULES;
+    // `lambda_max`: the largest prior λ is assumed to take after its refinement; pairs that
+    // cannot come near the review threshold even then are settled early.
     let pass2 = |lambda_max: f64| -> (Vec<PairEntry>, Vec<u64>, u64) {
         let max_prior = weight_of_probability(lambda_max);
         done.store(0, Ordering::Relaxed);
