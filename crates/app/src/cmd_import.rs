@@ -316,6 +316,47 @@ mod tests {
         assert_eq!(count(&db).await, before + 2);
     }
 
+    /// A package code is found in any case, Vietnamese capitals included ("đa-01" names
+    /// "ĐA-01").
+    #[tokio::test]
+    async fn a_package_code_is_matched_in_any_case_vietnamese_letters_included() {
+        let db = database().await;
+        add_winter_2026(&db).await;
+        let conn = Db::connect(&DbUrl::new(db.clone())).await.expect("db");
+        let pkg = domain::needs::PackageVersion {
+            code: "ĐA-ẤM-01".into(),
+            version: 0,
+            name: "Gói đồ ấm tiểu học".into(),
+            category: domain::needs::Category::WarmClothing,
+            age_band: domain::needs::AgeBand::PRIMARY,
+            items: vec![domain::needs::PackageItem {
+                name: "Áo ấm".into(),
+                unit: "cái".into(),
+                quantity: 1,
+                unit_value: 320_000,
+            }],
+        };
+        storage::catalogue::add_package_version(
+            &conn,
+            &pkg,
+            false,
+            &storage::audit::AuditActor::system("t"),
+            Utc::now(),
+        )
+        .await
+        .expect("package");
+        conn.close().await;
+        let before = count(&db).await;
+        let f = file("Mã điểm hỗ trợ,Mã gói,Đợt,Số trẻ,Ghi chú\nth-20056,đa-ấm-01,dong-2026,12,\n");
+        let args = ImportArgs {
+            what: ImportKind::Needs { file: f },
+            dry_run: false,
+            db: db.clone(),
+        };
+        run(&args).await.expect("imported by the lower-case code");
+        assert_eq!(count(&db).await, before + 1);
+    }
+
     #[tokio::test]
     async fn a_preschool_package_for_a_primary_school_is_named_in_the_dry_run() {
         let db = database().await;

@@ -225,10 +225,12 @@ impl<'a> Catalogue<'a> {
         let code = r.package_code.trim();
         let exact = self.packages.iter().find(|p| p.version.code == code);
         let folded = || {
+            // Any case, Vietnamese letters included ("đa-01" is "ĐA-01").
+            let lower = code.to_lowercase();
             let mut m = self
                 .packages
                 .iter()
-                .filter(|p| p.version.code.eq_ignore_ascii_case(code));
+                .filter(|p| p.version.code.to_lowercase() == lower);
             match (m.next(), m.next()) {
                 (Some(p), None) => Some(p),
                 _ => None,
