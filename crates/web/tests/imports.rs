@@ -9,10 +9,9 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use chrono::{NaiveDate, Utc};
-use common::{Client, PASSWORD, Resp};
+use chrono::Utc;
+use common::{Client, Resp};
 use domain::authz::Visibility;
-use domain::needs::{AgeBand, Category, PackageItem, PackageVersion};
 use storage::audit::AuditActor;
 use storage::needs::NeedFilter;
 
@@ -36,77 +35,19 @@ impl std::ops::Deref for App {
 /// Huế (19747). A winter period and a primary warm-clothing package.
 async fn app() -> App {
     let db = storage::testing::fresh_db().await.expect("db");
-    let hash = web::hash_password(PASSWORD).expect("hash");
     let sys = AuditActor::system("test");
     let now = Utc::now();
-    for (username, role, scope) in [
-        ("coord", "coordinator", vec![]),
-        ("local", "local_officer", vec!["20056".to_owned()]),
-        ("donor", "donor", vec![]),
-    ] {
-        storage::users::create(
-            &db,
-            &storage::users::NewUser {
-                username: username.into(),
-                display_name: username.into(),
-                password_hash: hash.clone(),
-                role: role.into(),
-                org_id: None,
-                lang: "vi".into(),
-                scopes: scope,
-            },
-            &sys,
-            now,
-        )
-        .await
-        .expect("user");
-    }
-    for (id, name, unit) in [
-        ("th-hk", "Trường Tiểu học Hồng Kim", "20056"),
-        ("th-hue", "Trường Tiểu học Phú Bình", "19747"),
-    ] {
-        let o = storage::organisations::Organisation {
-            id: id.into(),
-            name: name.into(),
-            short_name: None,
-            org_type: "school".into(),
-            parent_id: None,
-            unit_code: Some(unit.into()),
-            valid_from: None,
-            valid_to: None,
-            successor_id: None,
-            is_demo: false,
-        };
-        storage::organisations::create(&db, &o, &sys, now)
-            .await
-            .expect("org");
-    }
-    let period = storage::catalogue::Period {
-        id: "winter".into(),
-        name: "Mùa đông 2026–2027".into(),
-        starts_on: NaiveDate::from_ymd_opt(2026, 11, 1).expect("d"),
-        ends_on: NaiveDate::from_ymd_opt(2027, 3, 1).expect("d"),
-        is_demo: false,
-    };
-    storage::catalogue::create_period(&db, &period, &sys, now)
-        .await
-        .expect("period");
-    let pkg = PackageVersion {
-        code: "ĐA-01".into(),
-        version: 0,
-        name: "Gói đồ ấm tiểu học".into(),
-        category: Category::WarmClothing,
-        age_band: AgeBand::PRIMARY,
-        items: vec![PackageItem {
-            name: "Áo ấm".into(),
-            unit: "cái".into(),
-            quantity: 1,
-            unit_value: 320_000,
-        }],
-    };
-    storage::catalogue::add_package_version(&db, &pkg, false, &sys, now)
-        .await
-        .expect("pkg");
+    common::seed_users(
+        &db,
+        &[
+            ("coord", "coordinator", &[]),
+            ("local", "local_officer", &["20056"]),
+            ("donor", "donor", &[]),
+        ],
+    )
+    .await;
+    common::seed_two_schools(&db).await;
+    common::seed_winter_and_warm_clothing(&db).await;
     storage::donors::create(
         &db,
         &storage::donors::Donor {

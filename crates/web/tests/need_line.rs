@@ -8,8 +8,8 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::{NaiveDate, Utc};
-use common::{Client, PASSWORD, cookie, hidden, location};
-use domain::needs::{AgeBand, Category, PackageItem, PackageVersion};
+use common::{Client, cookie, hidden, location};
+use domain::needs::{Category, PackageItem, PackageVersion};
 use storage::audit::AuditActor;
 
 struct App {
@@ -20,93 +20,27 @@ struct App {
 
 async fn app() -> App {
     let db = storage::testing::fresh_db().await.expect("db");
-    let hash = web::hash_password(PASSWORD).expect("hash");
     let sys = AuditActor::system("test");
     let now = Utc::now();
-    for (username, role, scope, sector) in [
-        ("coord", "coordinator", vec![], None),
-        (
-            "edu",
-            "sector_officer",
-            vec!["481".to_owned()],
-            Some("education"),
-        ),
-        (
-            "health",
-            "sector_officer",
-            vec!["481".to_owned()],
-            Some("health"),
-        ),
-        ("local", "local_officer", vec!["20056".to_owned()], None),
-        ("donor", "donor", vec![], None),
-    ] {
-        let id = storage::users::create(
-            &db,
-            &storage::users::NewUser {
-                username: username.into(),
-                display_name: username.into(),
-                password_hash: hash.clone(),
-                role: role.into(),
-                org_id: None,
-                lang: "vi".into(),
-                scopes: scope,
-            },
-            &sys,
-            now,
-        )
-        .await
-        .expect("user");
-        storage::users::set_sector(&db, &id, sector, &sys, now)
+    let users: [(&str, &str, &[&str], Option<&str>); 5] = [
+        ("coord", "coordinator", &[], None),
+        ("edu", "sector_officer", &["481"], Some("education")),
+        ("health", "sector_officer", &["481"], Some("health")),
+        ("local", "local_officer", &["20056"], None),
+        ("donor", "donor", &[], None),
+    ];
+    let ids = common::seed_users(
+        &db,
+        &users.map(|(username, role, scopes, _)| (username, role, scopes)),
+    )
+    .await;
+    for (id, (_, _, _, sector)) in ids.iter().zip(users) {
+        storage::users::set_sector(&db, id, sector, &sys, now)
             .await
             .expect("sector");
     }
-    for (id, name, unit) in [
-        ("th-hk", "Trường Tiểu học Hồng Kim", "20056"),
-        ("th-hue", "Trường Tiểu học Phú Bình", "19747"),
-    ] {
-        let o = storage::organisations::Organisation {
-            id: id.into(),
-            name: name.into(),
-            short_name: None,
-            org_type: "school".into(),
-            parent_id: None,
-            unit_code: Some(unit.into()),
-            valid_from: None,
-            valid_to: None,
-            successor_id: None,
-            is_demo: false,
-        };
-        storage::organisations::create(&db, &o, &sys, now)
-            .await
-            .expect("org");
-    }
-    let period = storage::catalogue::Period {
-        id: "winter".into(),
-        name: "Mùa đông 2026–2027".into(),
-        starts_on: NaiveDate::from_ymd_opt(2026, 11, 1).expect("d"),
-        ends_on: NaiveDate::from_ymd_opt(2027, 3, 1).expect("d"),
-        is_demo: false,
-    };
-    storage::catalogue::create_period(&db, &period, &sys, now)
-        .await
-        .expect("period");
-    let pkg = PackageVersion {
-        code: "ĐA-01".into(),
-        version: 0,
-        name: "Gói đồ ấm tiểu học".into(),
-        category: Category::WarmClothing,
-        age_band: AgeBand::PRIMARY,
-        items: vec![PackageItem {
-            name: "Áo ấm".into(),
-            unit: "cái".into(),
-            quantity: 1,
-            unit_value: 320_000,
-        }],
-    };
-    let package = storage::catalogue::add_package_version(&db, &pkg, false, &sys, now)
-        .await
-        .expect("pkg")
-        .id;
+    common::seed_two_schools(&db).await;
+    let package = common::seed_winter_and_warm_clothing(&db).await;
     let state = web::AppState::new(db.clone(), web::WebConfig::default());
     App {
         client: Client {

@@ -152,3 +152,91 @@ pub fn location(r: &Resp) -> String {
 pub fn json(r: &Resp) -> serde_json::Value {
     serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", r.body))
 }
+
+/// Seeds users `(username, role, scopes)` with [`PASSWORD`]; returns their ids in order.
+pub async fn seed_users(db: &storage::Db, users: &[(&str, &str, &[&str])]) -> Vec<String> {
+    let hash = web::hash_password(PASSWORD).expect("hash");
+    let sys = storage::audit::AuditActor::system("test");
+    let mut ids = Vec::new();
+    for (username, role, scopes) in users {
+        let id = storage::users::create(
+            db,
+            &storage::users::NewUser {
+                username: (*username).into(),
+                display_name: (*username).into(),
+                password_hash: hash.clone(),
+                role: (*role).into(),
+                org_id: None,
+                lang: "vi".into(),
+                scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            },
+            &sys,
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("user");
+        ids.push(id);
+    }
+    ids
+}
+
+/// Seeds two primary schools: "th-hk" in Hồng Kim (20056, A Lưới) and "th-hue" in Phú Bình
+/// (19747, Huế).
+pub async fn seed_two_schools(db: &storage::Db) {
+    let sys = storage::audit::AuditActor::system("test");
+    for (id, name, unit) in [
+        ("th-hk", "Trường Tiểu học Hồng Kim", "20056"),
+        ("th-hue", "Trường Tiểu học Phú Bình", "19747"),
+    ] {
+        let o = storage::organisations::Organisation {
+            id: id.into(),
+            name: name.into(),
+            short_name: None,
+            org_type: "school".into(),
+            parent_id: None,
+            unit_code: Some(unit.into()),
+            valid_from: None,
+            valid_to: None,
+            successor_id: None,
+            is_demo: false,
+        };
+        storage::organisations::create(db, &o, &sys, chrono::Utc::now())
+            .await
+            .expect("org");
+    }
+}
+
+/// Seeds the period "winter" (Mùa đông 2026–2027, 1 Nov 2026 – 1 Mar 2027) and the primary
+/// warm-clothing package "ĐA-01" (one coat, 320 000 đ); returns the package's id.
+pub async fn seed_winter_and_warm_clothing(db: &storage::Db) -> String {
+    use domain::needs::{AgeBand, Category, PackageItem, PackageVersion};
+    let sys = storage::audit::AuditActor::system("test");
+    let now = chrono::Utc::now();
+    let period = storage::catalogue::Period {
+        id: "winter".into(),
+        name: "Mùa đông 2026–2027".into(),
+        starts_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).expect("d"),
+        ends_on: chrono::NaiveDate::from_ymd_opt(2027, 3, 1).expect("d"),
+        is_demo: false,
+    };
+    storage::catalogue::create_period(db, &period, &sys, now)
+        .await
+        .expect("period");
+    let pkg = PackageVersion {
+        code: "ĐA-01".into(),
+        version: 0,
+        name: "Gói đồ ấm tiểu học".into(),
+        category: Category::WarmClothing,
+        age_band: AgeBand::PRIMARY,
+        items: vec![PackageItem {
+            name: "Áo ấm".into(),
+            unit: "cái".into(),
+            quantity: 1,
+            unit_value: 320_000,
+        }],
+    };
+    storage::catalogue::add_package_version(db, &pkg, false, &sys, now)
+        .await
+        .expect("pkg")
+        .id
+}
