@@ -319,6 +319,14 @@ impl PName {
         self.toks.first().map_or(0, |t| t.phon)
     }
 
+    /// Whether `self` and `other` can compare equal by sound or better (same sorted tokens, or
+    /// the same letters joined), from their keys alone: every level from "by sound" up needs it.
+    pub fn may_equal(&self, other: &PName) -> bool {
+        self.sorted_key == other.sorted_key
+            || self.joined == other.joined
+            || self.flat == other.flat
+    }
+
     /// Whether the name has no tokens.
     pub fn is_empty(&self) -> bool {
         self.toks.is_empty()
@@ -584,8 +592,9 @@ impl PreparedSet {
     /// Whether the guardians of records `a` and `b` can be "the same guardian" at all (same
     /// sorted tokens, or the same letters joined), from their keys alone.
     pub fn guardian_reach(&self, a: usize, b: usize) -> bool {
-        let (x, y) = (&self.records[a].guardian, &self.records[b].guardian);
-        x.sorted_key == y.sorted_key || x.joined == y.joined || x.flat == y.flat
+        self.records[a]
+            .guardian
+            .may_equal(&self.records[b].guardian)
     }
 
     /// Whether both records have a name (else the name level is missing).
@@ -601,7 +610,7 @@ impl PreparedSet {
     pub fn name_reach(&self, a: usize, b: usize) -> (bool, bool) {
         let (x, y) = (&self.records[a].name, &self.records[b].name);
         (
-            x.sorted_key == y.sorted_key || x.joined == y.joined || x.flat == y.flat,
+            x.may_equal(y),
             x.sorted_phon.len().abs_diff(y.sorted_phon.len()) == 1,
         )
     }
